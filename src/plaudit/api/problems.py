@@ -1,0 +1,136 @@
+"""Render every error as RFC 9457 application/problem+json."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from plaudit.errors import PROBLEM_BASE, PROBLEM_JSON, PlauditError
+
+log = logging.getLogger(__name__)
+
+_HTTP_TITLES = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthenticated", "Authentication required"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    413: ("payload-too-large", "Request body too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    500: ("internal", "Internal error"),
+}
+
+
+def problem_response(
+    status: int,
+    *,
+    slug: str,
+    title: str,
+    detail: str,
+    request: Request | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+        request_id = getattr(request.state, "request_id", None)
+        if request_id:
+            body["request_id"] = request_id
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body",)]
+    return ".".join(parts) if parts else "body"
+
+
+def _reason(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        return "is not a known field"
+    if kind == "missing":
+        return "is required"
+    return str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+
+
+async def _plaudit_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PlauditError)
+    problem = exc.problem()
+    status = problem.pop("status")
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    slug = problem.pop("type").removeprefix(PROBLEM_BASE)
+    return problem_response(
+        status,
+        slug=slug,
+        title=problem.pop("title"),
+        detail=problem.pop("detail"),
+        request=request,
+        headers=headers,
+        **problem,
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errors):
+        first = errors[0]
+        position = first.get("loc", ("body", 0))[-1]
+        reason = first.get("ctx", {}).get("error", "malformed JSON")
+        return problem_response(
+            400,
+            slug="malformed-json",
+            title="The request body is not valid JSON",
+            detail=f"The body could not be parsed as JSON: {reason} at character {position}.",
+            request=request,
+        )
+    fields = [
+        {"field": _loc(tuple(e.get("loc", ()))), "reason": _reason(dict(e)), "in": e["loc"][0]}
+        for e in errors
+    ]
+    summary = "; ".join(f"'{f['field']}' {f['reason']}" for f in fields[:5])
+    return problem_response(
+        422,
+        slug="validation-error",
+        title="Your request has invalid fields",
+        detail=f"Fix these fields and try again: {summary}.",
+        request=request,
+        errors=fields,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    slug, title = _HTTP_TITLES.get(exc.status_code, ("http-error", "HTTP error"))
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"There is nothing at {request.url.path}. See /docs for the API."
+    if exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}."
+    return problem_response(
+        exc.status_code,
+        slug=slug,
+        title=title,
+        detail=detail,
+        request=request,
+        headers=dict(exc.headers) if exc.headers else None,
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(PlauditError, _plaudit_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)

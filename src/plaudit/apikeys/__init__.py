@@ -1,0 +1,1 @@
+"""API keys: how systems authenticate to an organization."""

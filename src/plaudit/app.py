@@ -1,0 +1,75 @@
+"""create_app(): the FastAPI application with its routers, middleware and error handling."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import RedirectResponse
+
+from plaudit import __version__, jobs
+from plaudit.api import problems
+from plaudit.api.middleware import RequestContextMiddleware
+from plaudit.apikeys.routes import router as apikeys_router
+from plaudit.config import Settings, get_settings
+from plaudit.ops.routes import router as ops_router
+from plaudit.organizations.routes import router as organizations_router
+from plaudit.runtime import Runtime, build_runtime
+from plaudit.users.routes import router as members_router
+
+API_PREFIX = "/api/v1"
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    for feature in (organizations_router, apikeys_router, members_router):
+        router.include_router(feature)
+    return router
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    run_jobs: bool = False,
+) -> FastAPI:
+    """``run_jobs`` starts job workers inside this process (the embedded `plaudit serve`)."""
+    settings = settings or get_settings()
+    runtime = runtime or build_runtime(settings)
+    jobs.configure(settings, runtime)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        consumer = jobs.start_embedded_consumer(settings.workers) if run_jobs else None
+        try:
+            yield
+        finally:
+            if consumer is not None:
+                consumer.stop(graceful=True)
+
+    app = FastAPI(
+        title="Plaudit",
+        version=__version__,
+        summary="Credential templates, award rules and Open Badges 3.0 verifiable credentials.",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.state.settings = settings
+    problems.install(app)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    app.include_router(ops_router)
+    app.include_router(api_router())
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    return app

@@ -1,0 +1,294 @@
+"""The `plaudit` command line (Typer + Rich)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sys
+from typing import Annotated, TypeVar
+
+import click
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+from plaudit import jobs, migrate
+from plaudit.config import Settings, get_settings
+from plaudit.db import unit_of_work
+from plaudit.errors import PlauditError
+from plaudit.logs import setup_logging
+from plaudit.models.apikey import Scope
+from plaudit.models.user import Role
+from plaudit.runtime import Runtime, build_runtime
+
+M = TypeVar("M", bound=BaseModel)
+
+app = typer.Typer(
+    name="plaudit",
+    help="Plaudit: credential templates, award rules and verifiable credentials.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+org_app = typer.Typer(help="Organizations (tenants and issuers).", no_args_is_help=True)
+apikey_app = typer.Typer(help="API keys of an organization.", no_args_is_help=True)
+user_app = typer.Typer(help="Dashboard users and their roles.", no_args_is_help=True)
+keys_app = typer.Typer(help="The master key and signing keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(org_app, name="org")
+app.add_typer(apikey_app, name="apikey")
+app.add_typer(user_app, name="user")
+app.add_typer(keys_app, name="keys")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _setup() -> tuple[Settings, Runtime]:
+    settings = get_settings()
+    setup_logging(json_lines=settings.log_json, level=settings.log_level)
+    runtime = build_runtime(settings)
+    jobs.configure(settings, runtime)
+    return settings, runtime
+
+
+def _ensure_schema(runtime: Runtime) -> None:
+    if runtime.settings.is_embedded:
+        migrate.upgrade(runtime.engine)
+    elif not migrate.is_current(runtime.engine):
+        raise click.ClickException(
+            "The database schema is not current: run 'plaudit db upgrade' first."
+        )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address [PLAUDIT_HOST].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [PLAUDIT_PORT].", min=1, max=65535)] = None,
+    jobs_in_process: Annotated[
+        bool | None,
+        typer.Option(
+            "--jobs/--no-jobs",
+            help="Run job workers in this process [PLAUDIT_RUN_JOBS_IN_PROCESS].",
+        ),
+    ] = None,
+) -> None:
+    """Serve the API (and, embedded, the job workers). Upgrades an embedded SQLite schema."""
+    import uvicorn
+
+    from plaudit.app import create_app
+
+    settings, runtime = _setup()
+    _ensure_schema(runtime)
+    run_jobs = settings.run_jobs_in_process if jobs_in_process is None else jobs_in_process
+    application = create_app(settings, runtime=runtime, run_jobs=run_jobs)
+    bind_host, bind_port = host or settings.host, port or settings.port
+    err.print(f"Plaudit on http://{bind_host}:{bind_port}  (API docs: /docs)")
+    uvicorn.run(application, host=bind_host, port=bind_port, log_config=None, proxy_headers=True)
+
+
+@app.command()
+def worker(
+    workers: Annotated[
+        int | None, typer.Option(help="Worker threads [PLAUDIT_WORKERS].", min=1)
+    ] = None,
+) -> None:
+    """Consume the job queue in the foreground (for PLAUDIT_QUEUE_URL=redis://...)."""
+    settings, _runtime = _setup()
+    err.print(f"Plaudit worker on {settings.resolved_queue_url} (queue '{settings.queue_name}')")
+    jobs.run_worker(workers or settings.workers)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply migrations up to REVISION (default: the latest)."""
+    _settings, runtime = _setup()
+    migrate.upgrade(runtime.engine, revision)
+    out.print(f"Database at revision {migrate.current(runtime.engine)}.")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's revision and the code's."""
+    _settings, runtime = _setup()
+    out.print(f"database: {migrate.current(runtime.engine)}  code: {migrate.head()}")
+
+
+@org_app.command("create")
+def org_create(
+    name: Annotated[str, typer.Option(help="Display name of the issuer.")],
+    slug: Annotated[str | None, typer.Option(help="URL-safe id (default: from the name).")] = None,
+    url: Annotated[str | None, typer.Option(help="Public website.")] = None,
+    email: Annotated[str | None, typer.Option(help="Contact email.")] = None,
+    language: Annotated[str, typer.Option(help="Default language tag.")] = "en",
+    timezone: Annotated[str, typer.Option(help="IANA time zone.")] = "UTC",
+) -> None:
+    """Create an organization."""
+    from plaudit.organizations import service as organizations
+    from plaudit.organizations.schemas import OrganizationCreate
+
+    _settings, runtime = _setup()
+    _ensure_schema(runtime)
+    data = _validate(
+        OrganizationCreate,
+        name=name,
+        slug=slug,
+        url=url,
+        email=email,
+        default_language=language,
+        timezone=timezone,
+    )
+    with unit_of_work(runtime.sessions) as session:
+        org = organizations.create(session, data=data)
+    out.print(f"Created organization [bold]{org.name}[/] (slug {org.slug}, id {org.id}).")
+
+
+@org_app.command("list")
+def org_list() -> None:
+    """List organizations."""
+    from plaudit.organizations import service as organizations
+
+    _settings, runtime = _setup()
+    with unit_of_work(runtime.read_sessions) as session:
+        orgs = organizations.list_all(session)
+    table = Table("slug", "name", "id", "created")
+    for org in orgs:
+        table.add_row(org.slug, org.name, str(org.id), org.created_at.isoformat(timespec="seconds"))
+    out.print(table)
+
+
+@apikey_app.command("create")
+def apikey_create(
+    org: Annotated[str, typer.Option(help="Organization slug.")],
+    name: Annotated[str, typer.Option(help="What the key is for.")],
+    scope: Annotated[
+        list[Scope] | None, typer.Option(help="Scope; repeat for several. Default: admin.")
+    ] = None,
+) -> None:
+    """Create an API key and print its token (shown once)."""
+    from plaudit.apikeys import service as apikeys
+    from plaudit.organizations import service as organizations
+
+    _settings, runtime = _setup()
+    with unit_of_work(runtime.sessions) as session:
+        organization = organizations.get_by_slug(session, org)
+        _key, token = apikeys.create(
+            session, organization_id=organization.id, name=name, scopes=scope or [Scope.ADMIN]
+        )
+    out.print(token, soft_wrap=True)
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(
+    org: Annotated[str, typer.Option(help="Organization slug.")],
+    key_id: Annotated[str, typer.Argument(help="Id of the key (see the API's /api-keys).")],
+) -> None:
+    """Revoke an API key."""
+    import uuid
+
+    from plaudit.apikeys import service as apikeys
+    from plaudit.organizations import service as organizations
+
+    _settings, runtime = _setup()
+    try:
+        ident = uuid.UUID(key_id)
+    except ValueError:
+        raise click.BadParameter("must be a key id (a UUID)", param_hint="KEY_ID") from None
+    with unit_of_work(runtime.sessions) as session:
+        organization = organizations.get_by_slug(session, org)
+        key = apikeys.revoke(session, organization_id=organization.id, key_id=ident)
+    out.print(f"Revoked {key.name} ({key.prefix}).")
+
+
+@user_app.command("create")
+def user_create(
+    org: Annotated[str, typer.Option(help="Organization slug.")],
+    email: Annotated[str, typer.Option(help="Sign-in email.")],
+    role: Annotated[Role, typer.Option(help="Role in the organization.")] = Role.ADMIN,
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(help="Password (10+ characters). Default: a generated one, printed once."),
+    ] = None,
+) -> None:
+    """Create a user (or reuse one by email) and give them a role in an organization."""
+    from plaudit.organizations import service as organizations
+    from plaudit.users import service as users
+
+    _settings, runtime = _setup()
+    generated = password is None
+    password = password or secrets.token_urlsafe(12)
+    with unit_of_work(runtime.sessions) as session:
+        organization = organizations.get_by_slug(session, org)
+        user = users.get_or_create_user(session, email=email, name=name, password=password)
+        users.add_member(session, organization_id=organization.id, user=user, role=role)
+    out.print(f"{user.email} is {role.value} of {organization.slug}.")
+    if generated:
+        out.print(f"password: {password}", soft_wrap=True)
+
+
+@keys_app.command("master-key")
+def keys_master_key() -> None:
+    """Print a new random master key (for PLAUDIT_MASTER_KEY in production)."""
+    from plaudit.vault import new_master_key
+
+    out.print(new_master_key(), soft_wrap=True)
+
+
+@app.command()
+def demo() -> None:
+    """Create (or refresh) the demo organization and print what to open and an API key."""
+    from plaudit.demo import load_demo
+
+    settings, runtime = _setup()
+    _ensure_schema(runtime)
+    with unit_of_work(runtime.sessions) as session:
+        result = load_demo(session)
+    base = settings.public_base_url
+    out.print(f"[bold]Demo organization:[/] {result.organization_name} (slug {result.slug})")
+    out.print(f"API docs:   {base}/docs")
+    out.print(f"Sign in:    {result.email} / {result.password}")
+    out.print("API key (admin; shown once):")
+    out.print(f"  {result.api_key}", soft_wrap=True)
+    out.print(
+        f"Try:        curl -H 'Authorization: Bearer {result.api_key}' {base}/api/v1/organization",
+        soft_wrap=True,
+    )
+
+
+def _validate(model: type[M], **values: object) -> M:
+    from pydantic import ValidationError
+
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "value"
+        raise click.BadParameter(
+            str(first["msg"]), param_hint=f"--{field.replace('_', '-')}"
+        ) from None
+
+
+def main() -> None:
+    """Entry point: every error is one line on stderr and a non-zero exit."""
+    command = typer.main.get_command(app)
+    try:
+        command.main(standalone_mode=False, prog_name="plaudit")
+    except click.exceptions.Abort:
+        err.print("Aborted.")
+        sys.exit(130)
+    except click.ClickException as exc:
+        hint = ""
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            hint = f" (see '{exc.ctx.command_path} --help')"
+        print(f"error: {exc.format_message()}{hint}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except PlauditError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        sys.exit(1)
+    except Exception as exc:  # a last resort for the terminal: no trace, a sentence and a log
+        logging.getLogger("plaudit.cli").debug("command failed", exc_info=True)
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,102 @@
+"""Settings: the one place that reads the environment (``PLAUDIT_*`` variables)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting Plaudit reads, documented in docs/configuration.md."""
+
+    model_config = SettingsConfigDict(env_prefix="PLAUDIT_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("var"),
+        description="Directory for the embedded SQLite database, job queue, files and master key.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL. Default: SQLite file `<data_dir>/plaudit.db`. "
+        "PostgreSQL: `postgresql+psycopg://user@host:5432/plaudit`.",
+    )
+    queue_url: str | None = Field(
+        default=None,
+        description="Job queue. Default: SQLite file `<data_dir>/jobs.db`. "
+        "Networked: `redis://host:6379/0`.",
+    )
+    queue_name: str = Field(
+        default="plaudit", description="Queue name; separates instances sharing one Redis."
+    )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The URL where people and verifiers reach this instance (no trailing slash).",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `plaudit serve` binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `plaudit serve` binds to.")
+    workers: int = Field(default=2, ge=1, le=64, description="Job worker threads.")
+    run_jobs_in_process: bool = Field(
+        default=True,
+        description="`plaudit serve` also runs the job workers (embedded default). "
+        "Set to false when separate `plaudit worker` processes consume the queue.",
+    )
+    log_json: bool = Field(default=False, description="Write logs as JSON lines.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest accepted JSON request body, in bytes.",
+    )
+    max_upload_bytes: int = Field(
+        default=5 * 1_048_576,
+        ge=1024,
+        description="Largest accepted file upload (multipart), in bytes.",
+    )
+    master_key: str | None = Field(
+        default=None,
+        description="Base64 of 32 random bytes that encrypts private keys and secrets at rest. "
+        "If unset, read from `master_key_file`.",
+        repr=False,
+    )
+    master_key_file: Path | None = Field(
+        default=None,
+        description="File holding the master key. Default `<data_dir>/master.key`, created on "
+        "first run when the database is the embedded SQLite file.",
+    )
+    idempotency_ttl_hours: int = Field(
+        default=24, ge=1, description="How long an Idempotency-Key's response is kept."
+    )
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'plaudit.db').resolve()}"
+
+    @property
+    def resolved_queue_url(self) -> str:
+        if self.queue_url:
+            return self.queue_url
+        return f"sqlite:///{(self.data_dir / 'jobs.db').resolve()}"
+
+    @property
+    def resolved_master_key_file(self) -> Path:
+        return self.master_key_file or self.data_dir / "master.key"
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,64 @@
+"""Demo data: an organization a new user can click through. Safe to load again."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from plaudit.apikeys import service as apikeys
+from plaudit.db import utcnow
+from plaudit.models.apikey import ApiKey, Scope
+from plaudit.models.organization import Organization
+from plaudit.models.user import Membership, Role
+from plaudit.organizations import service as organizations
+from plaudit.organizations.schemas import OrganizationCreate
+from plaudit.users import service as users
+
+DEMO_SLUG = "demo"
+DEMO_EMAIL = "admin@demo.plaudit.local"
+DEMO_KEY_NAME = "demo"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    organization_name: str
+    slug: str
+    email: str
+    password: str
+    api_key: str
+
+
+def load_demo(session: Session) -> DemoLogin:
+    org = session.scalar(select(Organization).where(Organization.slug == DEMO_SLUG))
+    if org is None:
+        org = organizations.create(
+            session,
+            data=OrganizationCreate(
+                name="Plaudit Academy",
+                slug=DEMO_SLUG,
+                url="https://academy.example.org",
+                email="badges@academy.example.org",
+                description="A demo academy that recognises its learners with verifiable badges.",
+            ),
+        )
+    # Every run prints a fresh login and key; the previous demo key stops working.
+    password = secrets.token_urlsafe(12)
+    user = users.get_or_create_user(session, email=DEMO_EMAIL, name="Demo Admin", password=password)
+    if session.get(Membership, (user.id, org.id)) is None:
+        users.add_member(session, organization_id=org.id, user=user, role=Role.OWNER)
+    session.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.organization_id == org.id,
+            ApiKey.name == DEMO_KEY_NAME,
+            ApiKey.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )
+    _key, token = apikeys.create(
+        session, organization_id=org.id, name=DEMO_KEY_NAME, scopes=[Scope.ADMIN]
+    )
+    return DemoLogin(org.name, org.slug, user.email, password, token)

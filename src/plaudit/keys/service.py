@@ -1,0 +1,95 @@
+"""Provision, list and load the signing keys of an organization."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from plaudit.db import new_id
+from plaudit.models.signing_key import KeyAlgorithm, KeyStatus, SigningKey
+from plaudit.vault import Vault
+
+PrivateKey = ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _int_b64url(value: int) -> str:
+    return _b64url(value.to_bytes((value.bit_length() + 7) // 8, "big"))
+
+
+def _generate(algorithm: KeyAlgorithm) -> tuple[PrivateKey, dict[str, Any]]:
+    if algorithm is KeyAlgorithm.ED25519:
+        ed_key = ed25519.Ed25519PrivateKey.generate()
+        raw = ed_key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        return ed_key, {"kty": "OKP", "crv": "Ed25519", "x": _b64url(raw)}
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    numbers = rsa_key.public_key().public_numbers()
+    return rsa_key, {"kty": "RSA", "n": _int_b64url(numbers.n), "e": _int_b64url(numbers.e)}
+
+
+def _context(organization_id: uuid.UUID, key_id: uuid.UUID) -> str:
+    return f"signing-key:{organization_id}:{key_id}"
+
+
+def active_keys(session: Session, *, organization_id: uuid.UUID) -> list[SigningKey]:
+    return list(
+        session.scalars(
+            select(SigningKey)
+            .where(
+                SigningKey.organization_id == organization_id,
+                SigningKey.status == KeyStatus.ACTIVE,
+            )
+            .order_by(SigningKey.algorithm)
+        )
+    )
+
+
+def provision(session: Session, *, organization_id: uuid.UUID, vault: Vault) -> list[SigningKey]:
+    """Make sure the organization has one active key per algorithm. Safe to run concurrently."""
+    have = {key.algorithm for key in active_keys(session, organization_id=organization_id)}
+    for algorithm in KeyAlgorithm:
+        if algorithm in have:
+            continue
+        private, jwk = _generate(algorithm)
+        key_id = new_id()
+        der = private.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        key = SigningKey(
+            id=key_id,
+            organization_id=organization_id,
+            algorithm=algorithm,
+            status=KeyStatus.ACTIVE,
+            public_jwk={**jwk, "kid": str(key_id)},
+            private_key_encrypted=vault.seal(der, context=_context(organization_id, key_id)),
+            master_key_id=vault.key_id,
+        )
+        try:
+            with session.begin_nested():
+                session.add(key)
+        except IntegrityError:
+            # Another worker provisioned this algorithm between our read and our write.
+            pass
+    return active_keys(session, organization_id=organization_id)
+
+
+def load_private_key(key: SigningKey, *, vault: Vault) -> PrivateKey:
+    der = vault.open(key.private_key_encrypted, context=_context(key.organization_id, key.id))
+    private = serialization.load_der_private_key(der, password=None)
+    if not isinstance(private, ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey):
+        raise TypeError(f"unexpected key type {type(private).__name__}")
+    return private

@@ -1,0 +1,25 @@
+"""Organization: the tenant and the issuer of its credentials."""
+
+from __future__ import annotations
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from plaudit.db import Base
+from plaudit.models._types import CreatedAt, IdPk, UpdatedAt
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+
+    id: Mapped[IdPk]
+    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(2048))
+    email: Mapped[str | None] = mapped_column(String(320))
+    description: Mapped[str | None] = mapped_column(Text)
+    logo_url: Mapped[str | None] = mapped_column(String(2048))
+    default_language: Mapped[str] = mapped_column(String(35), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]

@@ -1,0 +1,38 @@
+"""The process-wide objects built from Settings: engine, session factories, vault."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from plaudit.config import Settings
+from plaudit.db import create_db_engine, create_session_factory
+from plaudit.vault import Vault, load_vault
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return create_session_factory(self.engine)
+
+    @cached_property
+    def read_sessions(self) -> sessionmaker[Session]:
+        return create_session_factory(self.engine, read_only=True)
+
+    @cached_property
+    def vault(self) -> Vault:
+        return load_vault(self.settings)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    return Runtime(settings=settings, engine=create_db_engine(settings.resolved_database_url))
