@@ -18,14 +18,7 @@ from plaudit.organizations.routes import router as organizations_router
 from plaudit.runtime import Runtime, build_runtime
 from plaudit.users.routes import router as members_router
 
-API_PREFIX = "/api/v1"
-
-
-def api_router() -> APIRouter:
-    router = APIRouter(prefix=API_PREFIX)
-    for feature in (organizations_router, apikeys_router, members_router):
-        router.include_router(feature)
-    return router
+FEATURE_ROUTERS: tuple[APIRouter, ...] = (organizations_router, apikeys_router, members_router)
 
 
 def create_app(
@@ -66,7 +59,8 @@ def create_app(
         max_upload_bytes=settings.max_upload_bytes,
     )
     app.include_router(ops_router)
-    app.include_router(api_router())
+    for router in FEATURE_ROUTERS:
+        app.include_router(router)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

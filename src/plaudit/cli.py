@@ -7,16 +7,16 @@ import secrets
 import sys
 from typing import Annotated, TypeVar
 
-import click
 import typer
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
+from typer.exceptions import TyperException
 
 from plaudit import jobs, migrate
 from plaudit.config import Settings, get_settings
 from plaudit.db import unit_of_work
-from plaudit.errors import PlauditError
+from plaudit.errors import PlauditError, ServiceUnavailable
 from plaudit.logs import setup_logging
 from plaudit.models.apikey import Scope
 from plaudit.models.user import Role
@@ -46,11 +46,14 @@ out = Console()
 err = Console(stderr=True)
 
 
-def _setup() -> tuple[Settings, Runtime]:
+def _setup(*, schema: bool = True) -> tuple[Settings, Runtime]:
+    """Settings, logging, runtime and queue; with ``schema``, a database ready for use."""
     settings = get_settings()
     setup_logging(json_lines=settings.log_json, level=settings.log_level)
     runtime = build_runtime(settings)
     jobs.configure(settings, runtime)
+    if schema:
+        _ensure_schema(runtime)
     return settings, runtime
 
 
@@ -58,7 +61,7 @@ def _ensure_schema(runtime: Runtime) -> None:
     if runtime.settings.is_embedded:
         migrate.upgrade(runtime.engine)
     elif not migrate.is_current(runtime.engine):
-        raise click.ClickException(
+        raise ServiceUnavailable(
             "The database schema is not current: run 'plaudit db upgrade' first."
         )
 
@@ -81,7 +84,6 @@ def serve(
     from plaudit.app import create_app
 
     settings, runtime = _setup()
-    _ensure_schema(runtime)
     run_jobs = settings.run_jobs_in_process if jobs_in_process is None else jobs_in_process
     application = create_app(settings, runtime=runtime, run_jobs=run_jobs)
     bind_host, bind_port = host or settings.host, port or settings.port
@@ -96,7 +98,7 @@ def worker(
     ] = None,
 ) -> None:
     """Consume the job queue in the foreground (for PLAUDIT_QUEUE_URL=redis://...)."""
-    settings, _runtime = _setup()
+    settings, _runtime = _setup(schema=False)
     err.print(f"Plaudit worker on {settings.resolved_queue_url} (queue '{settings.queue_name}')")
     jobs.run_worker(workers or settings.workers)
 
@@ -104,7 +106,7 @@ def worker(
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply migrations up to REVISION (default: the latest)."""
-    _settings, runtime = _setup()
+    _settings, runtime = _setup(schema=False)
     migrate.upgrade(runtime.engine, revision)
     out.print(f"Database at revision {migrate.current(runtime.engine)}.")
 
@@ -112,7 +114,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 @db_app.command("current")
 def db_current() -> None:
     """Show the database's revision and the code's."""
-    _settings, runtime = _setup()
+    _settings, runtime = _setup(schema=False)
     out.print(f"database: {migrate.current(runtime.engine)}  code: {migrate.head()}")
 
 
@@ -130,7 +132,6 @@ def org_create(
     from plaudit.organizations.schemas import OrganizationCreate
 
     _settings, runtime = _setup()
-    _ensure_schema(runtime)
     data = _validate(
         OrganizationCreate,
         name=name,
@@ -195,7 +196,7 @@ def apikey_revoke(
     try:
         ident = uuid.UUID(key_id)
     except ValueError:
-        raise click.BadParameter("must be a key id (a UUID)", param_hint="KEY_ID") from None
+        raise typer.BadParameter("must be a key id (a UUID)", param_hint="KEY_ID") from None
     with unit_of_work(runtime.sessions) as session:
         organization = organizations.get_by_slug(session, org)
         key = apikeys.revoke(session, organization_id=organization.id, key_id=ident)
@@ -243,7 +244,6 @@ def demo() -> None:
     from plaudit.demo import load_demo
 
     settings, runtime = _setup()
-    _ensure_schema(runtime)
     with unit_of_work(runtime.sessions) as session:
         result = load_demo(session)
     base = settings.public_base_url
@@ -266,7 +266,7 @@ def _validate(model: type[M], **values: object) -> M:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "value"
-        raise click.BadParameter(
+        raise typer.BadParameter(
             str(first["msg"]), param_hint=f"--{field.replace('_', '-')}"
         ) from None
 
@@ -276,19 +276,26 @@ def main() -> None:
     command = typer.main.get_command(app)
     try:
         command.main(standalone_mode=False, prog_name="plaudit")
-    except click.exceptions.Abort:
-        err.print("Aborted.")
-        sys.exit(130)
-    except click.ClickException as exc:
-        hint = ""
-        if isinstance(exc, click.UsageError) and exc.ctx is not None:
-            hint = f" (see '{exc.ctx.command_path} --help')"
-        print(f"error: {exc.format_message()}{hint}", file=sys.stderr)
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("Aborted.", file=sys.stderr)
+        sys.exit(130)
+    except TyperException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `plaudit` alone, or a group alone
+            print(exc.format_message())
+            sys.exit(0)
+        hint = ""
+        ctx = getattr(exc, "ctx", None)
+        if ctx is not None:
+            hint = f" (see '{ctx.command_path} --help')"
+        print(f"error: {exc.format_message()}{hint}", file=sys.stderr)
+        sys.exit(getattr(exc, "exit_code", 1))
     except PlauditError as exc:
         print(f"error: {exc.detail}", file=sys.stderr)
         sys.exit(1)
-    except Exception as exc:  # a last resort for the terminal: no trace, a sentence and a log
+    except Exception as exc:  # a last resort for the terminal: one sentence, details in the log
         logging.getLogger("plaudit.cli").debug("command failed", exc_info=True)
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        summary = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(f"error: {type(exc).__name__}: {summary}", file=sys.stderr)
         sys.exit(1)

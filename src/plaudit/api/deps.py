@@ -23,18 +23,20 @@ TOKEN_PREFIX = "plaudit_"  # noqa: S105 (a prefix, not a secret)
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def get_session(request: Request) -> Session:
+async def get_session(request: Request) -> Session:
     session: Session | None = getattr(request.state, "session", None)
     if session is None:
         raise RuntimeError("route is not a UnitOfWorkRoute; it has no session")
     return session
 
 
+# Dependencies that do no I/O are ``async def`` on purpose: FastAPI runs every sync
+# dependency in a worker thread, and each hop costs more than the work itself.
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
@@ -69,7 +71,7 @@ def parse_token(token: str) -> tuple[str, str] | None:
     return prefix, secret
 
 
-def authenticate(request: Request, session: SessionDep, runtime: RuntimeDep) -> Principal:
+def authenticate(request: Request, session: SessionDep) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -85,21 +87,10 @@ def authenticate(request: Request, session: SessionDep, runtime: RuntimeDep) -> 
         raise Unauthenticated(
             f"The API key '{key.name}' was revoked at {key.revoked_at.isoformat()}."
         )
-    now = utcnow()
-    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-        # Its own short transaction: usage is recorded even when the request itself fails.
-        with unit_of_work(runtime.sessions) as own:
-            own.execute(
-                update(ApiKey)
-                .where(ApiKey.id == key.id)
-                .where(
-                    or_(
-                        ApiKey.last_used_at.is_(None),
-                        ApiKey.last_used_at < now - LAST_USED_RESOLUTION,
-                    )
-                )
-                .values(last_used_at=now)
-            )
+    if key.last_used_at is None or utcnow() - key.last_used_at > LAST_USED_RESOLUTION:
+        # Recorded by the route after this request's transaction ends (see record_key_use):
+        # a second writer inside the request would wait on the request's own SQLite lock.
+        request.state.used_api_key = key.id
     principal = Principal(
         organization_id=key.organization_id,
         api_key_id=key.id,
@@ -109,10 +100,27 @@ def authenticate(request: Request, session: SessionDep, runtime: RuntimeDep) -> 
     return principal
 
 
+def record_key_use(runtime: Runtime, key_id: uuid.UUID) -> None:
+    """Note that a key was used, in its own short transaction, at most once a minute."""
+    now = utcnow()
+    with unit_of_work(runtime.sessions) as session:
+        session.execute(
+            update(ApiKey)
+            .where(ApiKey.id == key_id)
+            .where(
+                or_(
+                    ApiKey.last_used_at.is_(None),
+                    ApiKey.last_used_at < now - LAST_USED_RESOLUTION,
+                )
+            )
+            .values(last_used_at=now)
+        )
+
+
 def require(scope: Scope) -> object:
     """Dependency: the key must carry ``scope`` (admin carries all, write carries read)."""
 
-    def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if not principal.allows(scope):
             held = ", ".join(sorted(principal.scopes)) or "none"
             raise Forbidden(

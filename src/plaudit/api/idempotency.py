@@ -35,27 +35,42 @@ class PendingKey:
     request_hash: str
 
 
+@dataclass(frozen=True)
+class StoredResponse:
+    """A first response, copied out of its row so it outlives the session."""
+
+    request_hash: str
+    status_code: int
+    content_type: str | None
+    body: bytes
+
+
 class Replay(Exception):
     """Raised to answer with a stored first response instead of running the route."""
 
-    def __init__(self, record: IdempotencyRecord) -> None:
-        super().__init__(record.key)
-        self.record = record
+    def __init__(self, stored: StoredResponse) -> None:
+        super().__init__("replay")
+        self.stored = stored
 
 
-def find(session: Session, *, organization_id: uuid.UUID, key: str) -> IdempotencyRecord | None:
-    return session.scalar(
+def find(session: Session, *, organization_id: uuid.UUID, key: str) -> StoredResponse | None:
+    record = session.scalar(
         select(IdempotencyRecord).where(
             IdempotencyRecord.organization_id == organization_id, IdempotencyRecord.key == key
         )
     )
+    if record is None:
+        return None
+    return StoredResponse(
+        record.request_hash, record.status_code, record.content_type, record.response_body
+    )
 
 
 def _check(session: Session, pending: PendingKey) -> None:
-    record = find(session, organization_id=pending.organization_id, key=pending.key)
-    if record is None:
+    stored = find(session, organization_id=pending.organization_id, key=pending.key)
+    if stored is None:
         return
-    if record.request_hash != pending.request_hash:
+    if stored.request_hash != pending.request_hash:
         raise InvalidInput(
             f"The {HEADER} '{pending.key}' was already used with a different request. "
             "Use a new key for a new request.",
@@ -65,7 +80,7 @@ def _check(session: Session, pending: PendingKey) -> None:
                 ]
             },
         )
-    raise Replay(record)
+    raise Replay(stored)
 
 
 async def idempotency(

@@ -47,7 +47,6 @@ def _problem(status: int, slug: str, title: str, detail: str, request_id: str) -
             "headers": [
                 (b"content-type", PROBLEM_JSON.encode()),
                 (b"content-length", str(len(body)).encode()),
-                (b"x-request-id", request_id.encode()),
             ],
         },
         {"type": "http.response.body", "body": body},

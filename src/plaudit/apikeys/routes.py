@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from plaudit.api import API_PREFIX
 from plaudit.api.deps import AdminPrincipal, SessionDep
 from plaudit.api.pagination import Page, PageParams, page_params, paginate
 from plaudit.api.routing import UnitOfWorkRoute
@@ -14,7 +15,7 @@ from plaudit.apikeys import service as apikeys
 from plaudit.apikeys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 from plaudit.models.apikey import ApiKey
 
-router = APIRouter(prefix="/api-keys", tags=["api keys"], route_class=UnitOfWorkRoute)
+router = APIRouter(prefix=f"{API_PREFIX}/api-keys", tags=["api keys"], route_class=UnitOfWorkRoute)
 
 
 # No Idempotency-Key here on purpose: replaying the first response would mean storing the

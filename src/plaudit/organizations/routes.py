@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from plaudit.api import API_PREFIX
 from plaudit.api.deps import AdminPrincipal, ReadPrincipal, SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.organizations import service as organizations
 from plaudit.organizations.schemas import OrganizationOut, OrganizationUpdate
 
-router = APIRouter(prefix="/organization", tags=["organization"], route_class=UnitOfWorkRoute)
+router = APIRouter(
+    prefix=f"{API_PREFIX}/organization", tags=["organization"], route_class=UnitOfWorkRoute
+)
 
 
 @router.get("", response_model=OrganizationOut, summary="The API key's organization")

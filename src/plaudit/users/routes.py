@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
+from plaudit.api import API_PREFIX
 from plaudit.api.deps import AdminPrincipal, ReadPrincipal, SessionDep
 from plaudit.api.idempotency import Idempotent
 from plaudit.api.pagination import Page, PageParams, decode_cursor, encode_cursor, page_params
@@ -15,7 +16,7 @@ from plaudit.models.user import Membership, User
 from plaudit.users import service as users
 from plaudit.users.schemas import MemberCreate, MemberOut, MemberUpdate
 
-router = APIRouter(prefix="/members", tags=["members"], route_class=UnitOfWorkRoute)
+router = APIRouter(prefix=f"{API_PREFIX}/members", tags=["members"], route_class=UnitOfWorkRoute)
 
 
 def _out(membership: Membership, user: User) -> MemberOut:

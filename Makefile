@@ -1,0 +1,52 @@
+# Plaudit's tasks. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+VENV := .venv/bin
+PY_SOURCES := src tests bench
+
+.PHONY: help install run test lint fmt types unit migrate bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+install: $(UV) ## Install Plaudit and its development tools into .venv (from uv.lock)
+	$(UV) sync --frozen --compile-bytecode --quiet
+
+run: install ## Start Plaudit on the embedded default (SQLite, in-process jobs) with demo data
+	$(VENV)/plaudit demo
+	$(VENV)/plaudit serve
+
+test: install ## Format check, lint, type-check, then the whole suite on SQLite and PostgreSQL
+	$(VENV)/ruff format --check $(PY_SOURCES)
+	$(VENV)/ruff check $(PY_SOURCES)
+	$(VENV)/mypy
+	$(VENV)/pytest
+
+unit: install ## Only the test suite (pass ARGS="-k name" to select)
+	$(VENV)/pytest $(ARGS)
+
+lint: install ## Lint with ruff
+	$(VENV)/ruff check $(PY_SOURCES)
+
+fmt: install ## Format and fix what ruff can
+	$(VENV)/ruff format $(PY_SOURCES)
+	$(VENV)/ruff check --fix $(PY_SOURCES)
+
+types: install ## Type-check with mypy --strict
+	$(VENV)/mypy
+
+migrate: install ## Upgrade the configured database to the latest schema
+	$(VENV)/plaudit db upgrade
+
+bench: install ## Run the benchmarks and print their figures
+	@for script in bench/*.py; do echo "== $$script"; $(VENV)/python $$script || exit 1; done
+
+clean: ## Remove the virtualenvs and caches (keeps var/, your data)
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache
