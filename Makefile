@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 VENV := .venv/bin
 PY_SOURCES := src tests bench
 
-.PHONY: help install run test lint fmt types unit migrate bench clean
+.PHONY: help install run test lint fmt types unit migrate revision bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -44,6 +44,13 @@ types: install ## Type-check with mypy --strict
 
 migrate: install ## Upgrade the configured database to the latest schema
 	$(VENV)/plaudit db upgrade
+
+revision: install ## New Alembic revision from the models: make revision m="what changed"
+	@test -n "$(m)" || { echo 'usage: make revision m="what changed"'; exit 2; }
+	rm -f .tools/revision.db
+	PLAUDIT_DATABASE_URL=sqlite:///$(CURDIR)/.tools/revision.db $(VENV)/plaudit db upgrade
+	$(VENV)/alembic -x url=sqlite:///$(CURDIR)/.tools/revision.db revision --autogenerate -m "$(m)"
+	$(VENV)/ruff format src/plaudit/migrations/versions
 
 bench: install ## Run the benchmarks and print their figures
 	@for script in bench/*.py; do echo "== $$script"; $(VENV)/python $$script || exit 1; done

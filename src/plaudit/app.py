@@ -13,12 +13,22 @@ from plaudit.api import problems
 from plaudit.api.middleware import RequestContextMiddleware
 from plaudit.apikeys.routes import router as apikeys_router
 from plaudit.config import Settings, get_settings
+from plaudit.files.routes import router as files_router
 from plaudit.ops.routes import router as ops_router
 from plaudit.organizations.routes import router as organizations_router
 from plaudit.runtime import Runtime, build_runtime
+from plaudit.templates.routes import catalog_router
+from plaudit.templates.routes import router as templates_router
 from plaudit.users.routes import router as members_router
 
-FEATURE_ROUTERS: tuple[APIRouter, ...] = (organizations_router, apikeys_router, members_router)
+FEATURE_ROUTERS: tuple[APIRouter, ...] = (
+    organizations_router,
+    apikeys_router,
+    members_router,
+    templates_router,
+    catalog_router,
+    files_router,
+)
 
 
 def create_app(

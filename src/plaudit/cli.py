@@ -36,11 +36,13 @@ org_app = typer.Typer(help="Organizations (tenants and issuers).", no_args_is_he
 apikey_app = typer.Typer(help="API keys of an organization.", no_args_is_help=True)
 user_app = typer.Typer(help="Dashboard users and their roles.", no_args_is_help=True)
 keys_app = typer.Typer(help="The master key and signing keys.", no_args_is_help=True)
+catalog_app = typer.Typer(help="The built-in template catalog.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(user_app, name="user")
 app.add_typer(keys_app, name="keys")
+app.add_typer(catalog_app, name="catalog")
 
 out = Console()
 err = Console(stderr=True)
@@ -84,6 +86,7 @@ def serve(
     from plaudit.app import create_app
 
     settings, runtime = _setup()
+    _sync_catalog(runtime)
     run_jobs = settings.run_jobs_in_process if jobs_in_process is None else jobs_in_process
     application = create_app(settings, runtime=runtime, run_jobs=run_jobs)
     bind_host, bind_port = host or settings.host, port or settings.port
@@ -238,6 +241,38 @@ def keys_master_key() -> None:
     out.print(new_master_key(), soft_wrap=True)
 
 
+@catalog_app.command("list")
+def catalog_list() -> None:
+    """List the catalog's entries."""
+    from plaudit.catalog.entries import CATALOG
+
+    table = Table("key", "version", "kind", "name", "languages")
+    for entry in CATALOG:
+        table.add_row(
+            entry.key,
+            str(entry.version),
+            entry.kind.value,
+            entry.texts["en"].name,
+            ", ".join(entry.texts),
+        )
+    out.print(table)
+
+
+@catalog_app.command("sync")
+def catalog_sync() -> None:
+    """Update every template that follows a newer catalog entry (also done by `serve`)."""
+    _settings, runtime = _setup()
+    count = _sync_catalog(runtime)
+    out.print(f"{count} template(s) updated from the catalog.")
+
+
+def _sync_catalog(runtime: Runtime) -> int:
+    from plaudit.catalog import service as catalog
+
+    with unit_of_work(runtime.sessions) as session:
+        return len(catalog.sync(session, runtime.files))
+
+
 @app.command()
 def demo() -> None:
     """Create (or refresh) the demo organization and print what to open and an API key."""
@@ -245,7 +280,7 @@ def demo() -> None:
 
     settings, runtime = _setup()
     with unit_of_work(runtime.sessions) as session:
-        result = load_demo(session)
+        result = load_demo(session, runtime.files)
     base = settings.public_base_url
     out.print(f"[bold]Demo organization:[/] {result.organization_name} (slug {result.slug})")
     out.print(f"API docs:   {base}/docs")

@@ -138,9 +138,27 @@ def _run_after_commit_hooks(session: Session) -> None:
             log.exception("after-commit hook failed")
 
 
+_ROLLBACK_HOOKS_KEY = "plaudit_on_rollback"
+
+
+def on_rollback(session: Session, hook: Callable[[], None]) -> None:
+    """Undo a side effect made before commit (e.g. a file written) if the transaction fails."""
+    session.info.setdefault(_ROLLBACK_HOOKS_KEY, []).append(hook)
+
+
 @event.listens_for(Session, "after_rollback")
 def _drop_after_commit_hooks(session: Session) -> None:
     session.info.pop(_HOOKS_KEY, None)
+    for hook in session.info.pop(_ROLLBACK_HOOKS_KEY, []):
+        try:
+            hook()
+        except Exception:
+            log.exception("rollback hook failed")
+
+
+@event.listens_for(Session, "after_commit")
+def _drop_rollback_hooks(session: Session) -> None:
+    session.info.pop(_ROLLBACK_HOOKS_KEY, None)
 
 
 @contextmanager

@@ -28,7 +28,11 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = create_db_engine(config.get_main_option("sqlalchemy.url") or "")
+    # `alembic -x url=...` (see `make revision`) overrides alembic.ini's URL.
+    url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option(
+        "sqlalchemy.url"
+    )
+    engine = create_db_engine(url or "")
     with engine.connect() as conn:
         _run(conn)
     engine.dispose()

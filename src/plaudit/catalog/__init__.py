@@ -1,0 +1,1 @@
+"""The built-in template catalog: ready-made badge designs an organisation can start from."""

@@ -1,0 +1,1 @@
+"""Public files: template images and catalog artwork."""

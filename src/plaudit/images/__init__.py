@@ -1,0 +1,1 @@
+"""Uploaded badge and certificate images: validation, SVG sanitising and PNG variants."""
