@@ -49,7 +49,10 @@ revision: install ## New Alembic revision from the models: make revision m="what
 	@test -n "$(m)" || { echo 'usage: make revision m="what changed"'; exit 2; }
 	rm -f .tools/revision.db
 	PLAUDIT_DATABASE_URL=sqlite:///$(CURDIR)/.tools/revision.db $(VENV)/plaudit db upgrade
-	$(VENV)/alembic -x url=sqlite:///$(CURDIR)/.tools/revision.db revision --autogenerate -m "$(m)"
+	$(VENV)/alembic -x url=sqlite:///$(CURDIR)/.tools/revision.db revision --autogenerate \
+		--rev-id $$(printf '%04d' $$(( $$(ls src/plaudit/migrations/versions/*.py | wc -l) + 1 ))) -m "$(m)"
+	@# Alembic renders JSONB's astext_type without the `sa.` prefix its imports need.
+	sed -i 's/astext_type=Text()/astext_type=sa.Text()/g' src/plaudit/migrations/versions/*.py
 	$(VENV)/ruff format src/plaudit/migrations/versions
 
 bench: install ## Run the benchmarks and print their figures

@@ -12,8 +12,14 @@ from plaudit import __version__, jobs
 from plaudit.api import problems
 from plaudit.api.middleware import RequestContextMiddleware
 from plaudit.apikeys.routes import router as apikeys_router
+from plaudit.automations.routes import backfills_router
+from plaudit.automations.routes import router as rules_router
 from plaudit.config import Settings, get_settings
+from plaudit.events.routes import router as events_router
+from plaudit.events.routes import xapi_router
 from plaudit.files.routes import router as files_router
+from plaudit.learners.routes import credentials_router
+from plaudit.learners.routes import router as learners_router
 from plaudit.ops.routes import router as ops_router
 from plaudit.organizations.routes import router as organizations_router
 from plaudit.runtime import Runtime, build_runtime
@@ -27,6 +33,12 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     members_router,
     templates_router,
     catalog_router,
+    events_router,
+    xapi_router,
+    rules_router,
+    backfills_router,
+    learners_router,
+    credentials_router,
     files_router,
 )
 

@@ -83,6 +83,11 @@ async def _plaudit_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def validation_errors(errors: Any) -> list[dict[str, str]]:
+    """Pydantic errors as [{"field", "reason"}] (also used for per-item batch results)."""
+    return [{"field": _loc(tuple(e.get("loc", ()))), "reason": _reason(dict(e))} for e in errors]
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())

@@ -1,9 +1,13 @@
 """ORM models: the one layer every feature shares."""
 
 from plaudit.models.apikey import ApiKey, Scope
+from plaudit.models.award import Award, AwardGuard, AwardLog, Credential, CredentialStatus
+from plaudit.models.event import Event, EventOutcome
 from plaudit.models.idempotency import IdempotencyRecord
 from plaudit.models.image import Image
+from plaudit.models.learner import Learner
 from plaudit.models.organization import Organization
+from plaudit.models.rule import Backfill, BackfillStatus, Rule, RuleMode, RuleStatus
 from plaudit.models.signing_key import SigningKey
 from plaudit.models.template import (
     Template,
@@ -17,11 +21,24 @@ from plaudit.models.user import Membership, Role, User
 
 __all__ = [
     "ApiKey",
+    "Award",
+    "AwardGuard",
+    "AwardLog",
+    "Backfill",
+    "BackfillStatus",
+    "Credential",
+    "CredentialStatus",
+    "Event",
+    "EventOutcome",
     "IdempotencyRecord",
     "Image",
+    "Learner",
     "Membership",
     "Organization",
     "Role",
+    "Rule",
+    "RuleMode",
+    "RuleStatus",
     "Scope",
     "SigningKey",
     "Template",

@@ -1,0 +1,1 @@
+"""Award rules as an organization manages them: save, validate, simulate, backfill."""

@@ -1,0 +1,133 @@
+"""Request and response shapes of rules, simulations and backfills."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints
+
+from plaudit.events.schemas import EntityType, EventIn, EventType, Ident
+from plaudit.models.rule import BackfillStatus, RuleMode, RuleStatus
+from plaudit.schemas import Input, Output
+
+TypePattern = Annotated[
+    str,
+    StringConstraints(max_length=100, pattern=r"^[a-z][a-z0-9_]*(\.([a-z][a-z0-9_]*|\*))+$"),
+    Field(description="An event type, or a wildcard such as course.*"),
+]
+
+
+class TriggerIn(Input):
+    event_types: list[TypePattern] = Field(min_length=1, max_length=50)
+    entity_type: EntityType | None = None
+    entity_ids: list[Ident] = Field(
+        default_factory=list,
+        max_length=500,
+        description="The event's entity, or one of its parents, must be one of these.",
+    )
+
+
+class AwardAction(Input):
+    type: Literal["award"]
+    template_id: uuid.UUID
+
+
+class CertificateAction(Input):
+    type: Literal["issue_certificate"]
+    template_id: uuid.UUID
+    fields: dict[Annotated[str, StringConstraints(max_length=40)], Any] = Field(
+        default_factory=dict,
+        description="Each dynamic field of the template <- a JSON Logic expression over "
+        'event, learner and entity (e.g. {"var": "entity.title"}) or a constant.',
+    )
+
+
+class RevokeAction(Input):
+    type: Literal["revoke"]
+    template_id: uuid.UUID
+    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+Action = Annotated[AwardAction | CertificateAction | RevokeAction, Field(discriminator="type")]
+
+
+class RuleIn(Input):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    description: Annotated[str, StringConstraints(max_length=2000)] = ""
+    status: RuleStatus = RuleStatus.DRAFT
+    priority: int = Field(default=100, ge=0, le=100_000, description="Lower runs first.")
+    mode: RuleMode = RuleMode.ONCE
+    trigger: TriggerIn
+    condition: Any = Field(default=None, description="JSON Logic; null or {} means always.")
+    actions: list[Action] = Field(min_length=1, max_length=10)
+
+
+class RuleUpdate(Input):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    status: RuleStatus | None = None
+    priority: int | None = Field(default=None, ge=0, le=100_000)
+    mode: RuleMode | None = None
+    trigger: TriggerIn | None = None
+    condition: Any = None
+    actions: list[Action] | None = Field(default=None, min_length=1, max_length=10)
+
+
+class RuleOut(Output):
+    id: uuid.UUID
+    name: str
+    description: str
+    status: RuleStatus
+    priority: int
+    mode: RuleMode
+    trigger: dict[str, Any]
+    condition: Any
+    actions: list[dict[str, Any]]
+    created_at: datetime
+    updated_at: datetime
+
+
+class HistoryEventIn(Input):
+    """A past event for a simulation (same shape as an event; learner optional)."""
+
+    id: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    type: EventType
+    occurred_at: datetime
+    entity: dict[str, Any] | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class SimulationIn(Input):
+    rule: RuleIn | None = Field(
+        default=None, description="An unsaved rule; or use /rules/{id}/simulate."
+    )
+    event: EventIn
+    history: list[HistoryEventIn] = Field(default_factory=list, max_length=1000)
+    held_template_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
+
+
+class SimulationOut(Output):
+    fires: bool
+    would_award: list[dict[str, Any]]
+    trace: list[dict[str, Any]]
+
+
+class BackfillPreviewOut(Output):
+    rule_id: uuid.UUID
+    learners: int
+    awards: int
+    sample: list[dict[str, Any]]
+
+
+class BackfillOut(Output):
+    id: uuid.UUID
+    rule_id: uuid.UUID
+    status: BackfillStatus
+    total_learners: int
+    processed_learners: int
+    awarded: int
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None

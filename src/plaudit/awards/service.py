@@ -1,0 +1,245 @@
+"""Grant and revoke within one transaction, for a whole batch of events at once.
+
+An ``AwardBook`` loads what the batch's learners already hold, then records grants and
+revocations in memory and in the session, so that later events of the same batch see the
+effects of earlier ones (a ONCE rule does not award twice within a batch either).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.orm import Session
+
+from plaudit.db import new_id, utcnow
+from plaudit.models.award import Award, AwardGuard, AwardLog, Credential, CredentialStatus
+from plaudit.models.learner import Learner
+from plaudit.models.template import Template, TemplateStatus, TemplateVersion
+from plaudit.templates.expiry import expires_at
+
+
+@dataclass(frozen=True)
+class AwardableTemplate:
+    template_id: uuid.UUID
+    name: str
+    version_id: uuid.UUID
+    version: int
+    snapshot: dict[str, Any]
+
+
+def awardable_templates(
+    session: Session, *, organization_id: uuid.UUID, template_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, AwardableTemplate | str]:
+    """Each template's current published version, or why it cannot be awarded."""
+    ids = set(template_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Template, TemplateVersion)
+        .outerjoin(
+            TemplateVersion,
+            (TemplateVersion.template_id == Template.id)
+            & (TemplateVersion.number == Template.published_version),
+        )
+        .where(Template.organization_id == organization_id, Template.id.in_(ids))
+    ).all()
+    found: dict[uuid.UUID, AwardableTemplate | str] = dict.fromkeys(
+        ids, "template does not exist (deleted?)"
+    )
+    for template, version in rows:
+        if template.status is not TemplateStatus.PUBLISHED or version is None:
+            found[template.id] = (
+                f"template '{template.name}' is {template.status.value}, not published"
+            )
+        else:
+            found[template.id] = AwardableTemplate(
+                template.id, template.name, version.id, version.number, version.snapshot
+            )
+    return found
+
+
+@dataclass
+class Grant:
+    learner: Learner
+    template: AwardableTemplate
+    rule_id: uuid.UUID | None
+    event_id: uuid.UUID | None
+    occurred_at: datetime
+    entity_type: str | None
+    entity_id: str | None
+    entity_title: str | None
+    fields: dict[str, Any] = field(default_factory=dict)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    backfill_id: uuid.UUID | None = None
+    issued_at: datetime | None = None
+
+
+@dataclass
+class AwardBook:
+    session: Session
+    organization_id: uuid.UUID
+    awards: dict[tuple[uuid.UUID, uuid.UUID], Award]
+    guards: set[tuple[uuid.UUID, uuid.UUID]]
+    held: dict[uuid.UUID, dict[str, int]]  # learner -> template id -> active credentials
+
+    @classmethod
+    def load(
+        cls, session: Session, *, organization_id: uuid.UUID, learner_ids: Iterable[uuid.UUID]
+    ) -> AwardBook:
+        ids = list(set(learner_ids))
+        awards = (
+            {
+                (a.learner_id, a.template_id): a
+                for a in session.scalars(select(Award).where(Award.learner_id.in_(ids)))
+            }
+            if ids
+            else {}
+        )
+        guards = (
+            {
+                (g.learner_id, g.template_id)
+                for g in session.scalars(select(AwardGuard).where(AwardGuard.learner_id.in_(ids)))
+            }
+            if ids
+            else set()
+        )
+        held: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
+        if ids:
+            counts = session.execute(
+                select(Credential.learner_id, Credential.template_id, func.count())
+                .where(Credential.learner_id.in_(ids), Credential.status == CredentialStatus.ACTIVE)
+                .group_by(Credential.learner_id, Credential.template_id)
+            )
+            for learner_id, template_id, count in counts:
+                held[learner_id][str(template_id)] = count
+        return cls(session, organization_id, awards, guards, held)
+
+    def holds(self, learner_id: uuid.UUID, template_id: uuid.UUID) -> bool:
+        return (learner_id, template_id) in self.guards
+
+    def grant(self, grant: Grant, *, once: bool) -> Credential:
+        """Record one assignment: aggregate, immutable log, guard and credential."""
+        learner, template = grant.learner, grant.template
+        key = (learner.id, template.template_id)
+        now = grant.issued_at or utcnow()
+        if key not in self.guards:
+            # For a ONCE rule this insert is the claim: a concurrent claim fails on the primary
+            # key and its whole transaction is retried, then sees the guard and skips.
+            self.session.add(
+                AwardGuard(
+                    learner_id=learner.id,
+                    template_id=template.template_id,
+                    organization_id=self.organization_id,
+                )
+            )
+            self.guards.add(key)
+        elif once:
+            raise AssertionError("a ONCE grant for a held template must be skipped by the caller")
+        award = self.awards.get(key)
+        if award is None:
+            award = Award(
+                id=new_id(),
+                organization_id=self.organization_id,
+                learner_id=learner.id,
+                template_id=template.template_id,
+                count=0,
+                first_assigned_at=grant.occurred_at,
+                last_assigned_at=grant.occurred_at,
+            )
+            self.session.add(award)
+            self.awards[key] = award
+        award.count += 1
+        award.first_assigned_at = min(award.first_assigned_at, grant.occurred_at)
+        award.last_assigned_at = max(award.last_assigned_at, grant.occurred_at)
+        log = AwardLog(
+            id=new_id(),
+            organization_id=self.organization_id,
+            award_id=award.id,
+            learner_id=learner.id,
+            template_id=template.template_id,
+            template_version=template.version,
+            rule_id=grant.rule_id,
+            event_id=grant.event_id,
+            source_entity_type=grant.entity_type,
+            source_entity_id=grant.entity_id,
+            backfill_id=grant.backfill_id,
+            assigned_at=grant.occurred_at,
+        )
+        self.session.add(log)
+        credential = Credential(
+            id=new_id(),
+            organization_id=self.organization_id,
+            public_id=secrets.token_urlsafe(12),
+            learner_id=learner.id,
+            template_id=template.template_id,
+            template_version_id=template.version_id,
+            template_version=template.version,
+            award_log_id=log.id,
+            status=CredentialStatus.ACTIVE,
+            recipient_email=learner.email,
+            recipient_first_name=learner.first_name,
+            recipient_last_name=learner.last_name,
+            activity_title=grant.entity_title,
+            activity_ended_at=grant.occurred_at,
+            emitted_at=now,
+            expires_at=expires_at(template.snapshot.get("expiry", {}), issued_at=now),
+            fields=grant.fields,
+            evidence=grant.evidence,
+        )
+        self.session.add(credential)
+        counts = self.held[learner.id]
+        counts[str(template.template_id)] = counts.get(str(template.template_id), 0) + 1
+        return credential
+
+    def revoke(
+        self, *, learner_id: uuid.UUID, template_id: uuid.UUID, reason: str
+    ) -> list[Credential]:
+        """Revoke the learner's active credentials of a template; they may earn it again."""
+        active = list(
+            self.session.scalars(
+                select(Credential).where(
+                    Credential.learner_id == learner_id,
+                    Credential.template_id == template_id,
+                    Credential.status != CredentialStatus.REVOKED,
+                )
+            )
+        )
+        now = utcnow()
+        for credential in active:
+            credential.status = CredentialStatus.REVOKED
+            credential.revoked_at = now
+            credential.revoked_reason = reason
+        self.session.execute(
+            delete(AwardGuard).where(
+                AwardGuard.learner_id == learner_id, AwardGuard.template_id == template_id
+            )
+        )
+        self.guards.discard((learner_id, template_id))
+        self.held[learner_id].pop(str(template_id), None)
+        return active
+
+
+def learner_awards_query(*, organization_id: uuid.UUID, learner_id: uuid.UUID) -> Select[Award]:
+    return select(Award).where(
+        Award.organization_id == organization_id, Award.learner_id == learner_id
+    )
+
+
+def logs_for(
+    session: Session, *, award_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[AwardLog]]:
+    logs: dict[uuid.UUID, list[AwardLog]] = defaultdict(list)
+    ids = list(award_ids)
+    if ids:
+        for log in session.scalars(
+            select(AwardLog).where(AwardLog.award_id.in_(ids)).order_by(AwardLog.assigned_at)
+        ):
+            logs[log.award_id].append(log)
+    return logs

@@ -1,0 +1,1 @@
+"""Learning events: ingestion, learners, traces."""

@@ -1,0 +1,1 @@
+"""Learners: created and updated from the events that name them."""

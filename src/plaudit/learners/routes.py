@@ -1,0 +1,137 @@
+"""HTTP routes of learners, their badges (with counts and logs) and credentials."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import select
+
+from plaudit.api import API_PREFIX
+from plaudit.api.deps import ReadPrincipal, SessionDep
+from plaudit.api.pagination import Page, PageParams, page_params, paginate
+from plaudit.api.routing import UnitOfWorkRoute
+from plaudit.awards import service as awards
+from plaudit.errors import not_found
+from plaudit.learners import service as learners
+from plaudit.learners.schemas import AwardLogOut, BadgeOut, CredentialOut, LearnerOut
+from plaudit.models.award import Award, Credential, CredentialStatus
+from plaudit.models.learner import Learner
+from plaudit.models.template import Template
+
+router = APIRouter(prefix=f"{API_PREFIX}/learners", tags=["learners"], route_class=UnitOfWorkRoute)
+credentials_router = APIRouter(
+    prefix=f"{API_PREFIX}/credentials", tags=["credentials"], route_class=UnitOfWorkRoute
+)
+
+
+@router.get("", response_model=Page[LearnerOut], summary="List learners")
+def list_learners(
+    session: SessionDep,
+    principal: ReadPrincipal,
+    page: Annotated[PageParams, Depends(page_params)],
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    email: Annotated[str | None, Query(max_length=320)] = None,
+) -> Page[LearnerOut]:
+    stmt = learners.query(organization_id=principal.organization_id, search=q, email=email)
+    rows, cursor = paginate(session, stmt, id_column=Learner.id, params=page)
+    return Page[LearnerOut](items=[LearnerOut.model_validate(r) for r in rows], next_cursor=cursor)
+
+
+@router.get("/{learner_id}", response_model=LearnerOut, summary="Read a learner")
+def read(learner_id: uuid.UUID, session: SessionDep, principal: ReadPrincipal) -> object:
+    return learners.get(session, organization_id=principal.organization_id, learner_id=learner_id)
+
+
+@router.get(
+    "/{learner_id}/badges",
+    response_model=list[BadgeOut],
+    summary="What the learner earned: count, first and last time, and the award log",
+)
+def badges(learner_id: uuid.UUID, session: SessionDep, principal: ReadPrincipal) -> list[BadgeOut]:
+    learner = learners.get(
+        session, organization_id=principal.organization_id, learner_id=learner_id
+    )
+    rows = list(
+        session.scalars(
+            awards.learner_awards_query(
+                organization_id=principal.organization_id, learner_id=learner.id
+            ).order_by(Award.first_assigned_at)
+        )
+    )
+    template_ids = [a.template_id for a in rows]
+    names: dict[uuid.UUID, str] = dict(
+        session.execute(select(Template.id, Template.name).where(Template.id.in_(template_ids)))
+    )
+    logs = awards.logs_for(session, award_ids=[a.id for a in rows])
+    return [
+        BadgeOut(
+            template_id=a.template_id,
+            template_name=names.get(a.template_id, ""),
+            count=a.count,
+            first_assigned_at=a.first_assigned_at,
+            last_assigned_at=a.last_assigned_at,
+            logs=[AwardLogOut.model_validate(log) for log in logs[a.id]],
+        )
+        for a in rows
+    ]
+
+
+@router.get(
+    "/{learner_id}/credentials",
+    response_model=Page[CredentialOut],
+    summary="The learner's credentials",
+)
+def learner_credentials(
+    learner_id: uuid.UUID,
+    session: SessionDep,
+    principal: ReadPrincipal,
+    page: Annotated[PageParams, Depends(page_params)],
+) -> Page[CredentialOut]:
+    learner = learners.get(
+        session, organization_id=principal.organization_id, learner_id=learner_id
+    )
+    stmt = select(Credential).where(Credential.learner_id == learner.id)
+    rows, cursor = paginate(session, stmt, id_column=Credential.id, params=page)
+    return Page[CredentialOut](
+        items=[CredentialOut.model_validate(r) for r in rows], next_cursor=cursor
+    )
+
+
+@credentials_router.get("", response_model=Page[CredentialOut], summary="Search credentials")
+def list_credentials(
+    session: SessionDep,
+    principal: ReadPrincipal,
+    page: Annotated[PageParams, Depends(page_params)],
+    template_id: uuid.UUID | None = None,
+    status: CredentialStatus | None = None,
+    email: Annotated[str | None, Query(max_length=320)] = None,
+) -> Page[CredentialOut]:
+    stmt = select(Credential).where(Credential.organization_id == principal.organization_id)
+    if template_id is not None:
+        stmt = stmt.where(Credential.template_id == template_id)
+    if status is not None:
+        stmt = stmt.where(Credential.status == status)
+    if email:
+        stmt = stmt.where(Credential.recipient_email == email.lower())
+    rows, cursor = paginate(session, stmt, id_column=Credential.id, params=page)
+    return Page[CredentialOut](
+        items=[CredentialOut.model_validate(r) for r in rows], next_cursor=cursor
+    )
+
+
+@credentials_router.get(
+    "/{credential_id}", response_model=CredentialOut, summary="Read a credential"
+)
+def read_credential(
+    credential_id: uuid.UUID, session: SessionDep, principal: ReadPrincipal
+) -> object:
+    credential = session.scalar(
+        select(Credential).where(
+            Credential.id == credential_id, Credential.organization_id == principal.organization_id
+        )
+    )
+    if credential is None:
+        raise not_found("credential", credential_id)
+    return credential

@@ -1,0 +1,70 @@
+"""Response shapes of learners, their badges and credentials."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from plaudit.models.award import CredentialStatus
+from plaudit.schemas import Output
+
+
+class LearnerOut(Output):
+    id: uuid.UUID
+    external_id: str
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    locale: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class AwardLogOut(Output):
+    id: uuid.UUID
+    template_version: int
+    rule_id: uuid.UUID | None
+    event_id: uuid.UUID | None
+    source_entity_type: str | None
+    source_entity_id: str | None
+    backfill_id: uuid.UUID | None
+    assigned_at: datetime
+
+
+class BadgeOut(Output):
+    """The seed's per-learner aggregate: how often, first and last, and every assignment."""
+
+    template_id: uuid.UUID
+    template_name: str
+    count: int
+    first_assigned_at: datetime
+    last_assigned_at: datetime
+    logs: list[AwardLogOut]
+
+
+class CredentialOut(Output):
+    id: uuid.UUID
+    public_id: str
+    learner_id: uuid.UUID
+    template_id: uuid.UUID
+    template_version: int
+    status: CredentialStatus
+    recipient_email: str | None
+    recipient_first_name: str | None
+    recipient_last_name: str | None
+    activity_title: str | None
+    activity_started_at: datetime | None
+    activity_ended_at: datetime | None
+    emitted_at: datetime
+    expires_at: datetime | None
+    notes: str | None
+    additional_details: dict[str, Any]
+    fields: dict[str, Any]
+    evidence: list[dict[str, Any]]
+    imported: bool
+    legacy_id: str | None
+    revoked_at: datetime | None
+    revoked_reason: str | None
+    created_at: datetime
+    updated_at: datetime
