@@ -54,7 +54,9 @@ def test_talentlms_course_with_score_at_least_80_earns_a_badge(
     )
     assert high["outcome"] == "awarded"
     assert [a["template_id"] for a in high["awards"]] == [badge]
-    [earned] = learner_badges(client, tenant, "u-1")
+    badges = learner_badges(client, tenant, "u-1")
+    assert len(badges) == 1, badges
+    [earned] = badges
     assert earned["count"] == 1
     assert earned["logs"][0]["source_entity_id"] == "safety-101"
     assert earned["logs"][0]["template_version"] == 1

@@ -62,7 +62,9 @@ def badges(learner_id: uuid.UUID, session: SessionDep, principal: ReadPrincipal)
     )
     template_ids = [a.template_id for a in rows]
     names: dict[uuid.UUID, str] = dict(
-        session.execute(select(Template.id, Template.name).where(Template.id.in_(template_ids)))
+        session.execute(
+            select(Template.id, Template.name).where(Template.id.in_(template_ids))
+        ).all()
     )
     logs = awards.logs_for(session, award_ids=[a.id for a in rows])
     return [
