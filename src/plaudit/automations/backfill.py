@@ -221,5 +221,5 @@ def run_chunk(session: Session, *, backfill_id: uuid.UUID, chunk_size: int = CHU
         backfill.awarded += 1
     backfill.cursor = learners[-1].id
     backfill.processed_learners += len(learners)
-    session.flush()
+    book.write()
     return False

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from plaudit.db import new_id, utcnow
@@ -88,6 +88,8 @@ class AwardBook:
     awards: dict[tuple[uuid.UUID, uuid.UUID], Award]
     guards: set[tuple[uuid.UUID, uuid.UUID]]
     held: dict[uuid.UUID, dict[str, int]]  # learner -> template id -> active credentials
+    pending_logs: list[dict[str, Any]] = field(default_factory=list)
+    pending_credentials: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def load(
@@ -114,7 +116,11 @@ class AwardBook:
         if ids:
             counts = session.execute(
                 select(Credential.learner_id, Credential.template_id, func.count())
-                .where(Credential.learner_id.in_(ids), Credential.status == CredentialStatus.ACTIVE)
+                .where(
+                    Credential.organization_id == organization_id,
+                    Credential.learner_id.in_(ids),
+                    Credential.status == CredentialStatus.ACTIVE,
+                )
                 .group_by(Credential.learner_id, Credential.template_id)
             )
             for learner_id, template_id, count in counts:
@@ -124,8 +130,12 @@ class AwardBook:
     def holds(self, learner_id: uuid.UUID, template_id: uuid.UUID) -> bool:
         return (learner_id, template_id) in self.guards
 
-    def grant(self, grant: Grant, *, once: bool) -> Credential:
-        """Record one assignment: aggregate, immutable log, guard and credential."""
+    def grant(self, grant: Grant, *, once: bool) -> uuid.UUID:
+        """Record one assignment: aggregate, immutable log, guard and credential.
+
+        Returns the credential's id. Log and credential rows wait in memory for ``write`` (one
+        multi-row INSERT each per batch: ORM objects cost more than the database work here).
+        """
         learner, template = grant.learner, grant.template
         key = (learner.id, template.template_id)
         now = grant.issued_at or utcnow()
@@ -158,64 +168,88 @@ class AwardBook:
         award.count += 1
         award.first_assigned_at = min(award.first_assigned_at, grant.occurred_at)
         award.last_assigned_at = max(award.last_assigned_at, grant.occurred_at)
-        log = AwardLog(
-            id=new_id(),
-            organization_id=self.organization_id,
-            award_id=award.id,
-            learner_id=learner.id,
-            template_id=template.template_id,
-            template_version=template.version,
-            rule_id=grant.rule_id,
-            event_id=grant.event_id,
-            source_entity_type=grant.entity_type,
-            source_entity_id=grant.entity_id,
-            backfill_id=grant.backfill_id,
-            assigned_at=grant.occurred_at,
+        log_id, credential_id = new_id(), new_id()
+        self.pending_logs.append(
+            {
+                "id": log_id,
+                "organization_id": self.organization_id,
+                "award_id": award.id,
+                "learner_id": learner.id,
+                "template_id": template.template_id,
+                "template_version": template.version,
+                "rule_id": grant.rule_id,
+                "event_id": grant.event_id,
+                "source_entity_type": grant.entity_type,
+                "source_entity_id": grant.entity_id,
+                "backfill_id": grant.backfill_id,
+                "assigned_at": grant.occurred_at,
+                "created_at": now,
+            }
         )
-        self.session.add(log)
-        credential = Credential(
-            id=new_id(),
-            organization_id=self.organization_id,
-            public_id=secrets.token_urlsafe(12),
-            learner_id=learner.id,
-            template_id=template.template_id,
-            template_version_id=template.version_id,
-            template_version=template.version,
-            award_log_id=log.id,
-            status=CredentialStatus.ACTIVE,
-            recipient_email=learner.email,
-            recipient_first_name=learner.first_name,
-            recipient_last_name=learner.last_name,
-            activity_title=grant.entity_title,
-            activity_ended_at=grant.occurred_at,
-            emitted_at=now,
-            expires_at=expires_at(template.snapshot.get("expiry", {}), issued_at=now),
-            fields=grant.fields,
-            evidence=grant.evidence,
+        self.pending_credentials.append(
+            {
+                "id": credential_id,
+                "organization_id": self.organization_id,
+                "public_id": secrets.token_urlsafe(12),
+                "learner_id": learner.id,
+                "template_id": template.template_id,
+                "template_version_id": template.version_id,
+                "template_version": template.version,
+                "award_log_id": log_id,
+                "status": CredentialStatus.ACTIVE,
+                "recipient_email": learner.email,
+                "recipient_first_name": learner.first_name,
+                "recipient_last_name": learner.last_name,
+                "activity_title": grant.entity_title,
+                "activity_started_at": None,
+                "activity_ended_at": grant.occurred_at,
+                "emitted_at": now,
+                "expires_at": expires_at(template.snapshot.get("expiry", {}), issued_at=now),
+                "notes": None,
+                "additional_details": {},
+                "fields": grant.fields,
+                "evidence": grant.evidence,
+                "imported": False,
+                "legacy_id": None,
+                "revoked_at": None,
+                "revoked_reason": None,
+                "created_at": now,
+                "updated_at": now,
+            }
         )
-        self.session.add(credential)
         counts = self.held[learner.id]
         counts[str(template.template_id)] = counts.get(str(template.template_id), 0) + 1
-        return credential
+        return credential_id
 
     def revoke(
         self, *, learner_id: uuid.UUID, template_id: uuid.UUID, reason: str
-    ) -> list[Credential]:
+    ) -> list[uuid.UUID]:
         """Revoke the learner's active credentials of a template; they may earn it again."""
-        active = list(
+        now = utcnow()
+        revoked = []
+        for row in self.pending_credentials:  # granted earlier in this same batch
+            if (
+                row["learner_id"] == learner_id
+                and row["template_id"] == template_id
+                and row["status"] is not CredentialStatus.REVOKED
+            ):
+                row.update(status=CredentialStatus.REVOKED, revoked_at=now, revoked_reason=reason)
+                revoked.append(row["id"])
+        stored = list(
             self.session.scalars(
                 select(Credential).where(
+                    Credential.organization_id == self.organization_id,
                     Credential.learner_id == learner_id,
                     Credential.template_id == template_id,
                     Credential.status != CredentialStatus.REVOKED,
                 )
             )
         )
-        now = utcnow()
-        for credential in active:
+        for credential in stored:
             credential.status = CredentialStatus.REVOKED
             credential.revoked_at = now
             credential.revoked_reason = reason
+            revoked.append(credential.id)
         self.session.execute(
             delete(AwardGuard).where(
                 AwardGuard.learner_id == learner_id, AwardGuard.template_id == template_id
@@ -223,7 +257,16 @@ class AwardBook:
         )
         self.guards.discard((learner_id, template_id))
         self.held[learner_id].pop(str(template_id), None)
-        return active
+        return revoked
+
+    def write(self) -> None:
+        """Insert the pending rows, after whatever they point at (events, awards) exists."""
+        self.session.flush()
+        if self.pending_logs:
+            self.session.execute(insert(AwardLog), self.pending_logs)
+        if self.pending_credentials:
+            self.session.execute(insert(Credential), self.pending_credentials)
+        self.pending_logs, self.pending_credentials = [], []
 
 
 def learner_awards_query(*, organization_id: uuid.UUID, learner_id: uuid.UUID) -> Select[Award]:

@@ -169,11 +169,11 @@ def _apply(
         result["outcome"] = (
             f"revoked {len(revoked)} credential(s)" if revoked else "nothing to revoke"
         )
-        for credential in revoked:
+        for credential_id in revoked:
             outcome.awards.append(
                 AwardResult(
                     template_id=template_id,
-                    credential_id=credential.id,
+                    credential_id=credential_id,
                     action="revoked",
                     rule_id=loaded.row.id,
                 )
@@ -190,7 +190,7 @@ def _apply(
     fields: dict[str, Any] = {}
     if kind == "issue_certificate":
         fields = certificate_fields(action.get("fields") or {}, template, facts, history)
-    credential = book.grant(
+    credential_id = book.grant(
         Grant(
             learner=learner,
             template=template,
@@ -214,12 +214,12 @@ def _apply(
         once=once,
     )
     result["outcome"] = "awarded"
-    result["credential_id"] = str(credential.id)
+    result["credential_id"] = str(credential_id)
     result["template_version"] = template.version
     outcome.awards.append(
         AwardResult(
             template_id=template_id,
-            credential_id=credential.id,
+            credential_id=credential_id,
             action="awarded",
             rule_id=loaded.row.id,
         )
@@ -375,5 +375,5 @@ def _ingest_once(
             outcome=event.outcome,
             awards=outcome.awards,
         )
-    session.flush()
+    book.write()
     return [results[i] for i, _ in items]

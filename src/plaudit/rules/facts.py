@@ -50,12 +50,15 @@ class EventFacts:
         return tuple(refs)
 
     def context(self) -> dict[str, Any]:
-        """The JSON Logic data object.
+        """The JSON Logic data object (built once per event: every rule reads the same one).
 
         The entity and learner appear both at the top level and under ``event`` so that
         ``entity.id`` and ``event.entity.id`` both read naturally in a condition.
         """
-        return {
+        cached: dict[str, Any] | None = self.__dict__.get("_context")
+        if cached is not None:
+            return cached
+        built = {
             "event": {
                 "id": self.id,
                 "type": self.type,
@@ -68,6 +71,9 @@ class EventFacts:
             "learner": to_json(self.learner),
             "entity": to_json(self.entity),
         }
+        # A frozen dataclass still has a __dict__: the cache is invisible to equality and repr.
+        self.__dict__["_context"] = built
+        return built
 
 
 @dataclass(frozen=True)

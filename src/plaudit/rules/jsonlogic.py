@@ -7,6 +7,7 @@ import difflib
 import math
 import operator
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -145,6 +146,23 @@ def validate(logic: Any) -> None:
     _validate(logic, plain=False)
 
 
+# Conditions validated recently, by identity. A stored rule's condition is the same object for
+# every event of a batch, so it is checked once, not once per event. The object is kept in the
+# cache so that its id cannot be reused by another while the entry exists.
+_VALIDATED: OrderedDict[int, Any] = OrderedDict()
+_VALIDATED_SIZE = 512
+
+
+def _validate_once(logic: Any) -> None:
+    key = id(logic)
+    if _VALIDATED.get(key) is logic:
+        return
+    validate(logic)
+    _VALIDATED[key] = logic
+    if len(_VALIDATED) > _VALIDATED_SIZE:
+        _VALIDATED.popitem(last=False)
+
+
 def evaluate(logic: Any, *, event: EventFacts, history: History) -> Outcome:
     """Run a condition against the event's context and the learner's history, with a trace.
 
@@ -152,7 +170,7 @@ def evaluate(logic: Any, *, event: EventFacts, history: History) -> Outcome:
     """
     if _always(logic):
         return Outcome(True, True, ())
-    validate(logic)
+    _validate_once(logic)
     evaluator = _Evaluator(event, history)
     value = evaluator.eval(logic, event.context(), "", traced=True, boolean=True)
     return Outcome(value=value, passed=truthy(value), steps=tuple(evaluator.steps))
@@ -162,7 +180,7 @@ def compute(expr: Any, *, event: EventFacts, history: History) -> Any:
     """The value of an expression (certificate field mappings); a scalar is its own value."""
     if not isinstance(expr, dict | list):
         return expr
-    validate(expr)
+    _validate_once(expr)
     return _Evaluator(event, history).eval(expr, event.context(), "", traced=False)
 
 
