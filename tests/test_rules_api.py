@@ -208,3 +208,32 @@ def test_backfill_previews_then_awards_past_learners_once(
         f"/api/v1/rules/{created['id']}/backfill/preview", headers=tenant.headers
     ).json()
     assert again["awards"] == 0
+
+
+def test_the_backfill_job_runs_to_completion(
+    client: TestClient, tenant: Tenant, runtime: Runtime
+) -> None:
+    from plaudit.automations import tasks as automation_tasks
+
+    badge = published(client, tenant, name="Job")
+    for n in range(5):
+        send(client, tenant, event(f"j-{n}", "task.completed", learner=f"p-{n}"))
+    created = rule(
+        client,
+        tenant,
+        name="Tasks",
+        trigger={"event_types": ["task.completed"]},
+        actions=[{"type": "award", "template_id": badge}],
+    )
+    backfill = client.post(
+        f"/api/v1/rules/{created['id']}/backfills", headers=tenant.headers
+    ).json()
+    # A second start while one is pending is refused.
+    assert_problem(
+        client.post(f"/api/v1/rules/{created['id']}/backfills", headers=tenant.headers), 409
+    )
+    automation_tasks.run_backfill.call_local(backfill["id"])
+    automation_tasks.run_backfill.call_local(backfill["id"])  # a redelivered job changes nothing
+    done = client.get(f"/api/v1/backfills/{backfill['id']}", headers=tenant.headers).json()
+    assert (done["status"], done["awarded"]) == ("completed", 5)
+    assert _count(runtime, Credential) == 5
