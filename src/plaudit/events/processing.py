@@ -38,14 +38,7 @@ MAX_ATTEMPTS = 10
 
 
 def facts_of(event: Event, learner: Learner) -> EventFacts:
-    entity: dict[str, Any] = {}
-    if event.entity_id is not None:
-        entity = {
-            "type": event.entity_type,
-            "id": event.entity_id,
-            "title": event.entity_title,
-            "parents": event.entity_parents,
-        }
+    entity = event.entity or {}
     return EventFacts(
         id=event.external_id,
         type=event.type,

@@ -50,20 +50,12 @@ def get(session: Session, *, organization_id: uuid.UUID, external_id: str) -> Ev
 
 
 def to_out(event: Event) -> EventOut:
-    entity = None
-    if event.entity_id is not None:
-        entity = {
-            "type": event.entity_type,
-            "id": event.entity_id,
-            "title": event.entity_title,
-            "parents": event.entity_parents,
-        }
     return EventOut(
         id=event.external_id,
         type=event.type,
         occurred_at=event.occurred_at,
         learner_id=event.learner_id,
-        entity=entity,
+        entity=event.entity,
         data=event.data,
         source=event.source,
         outcome=event.outcome,

@@ -48,3 +48,15 @@ class Event(Base):
     # Per rule: trigger, condition steps with the values that decided them, action results.
     trace: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     received_at: Mapped[CreatedAt]
+
+    @property
+    def entity(self) -> dict[str, Any] | None:
+        """The entity as the API and the rules see it, or None for an event without one."""
+        if self.entity_id is None:
+            return None
+        return {
+            "type": self.entity_type,
+            "id": self.entity_id,
+            "title": self.entity_title,
+            "parents": self.entity_parents,
+        }
