@@ -23,7 +23,9 @@ from typing import Any
 import httpx2 as httpx
 from sqlalchemy import create_engine, text
 
-PG_ADMIN = os.environ.get("PLAUDIT_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN = os.environ.get(
+    "PLAUDIT_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 COURSES = ["safety-101", "first-aid-102", "fire-drill-103"]
 
 
@@ -53,16 +55,35 @@ def stream(count: int, offset: int = 0) -> list[dict[str, Any]]:
     for n in range(offset, offset + count):
         learner = n // 4  # four events per learner: three courses and a quiz
         step = n % 4
-        base = {"learner": {"id": f"bench-{learner}", "email": f"bench-{learner}@example.org",
-                            "first_name": "Bench", "last_name": str(learner)},
-                "occurred_at": (start + timedelta(seconds=n)).isoformat()}
+        base = {
+            "learner": {
+                "id": f"bench-{learner}",
+                "email": f"bench-{learner}@example.org",
+                "first_name": "Bench",
+                "last_name": str(learner),
+            },
+            "occurred_at": (start + timedelta(seconds=n)).isoformat(),
+        }
         if step < 3:
-            events.append({**base, "id": f"ev-{n}", "type": "course.completed",
-                           "entity": {"type": "course", "id": COURSES[step], "title": COURSES[step]},
-                           "data": {"score": 60 + (n * 13) % 40}})
+            events.append(
+                {
+                    **base,
+                    "id": f"ev-{n}",
+                    "type": "course.completed",
+                    "entity": {"type": "course", "id": COURSES[step], "title": COURSES[step]},
+                    "data": {"score": 60 + (n * 13) % 40},
+                }
+            )
         else:
-            events.append({**base, "id": f"ev-{n}", "type": "quiz.submitted",
-                           "entity": {"type": "quiz", "id": "q"}, "data": {"score": 70 + n % 30}})
+            events.append(
+                {
+                    **base,
+                    "id": f"ev-{n}",
+                    "type": "quiz.submitted",
+                    "entity": {"type": "quiz", "id": "q"},
+                    "data": {"score": 70 + n % 30},
+                }
+            )
     return events
 
 
@@ -79,11 +100,14 @@ def run(label: str, database_url: str | None, total: int, singles: int) -> None:
     token = re.search(r"plaudit_[A-Za-z0-9_\-]+", demo.stdout)
     assert token, demo.stdout
     port = free_port()
-    server = subprocess.Popen([*plaudit, "serve", "--port", str(port), "--no-jobs"], env=env,
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [*plaudit, "serve", "--port", str(port), "--no-jobs"], env=env, stderr=subprocess.DEVNULL
+    )
     headers = {"Authorization": f"Bearer {token.group(0)}"}
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=120) as client:
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=120
+        ) as client:
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
                 try:
@@ -95,7 +119,9 @@ def run(label: str, database_url: str | None, total: int, singles: int) -> None:
             awarded = 0
             started = time.perf_counter()
             for i in range(0, total, 1000):
-                response = client.post("/api/v1/events/batch", json={"events": events[i : i + 1000]})
+                response = client.post(
+                    "/api/v1/events/batch", json={"events": events[i : i + 1000]}
+                )
                 assert response.status_code == 200, response.text
                 body = response.json()
                 assert body["processed"] == len(events[i : i + 1000]), body
@@ -111,10 +137,14 @@ def run(label: str, database_url: str | None, total: int, singles: int) -> None:
         server.terminate()
         server.wait(timeout=30)
     q = statistics.quantiles(latencies, n=100)
-    print(f"{label}: {total} events in {elapsed:.2f}s -> {total / elapsed:,.0f} events/s, "
-          f"{awarded} awards ({awarded / elapsed:,.0f} awards/s)")
-    print(f"{label}: single event latency ms p50 {q[49] * 1000:.1f}  p95 {q[94] * 1000:.1f}  "
-          f"p99 {q[98] * 1000:.1f}")
+    print(
+        f"{label}: {total} events in {elapsed:.2f}s -> {total / elapsed:,.0f} events/s, "
+        f"{awarded} awards ({awarded / elapsed:,.0f} awards/s)"
+    )
+    print(
+        f"{label}: single event latency ms p50 {q[49] * 1000:.1f}  p95 {q[94] * 1000:.1f}  "
+        f"p99 {q[98] * 1000:.1f}"
+    )
 
 
 def main() -> None:
