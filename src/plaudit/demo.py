@@ -58,6 +58,7 @@ def _demo_templates(session: Session, files: FileStore, org: Organization) -> di
 
 
 COURSES = ["safety-101", "first-aid-102", "fire-drill-103"]
+TITLES = {"safety-101": "Safety 101", "first-aid-102": "First Aid", "fire-drill-103": "Fire Drill"}
 PEOPLE = [
     ("ada", "Ada", "Lovelace"),
     ("grace", "Grace", "Hopper"),
@@ -130,7 +131,7 @@ def _demo_rules(session: Session, org: Organization, ids: dict[str, str]) -> Non
                     "type": "course.completed",
                     "occurred_at": (start + timedelta(days=n, hours=k)).isoformat(),
                     "learner": learner,
-                    "entity": {"type": "course", "id": course, "title": course.title()},
+                    "entity": {"type": "course", "id": course, "title": TITLES[course]},
                     "data": {"score": 70 + (n * 7 + k * 11) % 30, "max_score": 100},
                 }
             )
