@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi.routing import APIRoute
 
 from plaudit.api.idempotency import idempotency
-from plaudit.app import create_app
-from plaudit.config import Settings
+from plaudit.app import FEATURE_ROUTERS
 
 # POSTs that are safe to retry without the header, and why.
 EXEMPT = {
@@ -20,12 +19,12 @@ EXEMPT = {
 }
 
 
-def test_every_post_under_the_api_honours_idempotency_keys(tmp_path: object) -> None:
-    app = create_app(Settings(data_dir=tmp_path, queue_url="memory://"))  # type: ignore[arg-type]
+def test_every_post_under_the_api_honours_idempotency_keys() -> None:
+    routes = [r for router in FEATURE_ROUTERS for r in router.routes if isinstance(r, APIRoute)]
+    posts = [r for r in routes if "POST" in (r.methods or set())]
+    assert len(posts) >= 15  # the routers were really read
     missing = []
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or "POST" not in route.methods:
-            continue
+    for route in posts:
         if not route.path.startswith("/api/v1") or route.path in EXEMPT:
             continue
         dependencies = {d.call for d in route.dependant.dependencies}
