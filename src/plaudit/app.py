@@ -15,6 +15,7 @@ from plaudit.apikeys.routes import router as apikeys_router
 from plaudit.automations.routes import backfills_router
 from plaudit.automations.routes import router as rules_router
 from plaudit.config import Settings, get_settings
+from plaudit.credentials.routes import router as public_credentials_router
 from plaudit.events.routes import router as events_router
 from plaudit.events.routes import xapi_router
 from plaudit.files.routes import router as files_router
@@ -40,6 +41,7 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     learners_router,
     credentials_router,
     files_router,
+    public_credentials_router,
 )
 
 

@@ -213,6 +213,8 @@ class AwardBook:
                 "legacy_id": None,
                 "revoked_at": None,
                 "revoked_reason": None,
+                "document": None,
+                "signed_at": None,
                 "created_at": now,
                 "updated_at": now,
             }
@@ -259,14 +261,17 @@ class AwardBook:
         self.held[learner_id].pop(str(template_id), None)
         return revoked
 
-    def write(self) -> None:
-        """Insert the pending rows, after whatever they point at (events, awards) exists."""
+    def write(self) -> list[uuid.UUID]:
+        """Insert the pending rows, after whatever they point at (events, awards) exists.
+        Returns the new credentials' ids (to be signed once this transaction commits)."""
         self.session.flush()
         if self.pending_logs:
             self.session.execute(insert(AwardLog), self.pending_logs)
+        created = [row["id"] for row in self.pending_credentials]
         if self.pending_credentials:
             self.session.execute(insert(Credential), self.pending_credentials)
         self.pending_logs, self.pending_credentials = [], []
+        return created
 
 
 def learner_awards_query(*, organization_id: uuid.UUID, learner_id: uuid.UUID) -> Select[Award]:

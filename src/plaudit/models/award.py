@@ -144,6 +144,10 @@ class Credential(Base):
     legacy_id: Mapped[str | None] = mapped_column(String(255))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(Text)
+    # The signed Open Badges 3.0 credential (eddsa-rdfc-2022), made by a job after the award
+    # commits; None until then.
+    document: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
 

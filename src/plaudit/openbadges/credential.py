@@ -186,5 +186,6 @@ def build_credential(data: CredentialData) -> dict[str, Any]:
             for s in data.statuses
         ]
         credential["credentialStatus"] = entries[0] if len(entries) == 1 else entries
-    credential["credentialSchema"] = [{"id": OB_SCHEMA, "type": OB_SCHEMA_TYPE}]
+    # No credentialSchema: its type (1EdTechJsonSchemaValidator2019) is not defined by the
+    # contexts, so JSON-LD would drop it and a strict Data Integrity signer refuses it.
     return credential

@@ -1,0 +1,150 @@
+"""Sign awarded credentials as Open Badges 3.0 AchievementCredentials (eddsa-rdfc-2022)."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from plaudit.db import utcnow
+from plaudit.keys import service as keys
+from plaudit.models.award import Credential
+from plaudit.models.organization import Organization
+from plaudit.models.signing_key import KeyAlgorithm, SigningKey
+from plaudit.models.template import TemplateVersion
+from plaudit.openbadges import credential as ob
+from plaudit.openbadges import multikey
+from plaudit.openbadges.credential import iso
+from plaudit.openbadges.dataintegrity import sign_rdfc
+from plaudit.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class IssuerIdentity:
+    """Who signs: did:web under the public HTTPS base URL, or did:key where there is none."""
+
+    did: str
+    verification_method: str
+    key: SigningKey
+
+
+def raw_public_key(key: SigningKey) -> bytes:
+    x = str(key.public_jwk["x"])
+    return base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+
+
+def organization_did(base_url: str, organization: Organization) -> str | None:
+    if not base_url.startswith("https://"):
+        return None
+    return multikey.did_web(base_url, "orgs", organization.slug)
+
+
+def identity(base_url: str, organization: Organization, key: SigningKey) -> IssuerIdentity:
+    did = organization_did(base_url, organization)
+    if did is not None:
+        return IssuerIdentity(did, f"{did}#{key.id}", key)
+    # did:key names the key itself: fine for a development instance, not rotatable.
+    did = multikey.did_key(raw_public_key(key))
+    return IssuerIdentity(did, multikey.did_key_verification_method(did), key)
+
+
+def ed25519_key(session: Session, runtime: Runtime, organization_id: uuid.UUID) -> SigningKey:
+    active = keys.provision(session, organization_id=organization_id, vault=runtime.vault)
+    return next(k for k in active if k.algorithm is KeyAlgorithm.ED25519)
+
+
+def credential_url(base_url: str, credential: Credential) -> str:
+    return f"{base_url}/credentials/{credential.public_id}"
+
+
+def build(
+    base_url: str,
+    *,
+    organization: Organization,
+    credential: Credential,
+    version: TemplateVersion,
+    issuer_id: str,
+) -> dict[str, Any]:
+    snapshot = version.snapshot
+    image_id = snapshot.get("image_id")
+    evidence = [
+        ob.Evidence(
+            narrative=f"{e.get('event_type', 'event')} at {e.get('occurred_at', '')}",
+            name=str(e.get("id")) if e.get("id") else None,
+        )
+        for e in credential.evidence
+    ]
+    data = ob.CredentialData(
+        id=credential_url(base_url, credential),
+        issuer=ob.Issuer(
+            id=issuer_id,
+            name=organization.name,
+            url=organization.url,
+            email=organization.email,
+            description=organization.description,
+            image=organization.logo_url,
+        ),
+        achievement=ob.Achievement(
+            id=f"{base_url}/achievements/{version.id}",
+            name=snapshot["name"],
+            description=snapshot.get("description") or snapshot["name"],
+            criteria_narrative=(snapshot.get("criteria") or {}).get("narrative"),
+            criteria_url=(snapshot.get("criteria") or {}).get("url"),
+            image=f"{base_url}/files/images/{image_id}/standard" if image_id else None,
+            achievement_type=snapshot.get("achievement_type", "Badge"),
+            alignments=[
+                ob.Alignment(
+                    name=a["name"],
+                    url=a["url"],
+                    framework=a.get("framework"),
+                    code=a.get("code"),
+                    description=a.get("description"),
+                )
+                for a in snapshot.get("alignments", [])
+            ],
+            tags=[t["name"] for t in snapshot.get("tags", [])],
+            language=snapshot.get("language"),
+        ),
+        valid_from=credential.emitted_at,
+        valid_until=credential.expires_at,
+        recipient_email=credential.recipient_email,
+        recipient_salt=credential.public_id,
+        evidence=evidence,
+        activity_end=credential.activity_ended_at,
+    )
+    return ob.build_credential(data)
+
+
+def sign(session: Session, runtime: Runtime, *, credential_id: uuid.UUID) -> Credential | None:
+    """Sign one credential; a no-op for one already signed (the job may run twice)."""
+    credential = session.get(Credential, credential_id)
+    if credential is None or credential.document is not None:
+        return credential
+    organization = session.get(Organization, credential.organization_id)
+    version = session.scalar(
+        select(TemplateVersion).where(TemplateVersion.id == credential.template_version_id)
+    )
+    if organization is None or version is None:
+        return None
+    base = runtime.settings.public_base_url
+    key = ed25519_key(session, runtime, organization.id)
+    who = identity(base, organization, key)
+    private = keys.load_private_key(key, vault=runtime.vault)
+    assert isinstance(private, Ed25519PrivateKey)
+    unsigned = build(
+        base, organization=organization, credential=credential, version=version, issuer_id=who.did
+    )
+    credential.document = sign_rdfc(
+        unsigned,
+        private_key=private,
+        verification_method=who.verification_method,
+        created=iso(utcnow()),
+    )
+    credential.signed_at = utcnow()
+    session.flush()
+    return credential

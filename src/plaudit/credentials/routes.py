@@ -1,0 +1,70 @@
+"""Public routes: a credential's signed document and the issuer's DID document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from plaudit.api.deps import RuntimeDep, SessionDep
+from plaudit.api.routing import UnitOfWorkRoute
+from plaudit.credentials import issuance
+from plaudit.errors import NotFound
+from plaudit.models.award import Credential
+from plaudit.models.organization import Organization
+from plaudit.models.signing_key import KeyAlgorithm, SigningKey
+from plaudit.openbadges import multikey
+
+router = APIRouter(tags=["public"], route_class=UnitOfWorkRoute)
+
+VC_MEDIA_TYPE = "application/vc+ld+json"
+
+
+@router.get("/credentials/{public_id}", summary="A credential's signed Open Badges 3.0 document")
+def credential_document(public_id: str, session: SessionDep) -> Response:
+    credential = session.scalar(select(Credential).where(Credential.public_id == public_id))
+    if credential is None:
+        raise NotFound("There is no credential at this address.")
+    if credential.document is None:
+        raise NotFound("This credential is being signed; try again in a moment.")
+    return JSONResponse(credential.document, media_type=VC_MEDIA_TYPE)
+
+
+@router.get("/orgs/{slug}/did.json", summary="The issuer's DID document (did:web)")
+def did_document(slug: str, session: SessionDep, runtime: RuntimeDep) -> dict[str, Any]:
+    organization = session.scalar(select(Organization).where(Organization.slug == slug))
+    did = (
+        issuance.organization_did(runtime.settings.public_base_url, organization)
+        if organization is not None
+        else None
+    )
+    if organization is None or did is None:
+        raise NotFound("No did:web document here (it needs an https PLAUDIT_PUBLIC_BASE_URL).")
+    # Retired keys stay listed so that credentials they signed keep verifying after rotation.
+    keys = session.scalars(
+        select(SigningKey)
+        .where(
+            SigningKey.organization_id == organization.id,
+            SigningKey.algorithm == KeyAlgorithm.ED25519,
+        )
+        .order_by(SigningKey.created_at)
+    ).all()
+    methods = [
+        {
+            "id": f"{did}#{key.id}",
+            "type": "Multikey",
+            "controller": did,
+            "publicKeyMultibase": multikey.ed25519_public_multibase(issuance.raw_public_key(key)),
+        }
+        for key in keys
+    ]
+    ids = [m["id"] for m in methods]
+    return {
+        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+        "id": did,
+        "verificationMethod": methods,
+        "assertionMethod": ids,
+        "authentication": ids,
+    }
