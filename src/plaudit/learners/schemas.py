@@ -6,6 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from pydantic import Field
+
 from plaudit.models.award import CredentialStatus
 from plaudit.schemas import Output
 
@@ -66,5 +68,10 @@ class CredentialOut(Output):
     legacy_id: str | None
     revoked_at: datetime | None
     revoked_reason: str | None
+    document: dict[str, Any] | None = Field(
+        description="The signed Open Badges 3.0 credential; null for the moment until the "
+        "signing job has run (usually within a second)."
+    )
+    signed_at: datetime | None
     created_at: datetime
     updated_at: datetime
