@@ -16,6 +16,8 @@ EXEMPT = {
     "/api/v1/rules/simulate": "writes nothing",
     "/api/v1/rules/{rule_id}/simulate": "writes nothing",
     "/api/v1/rules/{rule_id}/backfill/preview": "writes nothing",
+    "/api/v1/verify": "writes nothing",
+    "/api/v1/verify/file": "writes nothing",
 }
 
 

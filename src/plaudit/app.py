@@ -27,6 +27,7 @@ from plaudit.runtime import Runtime, build_runtime
 from plaudit.templates.routes import catalog_router
 from plaudit.templates.routes import router as templates_router
 from plaudit.users.routes import router as members_router
+from plaudit.verification.routes import router as verification_router
 
 FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     organizations_router,
@@ -42,6 +43,7 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     credentials_router,
     files_router,
     public_credentials_router,
+    verification_router,
 )
 
 

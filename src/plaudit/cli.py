@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 import sys
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -274,6 +275,37 @@ def _sync_catalog(runtime: Runtime) -> int:
 
 
 @app.command()
+def verify(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A credential: JSON, a VC-JWT, or a baked PNG/SVG.",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
+) -> None:
+    """Verify a credential file and print every check; exit 1 when it is not valid."""
+    from plaudit.verification import service as verification
+
+    settings, runtime = _setup()
+    with unit_of_work(runtime.read_sessions) as session:
+        report = verification.verify(
+            session, base_url=settings.public_base_url, data=file.read_bytes()
+        )
+    colours = {"passed": "green", "warning": "yellow", "failed": "red"}
+    table = Table("check", "verdict", "why")
+    for check in report.checks:
+        colour = colours[check.verdict.value]
+        table.add_row(check.name, f"[{colour}]{check.verdict.value}[/]", check.message)
+    out.print(table)
+    out.print(f"[bold]{report.outcome}[/]")
+    if not report.valid:
+        raise typer.Exit(1)
+
+
+@app.command()
 def demo() -> None:
     """Create (or refresh) the demo organization and print what to open and an API key."""
     from plaudit.demo import load_demo
@@ -310,7 +342,10 @@ def main() -> None:
     """Entry point: every error is one line on stderr and a non-zero exit."""
     command = typer.main.get_command(app)
     try:
-        command.main(standalone_mode=False, prog_name="plaudit")
+        # Without standalone mode an Exit raised by a command comes back as the return value.
+        code = command.main(standalone_mode=False, prog_name="plaudit")
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:

@@ -1,0 +1,118 @@
+"""POST /api/v1/verify: public, rate-limited verification of a credential."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from pydantic import Field, model_validator
+
+from plaudit.api import API_PREFIX
+from plaudit.api.deps import RuntimeDep, SessionDep
+from plaudit.api.routing import UnitOfWorkRoute
+from plaudit.errors import RateLimited
+from plaudit.openbadges.verify import Report
+from plaudit.schemas import Input, Output
+from plaudit.verification import service as verification
+
+router = APIRouter(
+    prefix=f"{API_PREFIX}/verify", tags=["verification"], route_class=UnitOfWorkRoute
+)
+
+MAX_FILE = 5 * 1024 * 1024
+
+
+class VerifyIn(Input):
+    credential: dict[str, Any] | str | None = Field(
+        default=None, description="A credential as JSON, or a VC-JWT string."
+    )
+    url: str | None = Field(default=None, max_length=2048, description="A credential URL of ours.")
+
+    @model_validator(mode="after")
+    def _one(self) -> VerifyIn:
+        if (self.credential is None) == (self.url is None):
+            raise ValueError("send exactly one of 'credential' or 'url'")
+        return self
+
+
+class CheckOut(Output):
+    name: str
+    verdict: str
+    message: str
+
+
+class VerifyOut(Output):
+    valid: bool
+    outcome: str = Field(description="Valid, Warning or Invalid")
+    checks: list[CheckOut]
+    credential: dict[str, Any] | None
+
+
+def _out(report: Report) -> VerifyOut:
+    return VerifyOut(
+        valid=report.valid,
+        outcome=report.outcome,
+        checks=[
+            CheckOut(name=c.name, verdict=c.verdict.value, message=c.message) for c in report.checks
+        ],
+        credential=report.credential,
+    )
+
+
+class _Limiter:
+    """A token bucket per client address, in this process: verification costs milliseconds of
+    CPU, and the endpoint needs no account."""
+
+    def __init__(self, rate: float, burst: int, clients: int = 10_000) -> None:
+        self.rate, self.burst, self.clients = rate, burst, clients
+        self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def allow(self, client: str) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            tokens, last = self.buckets.pop(client, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+            allowed = tokens >= 1
+            self.buckets[client] = (tokens - 1 if allowed else tokens, now)
+            if len(self.buckets) > self.clients:
+                self.buckets.popitem(last=False)
+            return allowed
+
+
+limiter = _Limiter(rate=5.0, burst=30)
+
+
+def _limit(request: Request) -> None:
+    client = request.client.host if request.client else "unknown"
+    if not limiter.allow(client):
+        raise RateLimited("Too many verifications from this address; wait a few seconds.")
+
+
+@router.post(
+    "", response_model=VerifyOut, summary="Verify a credential (JSON, VC-JWT, or one of our URLs)"
+)
+def verify(body: VerifyIn, request: Request, session: SessionDep, runtime: RuntimeDep) -> VerifyOut:
+    _limit(request)
+    base = runtime.settings.public_base_url
+    if body.url is not None:
+        return _out(verification.by_url(session, base_url=base, url=body.url))
+    assert body.credential is not None
+    return _out(verification.verify(session, base_url=base, data=body.credential))
+
+
+@router.post(
+    "/file", response_model=VerifyOut, summary="Verify a file: JSON, JWT, or a baked PNG/SVG"
+)
+async def verify_file(
+    request: Request, file: Annotated[UploadFile, File()], session: SessionDep, runtime: RuntimeDep
+) -> VerifyOut:
+    _limit(request)
+    data = await file.read(MAX_FILE + 1)
+    base = runtime.settings.public_base_url
+    report = await run_in_threadpool(verification.verify, session, base_url=base, data=data)
+    return _out(report)

@@ -1,0 +1,102 @@
+"""Verify a credential with what this instance knows: its own keys and its own records."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from plaudit.credentials import issuance
+from plaudit.models.award import Credential, CredentialStatus
+from plaudit.models.organization import Organization
+from plaudit.models.signing_key import KeyAlgorithm, SigningKey
+from plaudit.openbadges import multikey
+from plaudit.openbadges import verify as ob_verify
+from plaudit.openbadges.verify import Check, Report, Verdict
+
+
+def _own_key(session: Session, base_url: str, method: str) -> Ed25519PublicKey | None:
+    """A did:web verification method of one of our organizations: '<did>#<key id>'."""
+    if not base_url.startswith("https://"):
+        return None
+    did, _, fragment = method.partition("#")
+    prefix = multikey.did_web(base_url, "orgs") + ":"
+    if not did.startswith(prefix):
+        return None
+    slug = did.removeprefix(prefix)
+    try:
+        key_id = uuid.UUID(fragment)
+    except ValueError:
+        return None
+    key = session.scalar(
+        select(SigningKey)
+        .join(Organization, Organization.id == SigningKey.organization_id)
+        .where(Organization.slug == slug, SigningKey.id == key_id)
+    )
+    if key is None or key.algorithm is not KeyAlgorithm.ED25519:
+        return None
+    return Ed25519PublicKey.from_public_bytes(issuance.raw_public_key(key))
+
+
+def resolver(session: Session, base_url: str) -> ob_verify.KeyResolver:
+    def resolve(method: str) -> Ed25519PublicKey | RSAPublicKey | None:
+        return _own_key(session, base_url, method) or ob_verify.offline_key(method)
+
+    return resolve
+
+
+def _own_record(session: Session, base_url: str, credential: Mapping[str, Any]) -> Check | None:
+    """For a credential this instance issued, its current standing from our records."""
+    ident = str(credential.get("id", ""))
+    prefix = f"{base_url}/credentials/"
+    if not ident.startswith(prefix):
+        return None
+    record = session.scalar(
+        select(Credential).where(Credential.public_id == ident.removeprefix(prefix))
+    )
+    if record is None:
+        return Check("status", Verdict.FAILED, "The issuer has no record of this credential.")
+    if record.status is CredentialStatus.REVOKED:
+        return Check("status", Verdict.FAILED, f"Revoked by the issuer: {record.revoked_reason}.")
+    if record.status is CredentialStatus.SUSPENDED:
+        return Check("status", Verdict.FAILED, "Suspended by the issuer.")
+    return Check("status", Verdict.PASSED, "The issuer's records show it is in good standing.")
+
+
+def verify(session: Session, *, base_url: str, data: Mapping[str, Any] | str | bytes) -> Report:
+    report = ob_verify.verify(data, resolve_key=resolver(session, base_url))
+    if report.credential is None:
+        return report
+    own = _own_record(session, base_url, report.credential)
+    if own is None:
+        return report
+    checks = (*(c for c in report.checks if c.name != "status"), own)
+    return Report(checks=checks, credential=report.credential)
+
+
+def by_url(session: Session, *, base_url: str, url: str) -> Report:
+    """Only our own URLs: fetching arbitrary URLs is not done here."""
+    prefix = f"{base_url}/credentials/"
+    record = None
+    if url.startswith(prefix):
+        record = session.scalar(
+            select(Credential).where(Credential.public_id == url.removeprefix(prefix))
+        )
+    if record is None or record.document is None:
+        return Report(
+            checks=(
+                Check(
+                    "format",
+                    Verdict.FAILED,
+                    "This is not the address of a signed credential issued here; send the "
+                    "credential itself instead.",
+                ),
+            ),
+            credential=None,
+        )
+    return verify(session, base_url=base_url, data=record.document)

@@ -1,0 +1,137 @@
+"""POST /api/v1/verify and `plaudit verify`: our credentials, 1EdTech's fixtures, revocations."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from plaudit.credentials import tasks as credential_tasks
+from plaudit.runtime import Runtime
+from plaudit.verification import routes as verification_routes
+from tests.factories import Tenant, make_tenant
+from tests.scenario import event, published, rule, send
+from tests.test_auth import assert_problem
+
+FIXTURES = (
+    Path(__file__).resolve().parents[2] / "shared" / "standards" / "ob3" / "validator-fixtures"
+)
+
+
+@pytest.fixture(autouse=True)
+def _generous_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        verification_routes, "limiter", verification_routes._Limiter(rate=100, burst=100)
+    )
+
+
+def _issue(client: TestClient, tenant: Tenant) -> tuple[str, dict[str, Any]]:
+    badge = published(client, tenant, name="Verified")
+    rule(
+        client,
+        tenant,
+        name="R",
+        trigger={"event_types": ["course.completed"]},
+        actions=[{"type": "award", "template_id": badge}],
+    )
+    rule(
+        client,
+        tenant,
+        name="Reset",
+        trigger={"event_types": ["course.reset"]},
+        actions=[{"type": "revoke", "template_id": badge, "reason": "course reset"}],
+    )
+    result = send(client, tenant, event("v-1", "course.completed", entity=("course", "c")))
+    credential_id = result["awards"][0]["credential_id"]
+    credential_tasks.sign_credentials.call_local([credential_id])
+    record = client.get(f"/api/v1/credentials/{credential_id}", headers=tenant.headers).json()
+    return credential_id, record
+
+
+def _checks(body: dict[str, Any]) -> dict[str, str]:
+    return {c["name"]: c["verdict"] for c in body["checks"]}
+
+
+def test_our_credential_verifies_by_value_and_by_url_and_then_shows_revocation(
+    client: TestClient, runtime: Runtime
+) -> None:
+    tenant = make_tenant(runtime)
+    _, record = _issue(client, tenant)
+    document = record["document"]
+    by_value = client.post("/api/v1/verify", json={"credential": document}).json()
+    assert by_value["outcome"] == "Valid", by_value
+    assert _checks(by_value)["status"] == "passed"
+    by_url = client.post("/api/v1/verify", json={"url": document["id"]}).json()
+    assert by_url["valid"] is True
+
+    send(client, tenant, event("v-2", "course.reset", entity=("course", "c"), minutes=5))
+    revoked = client.post("/api/v1/verify", json={"credential": document}).json()
+    assert revoked["valid"] is False
+    status = next(c for c in revoked["checks"] if c["name"] == "status")
+    assert status["verdict"] == "failed"
+    assert "course reset" in status["message"]
+
+
+def test_a_tampered_credential_fails_the_proof_check(client: TestClient, runtime: Runtime) -> None:
+    _, record = _issue(client, make_tenant(runtime))
+    forged = {**record["document"], "name": "Something else"}
+    body = client.post("/api/v1/verify", json={"credential": forged}).json()
+    assert body["valid"] is False
+    assert _checks(body)["proof"] == "failed"
+
+
+@pytest.mark.parametrize(
+    ("name", "valid"),
+    [("simple.json", True), ("simple-json.png", True), ("simple-err-proof-value.json", False)],
+)
+def test_files_verify_including_baked_images(client: TestClient, name: str, valid: bool) -> None:
+    data = (FIXTURES / name).read_bytes()
+    response = client.post("/api/v1/verify/file", files={"file": (name, data)})
+    assert response.status_code == 200, response.text
+    assert response.json()["valid"] is valid
+
+
+def test_unknown_urls_and_bad_requests(client: TestClient) -> None:
+    other = client.post("/api/v1/verify", json={"url": "https://elsewhere.example/c/1"}).json()
+    assert other["valid"] is False
+    assert_problem(client.post("/api/v1/verify", json={}), 422)
+    assert_problem(client.post("/api/v1/verify", json={"credential": {}, "url": "x"}), 422)
+    garbage = client.post("/api/v1/verify", json={"credential": "not a jwt"}).json()
+    assert garbage["outcome"] == "Invalid"
+
+
+def test_verification_is_rate_limited(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        verification_routes, "limiter", verification_routes._Limiter(rate=0.001, burst=3)
+    )
+    statuses = [client.post("/api/v1/verify", json={"url": "x"}).status_code for _ in range(5)]
+    assert statuses[:3] == [200, 200, 200]
+    assert statuses[3:] == [429, 429]
+
+
+def test_the_cli_verifies_a_file_and_exits_non_zero_when_invalid(tmp_path: Path) -> None:
+    env = {"PLAUDIT_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    good = subprocess.run(
+        [sys.executable, "-m", "plaudit", "verify", str(FIXTURES / "simple.json")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=60,
+    )
+    assert good.returncode == 0, good.stderr
+    assert "Valid" in good.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "plaudit", "verify", str(FIXTURES / "simple-err-expired.json")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=60,
+    )
+    assert bad.returncode == 1
+    assert "expired" in bad.stdout
