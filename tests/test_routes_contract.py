@@ -18,6 +18,8 @@ EXEMPT = {
     "/api/v1/rules/{rule_id}/backfill/preview": "writes nothing",
     "/api/v1/verify": "writes nothing",
     "/api/v1/verify/file": "writes nothing",
+    "/credentials/verify": "writes nothing (VC API; not under /api/v1)",
+    "/presentations/verify": "writes nothing (VC API; not under /api/v1)",
 }
 
 

@@ -16,9 +16,12 @@ from plaudit.automations.routes import backfills_router
 from plaudit.automations.routes import router as rules_router
 from plaudit.config import Settings, get_settings
 from plaudit.credentials.routes import router as public_credentials_router
+from plaudit.credentials.status_routes import router as credential_status_router
 from plaudit.events.routes import router as events_router
 from plaudit.events.routes import xapi_router
 from plaudit.files.routes import router as files_router
+from plaudit.keys.routes import jwks_router
+from plaudit.keys.routes import router as keys_router
 from plaudit.learners.routes import credentials_router
 from plaudit.learners.routes import router as learners_router
 from plaudit.ops.routes import router as ops_router
@@ -27,6 +30,7 @@ from plaudit.runtime import Runtime, build_runtime
 from plaudit.templates.routes import catalog_router
 from plaudit.templates.routes import router as templates_router
 from plaudit.users.routes import router as members_router
+from plaudit.vcapi.routes import router as vcapi_router
 from plaudit.verification.routes import router as verification_router
 
 FEATURE_ROUTERS: tuple[APIRouter, ...] = (
@@ -43,7 +47,11 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     credentials_router,
     files_router,
     public_credentials_router,
+    credential_status_router,
     verification_router,
+    keys_router,
+    jwks_router,
+    vcapi_router,
 )
 
 

@@ -20,6 +20,7 @@ from plaudit.db import unit_of_work
 from plaudit.errors import PlauditError, ServiceUnavailable
 from plaudit.logs import setup_logging
 from plaudit.models.apikey import Scope
+from plaudit.models.signing_key import KeyAlgorithm
 from plaudit.models.user import Role
 from plaudit.runtime import Runtime, build_runtime
 
@@ -240,6 +241,27 @@ def keys_master_key() -> None:
     from plaudit.vault import new_master_key
 
     out.print(new_master_key(), soft_wrap=True)
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    org: Annotated[str, typer.Option(help="Organization slug.")],
+    algorithm: Annotated[
+        KeyAlgorithm, typer.Option(help="Which signing key to rotate.")
+    ] = KeyAlgorithm.ED25519,
+) -> None:
+    """Retire an organization's active signing key and create its successor."""
+    from plaudit.keys import service as keys
+    from plaudit.organizations import service as organizations
+
+    _settings, runtime = _setup()
+    with unit_of_work(runtime.sessions) as session:
+        organization = organizations.get_by_slug(session, org)
+        key = keys.rotate(
+            session, organization_id=organization.id, vault=runtime.vault, algorithm=algorithm
+        )
+        key_id = key.id
+    out.print(f"New active {algorithm.value} key of {org}: {key_id} (the old one is retired).")
 
 
 @catalog_app.command("list")

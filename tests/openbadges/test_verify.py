@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import copy
-import gzip
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -13,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from plaudit.openbadges import baking, jose
+from plaudit.openbadges import baking, jose, statuslist
 from plaudit.openbadges.verify import (
     Report,
     StatusUnavailable,
@@ -69,13 +67,8 @@ def bitstring_checker(entry: Mapping[str, Any]) -> str | None:
     if entry.get("statusListCredential") != _STATUS_LIST_URL:
         raise StatusUnavailable(f"{entry.get('statusListCredential')} is not available offline")
     status_list = json.loads((FIXTURES / "bit-string-list" / "testlist").read_text())
-    encoded = status_list["credentialSubject"]["encodedList"]
-    assert encoded.startswith("u")  # multibase base64url
-    body = encoded[1:]
-    bits = gzip.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    index = int(entry["statusListIndex"])
-    # Bitstring Status List: index 0 is the most significant bit of the first byte.
-    if bits[index // 8] >> (7 - index % 8) & 1:
+    bits = statuslist.decode(status_list["credentialSubject"]["encodedList"])
+    if statuslist.get(bits, int(entry["statusListIndex"])):
         return "revoked" if entry.get("statusPurpose") == "revocation" else "suspended"
     return None
 

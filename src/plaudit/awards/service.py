@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from plaudit.credentials import service as credential_service
 from plaudit.db import new_id, utcnow
 from plaudit.models.award import Award, AwardGuard, AwardLog, Credential, CredentialStatus
 from plaudit.models.learner import Learner
@@ -252,6 +253,11 @@ class AwardBook:
             credential.revoked_at = now
             credential.revoked_reason = reason
             revoked.append(credential.id)
+        # Signed credentials have an index: their revocation bit is set now. Those granted in
+        # this batch have none yet; the signer sets their bit when it allocates one.
+        credential_service.publish(
+            self.session, organization_id=self.organization_id, credentials=stored
+        )
         self.session.execute(
             delete(AwardGuard).where(
                 AwardGuard.learner_id == learner_id, AwardGuard.template_id == template_id

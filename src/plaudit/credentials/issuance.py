@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,14 +12,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from plaudit.credentials import status_lists
 from plaudit.db import utcnow
 from plaudit.keys import service as keys
 from plaudit.models.award import Credential
 from plaudit.models.organization import Organization
 from plaudit.models.signing_key import KeyAlgorithm, SigningKey
+from plaudit.models.status_list import StatusList, StatusPurpose
 from plaudit.models.template import TemplateVersion
 from plaudit.openbadges import credential as ob
-from plaudit.openbadges import multikey
+from plaudit.openbadges import multikey, statuslist
 from plaudit.openbadges.credential import iso
 from plaudit.openbadges.dataintegrity import sign_rdfc
 from plaudit.runtime import Runtime
@@ -69,6 +72,7 @@ def build(
     credential: Credential,
     version: TemplateVersion,
     issuer_id: str,
+    statuses: Sequence[ob.StatusEntry] = (),
 ) -> dict[str, Any]:
     snapshot = version.snapshot
     image_id = snapshot.get("image_id")
@@ -116,6 +120,7 @@ def build(
         recipient_salt=credential.public_id,
         evidence=evidence,
         activity_end=credential.activity_ended_at,
+        statuses=statuses,
     )
     return ob.build_credential(data)
 
@@ -132,19 +137,60 @@ def sign(session: Session, runtime: Runtime, *, credential_id: uuid.UUID) -> Cre
     if organization is None or version is None:
         return None
     base = runtime.settings.public_base_url
+    if credential.status_index is None:
+        credential.status_index = status_lists.allocate(session, organization_id=organization.id)
+        # Revoked or suspended before it was signed (say, later in the same batch of events):
+        # its bits are set now that it has an index.
+        status_lists.apply(session, organization_id=organization.id, credentials=[credential])
+    # Open Badges 3.0 allows one credentialStatus (0..1; its JSON Schema and 1EdTech's
+    # validator reject an array), so the credential names its revocation entry only. The
+    # suspension list is kept at the same index and published beside it; our verifier and
+    # records report suspension, and an issuer format that allows two entries can name both.
+    statuses = [
+        ob.StatusEntry(
+            status_lists.list_url(base, organization.slug, StatusPurpose.REVOCATION),
+            credential.status_index,
+            StatusPurpose.REVOCATION.value,
+        )
+    ]
     key = ed25519_key(session, runtime, organization.id)
     who = identity(base, organization, key)
-    private = keys.load_private_key(key, vault=runtime.vault)
-    assert isinstance(private, Ed25519PrivateKey)
     unsigned = build(
-        base, organization=organization, credential=credential, version=version, issuer_id=who.did
+        base,
+        organization=organization,
+        credential=credential,
+        version=version,
+        issuer_id=who.did,
+        statuses=statuses,
     )
-    credential.document = sign_rdfc(
+    credential.document = _signed(runtime, who, unsigned)
+    credential.signed_at = utcnow()
+    session.flush()
+    return credential
+
+
+def _signed(runtime: Runtime, who: IssuerIdentity, unsigned: dict[str, Any]) -> dict[str, Any]:
+    private = keys.load_private_key(who.key, vault=runtime.vault)
+    assert isinstance(private, Ed25519PrivateKey)
+    return sign_rdfc(
         unsigned,
         private_key=private,
         verification_method=who.verification_method,
         created=iso(utcnow()),
     )
-    credential.signed_at = utcnow()
-    session.flush()
-    return credential
+
+
+def signed_status_list(
+    session: Session, runtime: Runtime, *, organization: Organization, status_list: StatusList
+) -> dict[str, Any]:
+    """The list as a BitstringStatusListCredential, signed now with the organization's key."""
+    base = runtime.settings.public_base_url
+    who = identity(base, organization, ed25519_key(session, runtime, organization.id))
+    unsigned = statuslist.build_status_list_credential(
+        url=status_lists.list_url(base, organization.slug, status_list.purpose),
+        issuer=who.did,
+        purpose=status_list.purpose.value,
+        encoded=statuslist.encode(status_list.bits),
+        valid_from=status_list.updated_at,
+    )
+    return _signed(runtime, who, unsigned)

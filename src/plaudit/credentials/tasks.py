@@ -1,12 +1,17 @@
-"""Jobs of credentials: sign them once their award has committed."""
+"""Jobs of credentials: sign them once their award has committed; re-sign status lists."""
 
 from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import select
+
 from plaudit import jobs
 from plaudit.credentials import issuance
 from plaudit.db import unit_of_work
+from plaudit.models.award import CredentialStatus
+from plaudit.models.organization import Organization
+from plaudit.models.status_list import StatusList
 
 
 @jobs.task(retries=5, retry_delay=10)
@@ -15,4 +20,32 @@ def sign_credentials(credential_ids: list[str]) -> None:
     rt = jobs.runtime()
     for ident in credential_ids:
         with unit_of_work(rt.sessions) as session:
-            issuance.sign(session, rt, credential_id=uuid.UUID(ident))
+            credential = issuance.sign(session, rt, credential_id=uuid.UUID(ident))
+            if credential is not None and credential.status is not CredentialStatus.ACTIVE:
+                # Revoked or suspended before it was signed: signing set its bits just now.
+                jobs.enqueue(session, sign_status_lists, str(credential.organization_id))
+
+
+@jobs.task(retries=5, retry_delay=10)
+def sign_status_lists(organization_id: str) -> None:
+    """Publish the organization's lists signed at their current version (a no-op if they are)."""
+    rt = jobs.runtime()
+    with unit_of_work(rt.sessions) as session:
+        organization = session.get(Organization, uuid.UUID(organization_id))
+        if organization is None:
+            return
+        stale = [
+            status_list
+            for status_list in session.scalars(
+                select(StatusList)
+                .where(StatusList.organization_id == organization.id)
+                .order_by(StatusList.purpose)
+                .with_for_update()
+            )
+            if status_list.stale
+        ]
+        for status_list in stale:
+            status_list.document = issuance.signed_status_list(
+                session, rt, organization=organization, status_list=status_list
+            )
+            status_list.signed_version = status_list.version

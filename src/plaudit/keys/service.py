@@ -1,4 +1,4 @@
-"""Provision, list and load the signing keys of an organization."""
+"""Provision, rotate, list and load the signing keys of an organization."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from plaudit.db import new_id
+from plaudit.db import new_id, utcnow
 from plaudit.models.signing_key import KeyAlgorithm, KeyStatus, SigningKey
 from plaudit.vault import Vault
 
@@ -56,28 +56,32 @@ def active_keys(session: Session, *, organization_id: uuid.UUID) -> list[Signing
     )
 
 
+def _new_key(*, organization_id: uuid.UUID, vault: Vault, algorithm: KeyAlgorithm) -> SigningKey:
+    private, jwk = _generate(algorithm)
+    key_id = new_id()
+    der = private.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return SigningKey(
+        id=key_id,
+        organization_id=organization_id,
+        algorithm=algorithm,
+        status=KeyStatus.ACTIVE,
+        public_jwk={**jwk, "kid": str(key_id)},
+        private_key_encrypted=vault.seal(der, context=_context(organization_id, key_id)),
+        master_key_id=vault.key_id,
+    )
+
+
 def provision(session: Session, *, organization_id: uuid.UUID, vault: Vault) -> list[SigningKey]:
     """Make sure the organization has one active key per algorithm. Safe to run concurrently."""
     have = {key.algorithm for key in active_keys(session, organization_id=organization_id)}
     for algorithm in KeyAlgorithm:
         if algorithm in have:
             continue
-        private, jwk = _generate(algorithm)
-        key_id = new_id()
-        der = private.private_bytes(
-            serialization.Encoding.DER,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        key = SigningKey(
-            id=key_id,
-            organization_id=organization_id,
-            algorithm=algorithm,
-            status=KeyStatus.ACTIVE,
-            public_jwk={**jwk, "kid": str(key_id)},
-            private_key_encrypted=vault.seal(der, context=_context(organization_id, key_id)),
-            master_key_id=vault.key_id,
-        )
+        key = _new_key(organization_id=organization_id, vault=vault, algorithm=algorithm)
         try:
             with session.begin_nested():
                 session.add(key)
@@ -85,6 +89,56 @@ def provision(session: Session, *, organization_id: uuid.UUID, vault: Vault) -> 
             # Another worker provisioned this algorithm between our read and our write.
             pass
     return active_keys(session, organization_id=organization_id)
+
+
+def rotate(
+    session: Session, *, organization_id: uuid.UUID, vault: Vault, algorithm: KeyAlgorithm
+) -> SigningKey:
+    """Retire the active key of `algorithm` and make a new one that signs from now on.
+
+    The retired key stays stored: the DID document and the JWKS keep publishing it, so what it
+    signed keeps verifying. A concurrent rotation loses on the one-active-key index (409).
+    """
+    current = session.scalar(
+        select(SigningKey)
+        .where(
+            SigningKey.organization_id == organization_id,
+            SigningKey.algorithm == algorithm,
+            SigningKey.status == KeyStatus.ACTIVE,
+        )
+        .with_for_update()
+    )
+    if current is not None:
+        current.status = KeyStatus.RETIRED
+        current.retired_at = utcnow()
+        # Flushed first: the partial unique index admits one active key at a time.
+        session.flush()
+    key = _new_key(organization_id=organization_id, vault=vault, algorithm=algorithm)
+    session.add(key)
+    session.flush()
+    return key
+
+
+def all_keys(session: Session, *, organization_id: uuid.UUID) -> list[SigningKey]:
+    """Active and retired keys, oldest first."""
+    return list(
+        session.scalars(
+            select(SigningKey)
+            .where(SigningKey.organization_id == organization_id)
+            .order_by(SigningKey.created_at, SigningKey.id)
+        )
+    )
+
+
+JWS_ALGORITHMS = {KeyAlgorithm.ED25519: "EdDSA", KeyAlgorithm.RSA: "RS256"}
+# Belt and braces: only these members may leave, whatever a future row might hold.
+_PUBLIC_MEMBERS = frozenset({"kty", "crv", "x", "n", "e"})
+
+
+def public_jwk(key: SigningKey) -> dict[str, Any]:
+    """The key's public JWK as a JWKS publishes it; the stored JWK never holds private parts."""
+    public = {name: value for name, value in key.public_jwk.items() if name in _PUBLIC_MEMBERS}
+    return {**public, "kid": str(key.id), "alg": JWS_ALGORITHMS[key.algorithm], "use": "sig"}
 
 
 def load_private_key(key: SigningKey, *, vault: Vault) -> PrivateKey:

@@ -9,6 +9,7 @@ from plaudit.models.learner import Learner
 from plaudit.models.organization import Organization
 from plaudit.models.rule import Backfill, BackfillStatus, Rule, RuleMode, RuleStatus
 from plaudit.models.signing_key import SigningKey
+from plaudit.models.status_list import StatusList, StatusPurpose
 from plaudit.models.template import (
     Template,
     TemplateKind,
@@ -41,6 +42,8 @@ __all__ = [
     "RuleStatus",
     "Scope",
     "SigningKey",
+    "StatusList",
+    "StatusPurpose",
     "Template",
     "TemplateKind",
     "TemplateOrigin",

@@ -107,6 +107,8 @@ class Credential(Base):
     __table_args__ = (
         Index("ix_credentials_org_learner", "organization_id", "learner_id"),
         Index("ix_credentials_org_template", "organization_id", "template_id"),
+        # One index serves both of the organization's lists (revocation and suspension).
+        UniqueConstraint("organization_id", "status_index"),
     )
 
     id: Mapped[IdPk]
@@ -144,6 +146,9 @@ class Credential(Base):
     legacy_id: Mapped[str | None] = mapped_column(String(255))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(Text)
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Its position in the organization's Bitstring Status Lists, allocated when it is signed.
+    status_index: Mapped[int | None] = mapped_column(Integer)
     # The signed Open Badges 3.0 credential (eddsa-rdfc-2022), made by a job after the award
     # commits; None until then.
     document: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from sqlalchemy import select
@@ -15,13 +16,20 @@ from plaudit.credentials import issuance
 from plaudit.models.award import Credential, CredentialStatus
 from plaudit.models.organization import Organization
 from plaudit.models.signing_key import KeyAlgorithm, SigningKey
-from plaudit.openbadges import multikey
+from plaudit.models.status_list import StatusList, StatusPurpose
+from plaudit.openbadges import multikey, statuslist
 from plaudit.openbadges import verify as ob_verify
 from plaudit.openbadges.verify import Check, Report, Verdict
 
 
-def _own_key(session: Session, base_url: str, method: str) -> Ed25519PublicKey | None:
-    """A did:web verification method of one of our organizations: '<did>#<key id>'."""
+def _own_key(
+    session: Session, base_url: str, method: str
+) -> Ed25519PublicKey | RSAPublicKey | None:
+    """A did:web verification method of one of our organizations: '<did>#<key id>'.
+
+    Retired keys resolve too (no status filter, on purpose): rotation must not invalidate
+    what a key signed while it was active.
+    """
     if not base_url.startswith("https://"):
         return None
     did, _, fragment = method.partition("#")
@@ -38,8 +46,11 @@ def _own_key(session: Session, base_url: str, method: str) -> Ed25519PublicKey |
         .join(Organization, Organization.id == SigningKey.organization_id)
         .where(Organization.slug == slug, SigningKey.id == key_id)
     )
-    if key is None or key.algorithm is not KeyAlgorithm.ED25519:
+    if key is None:
         return None
+    if key.algorithm is KeyAlgorithm.RSA:
+        # RS256 VC-JWTs name their key the same way (kid = '<did>#<key id>').
+        return jwt.PyJWK(key.public_jwk, algorithm="RS256").key  # type: ignore[no-any-return]
     return Ed25519PublicKey.from_public_bytes(issuance.raw_public_key(key))
 
 
@@ -48,6 +59,35 @@ def resolver(session: Session, base_url: str) -> ob_verify.KeyResolver:
         return _own_key(session, base_url, method) or ob_verify.offline_key(method)
 
     return resolve
+
+
+def status_checker(session: Session, base_url: str) -> ob_verify.StatusChecker:
+    """Reads our own lists straight from the database; other issuers' lists are not fetched."""
+    prefix = f"{base_url}/status/"
+
+    def check(entry: Mapping[str, Any]) -> str | None:
+        url = str(entry.get("statusListCredential", ""))
+        if not url.startswith(prefix):
+            raise ob_verify.StatusUnavailable(f"{url} is another issuer's list; not fetched")
+        slug, _, purpose = url.removeprefix(prefix).partition("/")
+        found = None
+        if purpose in {p.value for p in StatusPurpose}:
+            found = session.scalar(
+                select(StatusList)
+                .join(Organization, Organization.id == StatusList.organization_id)
+                .where(Organization.slug == slug, StatusList.purpose == StatusPurpose(purpose))
+            )
+        if found is None:
+            raise ob_verify.StatusUnavailable(f"there is no status list at {url}")
+        try:
+            set_ = statuslist.get(found.bits, int(entry.get("statusListIndex", "")))
+        except (ValueError, IndexError) as exc:
+            raise ob_verify.StatusUnavailable(f"the status list index is invalid: {exc}") from exc
+        if not set_:
+            return None
+        return "revoked" if found.purpose is StatusPurpose.REVOCATION else "suspended"
+
+    return check
 
 
 def _own_record(session: Session, base_url: str, credential: Mapping[str, Any]) -> Check | None:
@@ -62,16 +102,23 @@ def _own_record(session: Session, base_url: str, credential: Mapping[str, Any]) 
     if record is None:
         return Check("status", Verdict.FAILED, "The issuer has no record of this credential.")
     if record.status is CredentialStatus.REVOKED:
-        return Check("status", Verdict.FAILED, f"Revoked by the issuer: {record.revoked_reason}.")
+        return Check("status", Verdict.FAILED, f"revoked by the issuer: {record.revoked_reason}")
     if record.status is CredentialStatus.SUSPENDED:
-        return Check("status", Verdict.FAILED, "Suspended by the issuer.")
+        why = f": {record.revoked_reason}" if record.revoked_reason else ""
+        return Check("status", Verdict.FAILED, f"suspended by the issuer{why}")
     return Check("status", Verdict.PASSED, "The issuer's records show it is in good standing.")
 
 
 def verify(session: Session, *, base_url: str, data: Mapping[str, Any] | str | bytes) -> Report:
-    report = ob_verify.verify(data, resolve_key=resolver(session, base_url))
+    report = ob_verify.verify(
+        data,
+        resolve_key=resolver(session, base_url),
+        check_status=status_checker(session, base_url),
+    )
     if report.credential is None:
         return report
+    # Our records also know why, and cover credentials signed before they had a status entry;
+    # they agree with our lists, which are set from the same status.
     own = _own_record(session, base_url, report.credential)
     if own is None:
         return report

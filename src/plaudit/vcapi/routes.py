@@ -1,0 +1,131 @@
+"""The W3C VC API endpoints (https://w3c-ccg.github.io/vc-api/): issue, verify, verify a VP."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from plaudit.api.deps import IssuePrincipal, RuntimeDep, SessionDep
+from plaudit.api.routing import UnitOfWorkRoute
+from plaudit.schemas import Input
+from plaudit.vcapi import service as vcapi
+from plaudit.verification.routes import _limit
+
+router = APIRouter(tags=["vc api"], route_class=UnitOfWorkRoute)
+
+
+class _Options(BaseModel):
+    # The VC API lets options grow; ones we do not use are ignored rather than refused.
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class IssueOptionsIn(_Options):
+    proof_format: Literal["eddsa-rdfc-2022", "eddsa-jcs-2022", "vc-jwt"] = Field(
+        default="eddsa-rdfc-2022", alias="proofFormat"
+    )
+    created: str | None = Field(default=None, description="The proof's created dateTime.")
+    alg: Literal["EdDSA", "RS256"] | None = Field(
+        default=None, description="For vc-jwt: EdDSA (default) or RS256."
+    )
+
+
+class IssueIn(Input):
+    credential: dict[str, Any] = Field(description="An unsigned VC 2.0 credential.")
+    options: IssueOptionsIn = Field(default_factory=IssueOptionsIn)
+
+
+class IssueOut(BaseModel):
+    verifiableCredential: dict[str, Any] | str = Field(  # the VC API's name
+        description="The signed credential, or a VC-JWT for proofFormat vc-jwt."
+    )
+
+
+class VerifyOptionsIn(_Options):
+    challenge: str | None = Field(
+        default=None, description="When set, the presentation must carry a proof with it."
+    )
+
+
+class VerifyCredentialIn(Input):
+    verifiableCredential: dict[str, Any] | str  # the VC API's name
+    options: VerifyOptionsIn = Field(default_factory=VerifyOptionsIn)
+
+
+class VerifyPresentationIn(Input):
+    verifiablePresentation: dict[str, Any]  # the VC API's name
+    options: VerifyOptionsIn = Field(default_factory=VerifyOptionsIn)
+
+
+class VerificationResult(BaseModel):
+    verified: bool
+    checks: list[str] = Field(description="The checks that passed.")
+    warnings: list[dict[str, str]] = Field(description="Problem details of warnings.")
+    errors: list[dict[str, str]] = Field(description="Problem details of failed checks.")
+
+
+def _answer(result: vcapi.Result) -> JSONResponse:
+    return JSONResponse(result.body(), status_code=200 if result.verified else 400)
+
+
+@router.post(
+    "/credentials/issue",
+    response_model=IssueOut,
+    status_code=201,
+    summary="Sign a credential with the organization's key (VC API)",
+)
+def issue(
+    body: IssueIn, session: SessionDep, runtime: RuntimeDep, principal: IssuePrincipal
+) -> IssueOut:
+    # Writes nothing (keys exist already, or are provisioned idempotently): safe to retry.
+    signed = vcapi.issue(
+        session,
+        runtime,
+        organization_id=principal.organization_id,
+        credential=body.credential,
+        options=vcapi.IssueOptions(
+            proof_format=body.options.proof_format,
+            created=body.options.created,
+            alg=body.options.alg,
+        ),
+    )
+    return IssueOut(verifiableCredential=signed)
+
+
+@router.post(
+    "/credentials/verify",
+    response_model=VerificationResult,
+    responses={400: {"model": VerificationResult, "description": "Not verified"}},
+    summary="Verify a credential (VC API)",
+)
+def verify_credential(
+    body: VerifyCredentialIn, request: Request, session: SessionDep, runtime: RuntimeDep
+) -> JSONResponse:
+    _limit(request)
+    result = vcapi.verify_credential(
+        session,
+        base_url=runtime.settings.public_base_url,
+        credential=body.verifiableCredential,
+    )
+    return _answer(result)
+
+
+@router.post(
+    "/presentations/verify",
+    response_model=VerificationResult,
+    responses={400: {"model": VerificationResult, "description": "Not verified"}},
+    summary="Verify a presentation and every credential in it (VC API)",
+)
+def verify_presentation(
+    body: VerifyPresentationIn, request: Request, session: SessionDep, runtime: RuntimeDep
+) -> JSONResponse:
+    _limit(request)
+    result = vcapi.verify_presentation(
+        session,
+        base_url=runtime.settings.public_base_url,
+        presentation=body.verifiablePresentation,
+        challenge=body.options.challenge,
+    )
+    return _answer(result)
