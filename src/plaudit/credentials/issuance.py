@@ -23,8 +23,10 @@ from plaudit.models.template import TemplateVersion
 from plaudit.openbadges import credential as ob
 from plaudit.openbadges import multikey, statuslist
 from plaudit.openbadges.credential import iso
-from plaudit.openbadges.dataintegrity import sign_rdfc
+from plaudit.openbadges.fastpath import ShapeCache, sign_rdfc_fast
 from plaudit.runtime import Runtime
+
+SHAPES = ShapeCache()
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,10 @@ def sign(session: Session, runtime: Runtime, *, credential_id: uuid.UUID) -> Cre
 def _signed(runtime: Runtime, who: IssuerIdentity, unsigned: dict[str, Any]) -> dict[str, Any]:
     private = keys.load_private_key(who.key, vault=runtime.vault)
     assert isinstance(private, Ed25519PrivateKey)
-    return sign_rdfc(
+    # Our credentials come in few shapes (one per template version, roughly): the fast path
+    # compiles each once and proves it against the general path on its first document.
+    return sign_rdfc_fast(
+        SHAPES,
         unsigned,
         private_key=private,
         verification_method=who.verification_method,
