@@ -24,6 +24,8 @@ from plaudit.openbadges import credential as ob
 from plaudit.openbadges import multikey, statuslist
 from plaudit.openbadges.credential import iso
 from plaudit.openbadges.fastpath import ShapeCache, sign_rdfc_fast
+from plaudit.openbadges.jcs import sign_jcs
+from plaudit.openbadges.jose import sign_vc_jwt
 from plaudit.runtime import Runtime
 
 SHAPES = ShapeCache()
@@ -199,3 +201,47 @@ def signed_status_list(
         valid_from=status_list.updated_at,
     )
     return _signed(runtime, who, unsigned)
+
+
+FORMATS = ("eddsa-rdfc-2022", "eddsa-jcs-2022", "vc-jwt")
+
+
+def _key_of(session: Session, credential: Credential, method: str) -> SigningKey | None:
+    """The organization's key that signed the stored document (it may have been rotated since)."""
+    keys_ = session.scalars(
+        select(SigningKey).where(
+            SigningKey.organization_id == credential.organization_id,
+            SigningKey.algorithm == KeyAlgorithm.ED25519,
+        )
+    ).all()
+    fragment = method.partition("#")[2]
+    for key in keys_:
+        if fragment == str(key.id) or method.startswith(
+            multikey.did_key(raw_public_key(key)) + "#"
+        ):
+            return key
+    return None
+
+
+def in_format(
+    session: Session, runtime: Runtime, *, credential: Credential, proof_format: str
+) -> dict[str, Any] | str:
+    """The signed credential as eddsa-rdfc-2022 (stored), eddsa-jcs-2022 or a VC-JWT (EdDSA),
+    signed by the same key and issuer as the stored document."""
+    document = credential.document
+    if document is None:
+        raise ValueError("the credential is not signed yet")
+    if proof_format == "eddsa-rdfc-2022":
+        return document
+    method = str(document["proof"]["verificationMethod"])
+    key = _key_of(session, credential, method)
+    if key is None:
+        raise ValueError("the key that signed this credential is gone")
+    private = keys.load_private_key(key, vault=runtime.vault)
+    assert isinstance(private, Ed25519PrivateKey)
+    unsigned = {k: v for k, v in document.items() if k != "proof"}
+    if proof_format == "eddsa-jcs-2022":
+        return sign_jcs(
+            unsigned, private_key=private, verification_method=method, created=iso(utcnow())
+        )
+    return sign_vc_jwt(unsigned, private_key=private, kid=method, alg="EdDSA")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
@@ -23,13 +23,26 @@ VC_MEDIA_TYPE = "application/vc+ld+json"
 
 
 @router.get("/credentials/{public_id}", summary="A credential's signed Open Badges 3.0 document")
-def credential_document(public_id: str, session: SessionDep) -> Response:
+def credential_document(
+    public_id: str,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    format: Annotated[
+        Literal["eddsa-rdfc-2022", "eddsa-jcs-2022", "vc-jwt"] | None,
+        Query(description="Proof format; default: the issuing organization's choice."),
+    ] = None,
+) -> Response:
     credential = session.scalar(select(Credential).where(Credential.public_id == public_id))
     if credential is None:
         raise NotFound("There is no credential at this address.")
     if credential.document is None:
         raise NotFound("This credential is being signed; try again in a moment.")
-    return JSONResponse(credential.document, media_type=VC_MEDIA_TYPE)
+    organization = session.get(Organization, credential.organization_id)
+    chosen = format or (organization.default_proof_format if organization else "eddsa-rdfc-2022")
+    signed = issuance.in_format(session, runtime, credential=credential, proof_format=chosen)
+    if isinstance(signed, str):
+        return Response(signed, media_type="application/vc+jwt")
+    return JSONResponse(signed, media_type=VC_MEDIA_TYPE)
 
 
 @router.get("/orgs/{slug}/did.json", summary="The issuer's DID document (did:web)")

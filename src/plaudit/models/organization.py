@@ -21,5 +21,10 @@ class Organization(Base):
     logo_url: Mapped[str | None] = mapped_column(String(2048))
     default_language: Mapped[str] = mapped_column(String(35), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # What GET /credentials/{id} returns unless ?format= says otherwise; every format is always
+    # available (the stored document is eddsa-rdfc-2022, which 1EdTech certification requires).
+    default_proof_format: Mapped[str] = mapped_column(
+        String(32), default="eddsa-rdfc-2022", server_default="eddsa-rdfc-2022"
+    )
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import AfterValidator, AnyHttpUrl, EmailStr, Field, StringConstraints
@@ -38,6 +38,7 @@ def _zones() -> set[str]:
 _ZONES: set[str] = set()
 
 LanguageTag = Annotated[str, StringConstraints(max_length=35), AfterValidator(_language)]
+ProofFormat = Literal["eddsa-rdfc-2022", "eddsa-jcs-2022", "vc-jwt"]
 TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_timezone)]
 Slug = Annotated[str, StringConstraints(pattern=_SLUG, max_length=63)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -66,6 +67,7 @@ class OrganizationUpdate(Input):
     logo_url: Url | None = None
     default_language: LanguageTag | None = None
     timezone: TimeZoneName | None = None
+    default_proof_format: ProofFormat | None = None
 
 
 class OrganizationOut(Output):
@@ -78,5 +80,6 @@ class OrganizationOut(Output):
     logo_url: str | None
     default_language: str
     timezone: str
+    default_proof_format: str
     created_at: datetime
     updated_at: datetime

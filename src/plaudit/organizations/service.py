@@ -65,7 +65,12 @@ def update(
     session: Session, *, organization: Organization, data: OrganizationUpdate
 ) -> Organization:
     for field, value in data.model_dump(exclude_unset=True).items():
-        if value is None and field in {"name", "default_language", "timezone"}:
+        if value is None and field in {
+            "name",
+            "default_language",
+            "timezone",
+            "default_proof_format",
+        }:
             continue  # required fields cannot be cleared
         setattr(
             organization, field, str(value) if field in {"url", "logo_url"} and value else value
