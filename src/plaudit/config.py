@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         default=24, ge=1, description="How long an Idempotency-Key's response is kept."
     )
 
+    verify_allow_private_networks: bool = Field(
+        default=False,
+        description="Let verification fetch other issuers' keys from private, loopback and "
+        "link-local addresses, and over plain http. Only for tests and closed networks.",
+    )
+
     @field_validator("public_base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:

@@ -1,4 +1,4 @@
-"""Verify a credential with what this instance knows: its own keys and its own records."""
+"""Verify a credential with our own keys and records, and other issuers' published keys."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from plaudit.config import get_settings
 from plaudit.credentials import issuance
 from plaudit.models.award import Credential, CredentialStatus
 from plaudit.models.organization import Organization
@@ -20,6 +21,10 @@ from plaudit.models.status_list import StatusList, StatusPurpose
 from plaudit.openbadges import multikey, statuslist
 from plaudit.openbadges import verify as ob_verify
 from plaudit.openbadges.verify import Check, Report, Verdict
+from plaudit.verification import fetch
+
+# Other issuers' documents, shared by every request of this process.
+_remote_keys = fetch.KeyCache()
 
 
 def _own_key(
@@ -56,7 +61,15 @@ def _own_key(
 
 def resolver(session: Session, base_url: str) -> ob_verify.KeyResolver:
     def resolve(method: str) -> Ed25519PublicKey | RSAPublicKey | None:
-        return _own_key(session, base_url, method) or ob_verify.offline_key(method)
+        return (
+            _own_key(session, base_url, method)
+            or ob_verify.offline_key(method)
+            or fetch.resolve_remote_key(
+                method,
+                cache=_remote_keys,
+                allow_private=get_settings().verify_allow_private_networks,
+            )
+        )
 
     return resolve
 

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import plaudit.db
 
 revision: str = "0006"
 down_revision: str | None = "0005"
