@@ -20,11 +20,15 @@ from plaudit.models.signing_key import KeyAlgorithm, SigningKey
 from plaudit.models.status_list import StatusList, StatusPurpose
 from plaudit.openbadges import multikey, statuslist
 from plaudit.openbadges import verify as ob_verify
+from plaudit.openbadges.dataintegrity import ProofError, verify_rdfc
+from plaudit.openbadges.rdfc import CanonicalizationError
 from plaudit.openbadges.verify import Check, Report, Verdict
 from plaudit.verification import fetch
 
 # Other issuers' documents, shared by every request of this process.
 _remote_keys = fetch.KeyCache()
+# Status lists change when a credential is revoked: keep them only briefly.
+_remote_lists = fetch.KeyCache(ttl_seconds=60)
 
 
 def _own_key(
@@ -74,14 +78,48 @@ def resolver(session: Session, base_url: str) -> ob_verify.KeyResolver:
     return resolve
 
 
+def _remote_status(
+    session: Session, base_url: str, entry: Mapping[str, Any], url: str
+) -> str | None:
+    """Another issuer's Bitstring Status List: fetched safely, its signature checked."""
+    allow_private = get_settings().verify_allow_private_networks
+    document = _remote_lists.get(url)
+    if document is None:
+        try:
+            document = fetch.fetch_json(url, max_bytes=2_000_000, allow_private=allow_private)
+        except fetch.FetchError as exc:
+            message = f"the status list {url} could not be fetched: {exc}"
+            raise ob_verify.StatusUnavailable(message) from exc
+        _remote_lists.put(url, document)
+    if not isinstance(document, dict) or not isinstance(document.get("proof"), dict):
+        raise ob_verify.StatusUnavailable(f"{url} is not a signed status list credential")
+    key = resolver(session, base_url)(str(document["proof"].get("verificationMethod", "")))
+    try:
+        trusted = isinstance(key, Ed25519PublicKey) and verify_rdfc(document, public_key=key)
+    except (ProofError, CanonicalizationError):
+        trusted = False
+    if not trusted:
+        raise ob_verify.StatusUnavailable(f"the signature of the status list {url} does not verify")
+    subject = document.get("credentialSubject") or {}
+    try:
+        bits = statuslist.decode(str(subject.get("encodedList", "")))
+        set_ = statuslist.get(bits, int(entry.get("statusListIndex", "")))
+    except (ValueError, IndexError) as exc:
+        raise ob_verify.StatusUnavailable(f"the status list {url} cannot be read: {exc}") from exc
+    if not set_:
+        return None
+    purpose = str(entry.get("statusPurpose") or subject.get("statusPurpose") or "revocation")
+    return "suspended" if purpose == "suspension" else "revoked"
+
+
 def status_checker(session: Session, base_url: str) -> ob_verify.StatusChecker:
-    """Reads our own lists straight from the database; other issuers' lists are not fetched."""
+    """Reads our own lists straight from the database; fetches other issuers' lists."""
     prefix = f"{base_url}/status/"
 
     def check(entry: Mapping[str, Any]) -> str | None:
         url = str(entry.get("statusListCredential", ""))
         if not url.startswith(prefix):
-            raise ob_verify.StatusUnavailable(f"{url} is another issuer's list; not fetched")
+            return _remote_status(session, base_url, entry, url)
         slug, _, purpose = url.removeprefix(prefix).partition("/")
         found = None
         if purpose in {p.value for p in StatusPurpose}:
