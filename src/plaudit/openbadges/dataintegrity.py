@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pyld import jsonld  # type: ignore[import-untyped]
 from pyld.context_resolver import ContextResolver  # type: ignore[import-untyped]
 
-from plaudit.openbadges.jcs import _XSD_DATETIME
+from plaudit.openbadges.jcs import _XSD_DATETIME, with_proof
 from plaudit.openbadges.loader import CONTEXTS, document_loader, unknown_context_in
 from plaudit.openbadges.multikey import b58decode, b58encode
 from plaudit.openbadges.nquads import Quad, from_pyld_dataset
@@ -305,16 +305,7 @@ def sign_rdfc(document: Mapping[str, Any], **kw: Any) -> dict[str, Any]:
     A document that already has proofs gets a proof set: each proof signs the document
     without the others, as Data Integrity's "add proof set" prescribes.
     """
-    proof = create_proof_rdfc(document, **kw)
-    secured = dict(document)
-    existing = document.get("proof")
-    if existing is None:
-        secured["proof"] = proof
-    elif isinstance(existing, list):
-        secured["proof"] = [*existing, proof]
-    else:
-        secured["proof"] = [existing, proof]
-    return secured
+    return with_proof(document, create_proof_rdfc(document, **kw))
 
 
 def _signature(proof: Mapping[str, Any]) -> bytes:

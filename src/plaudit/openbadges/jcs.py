@@ -78,7 +78,11 @@ def sign_jcs(document: Mapping[str, Any], **kw: Any) -> dict[str, Any]:
     A document that already has proofs gets a proof set: each proof signs the document
     without the others, as Data Integrity's "add proof set" prescribes.
     """
-    proof = create_proof_jcs(document, **kw)
+    return with_proof(document, create_proof_jcs(document, **kw))
+
+
+def with_proof(document: Mapping[str, Any], proof: dict[str, Any]) -> dict[str, Any]:
+    """`document` with `proof` added: alone, or appended to the proofs it already has."""
     secured = dict(document)
     existing = document.get("proof")
     if existing is None:

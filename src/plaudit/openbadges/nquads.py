@@ -86,7 +86,7 @@ _ECHARS = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'":
 _IRI_FORBIDDEN = frozenset('<>"{}|^`\\' + "".join(map(chr, range(0x21))))
 
 # Canonical N-Quads (RDF 1.2): \b \t \n \f \r \" \\ take their ECHAR form, the other C0
-# controls and DEL take \uXXXX with upper-case hex, and everything else (the apostrophe too)
+# controls and DEL take \u and four upper-case hex digits, and everything else (the apostrophe too)
 # is written as is. Hashes are computed over this text, so one byte off breaks every signature.
 _CANONICAL_ESCAPES: dict[int, str] = {code: f"\\u{code:04X}" for code in [*range(0x20), 0x7F]} | {
     ord("\b"): "\\b",
