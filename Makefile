@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 VENV := .venv/bin
 PY_SOURCES := src tests bench
 
-.PHONY: help install run test lint fmt types unit migrate revision bench clean
+.PHONY: help install debs-run debs-test run test lint fmt types unit migrate revision bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -16,14 +16,24 @@ $(UV):
 	python3 -m venv .tools
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
+# Debian packages: Noto fonts for certificates in every script; Chromium for the browser tests.
+RUN_DEBS := fonts-noto-core fonts-noto-cjk
+TEST_DEBS := $(RUN_DEBS) chromium
+
 install: $(UV) ## Install Plaudit and its development tools into .venv (from uv.lock)
 	$(UV) sync --frozen --compile-bytecode --quiet
 
-run: install ## Start Plaudit on the embedded default (SQLite, in-process jobs) with demo data
+debs-run: ## Install the Debian fonts certificates use (apt, as root or with sudo)
+	@bash scripts/debs.sh $(RUN_DEBS)
+
+debs-test: ## Install the Debian fonts and Chromium the tests use (apt, as root or with sudo)
+	@bash scripts/debs.sh $(TEST_DEBS)
+
+run: install debs-run ## Start Plaudit on the embedded default (SQLite, in-process jobs) with demo data
 	$(VENV)/plaudit demo
 	$(VENV)/plaudit serve
 
-test: install ## Format check, lint, type-check, then the whole suite on SQLite and PostgreSQL
+test: install debs-test ## Format check, lint, type-check, then the whole suite on SQLite and PostgreSQL
 	$(VENV)/ruff format --check $(PY_SOURCES)
 	$(VENV)/ruff check $(PY_SOURCES)
 	$(VENV)/mypy

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
 from plaudit import __version__, jobs
 from plaudit.api import problems
@@ -26,6 +27,8 @@ from plaudit.learners.routes import credentials_router
 from plaudit.learners.routes import router as learners_router
 from plaudit.ops.routes import router as ops_router
 from plaudit.organizations.routes import router as organizations_router
+from plaudit.pages.render import STATIC_DIR
+from plaudit.pages.routes import router as pages_router
 from plaudit.runtime import Runtime, build_runtime
 from plaudit.templates.routes import catalog_router
 from plaudit.templates.routes import router as templates_router
@@ -52,6 +55,7 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     keys_router,
     jwks_router,
     vcapi_router,
+    pages_router,
 )
 
 
@@ -74,6 +78,7 @@ def create_app(
         finally:
             if consumer is not None:
                 consumer.stop(graceful=True)
+            runtime.engagement.flush(runtime.sessions)
 
     app = FastAPI(
         title="Plaudit",
@@ -95,6 +100,7 @@ def create_app(
     app.include_router(ops_router)
     for router in FEATURE_ROUTERS:
         app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

@@ -301,7 +301,7 @@ def verify(
     file: Annotated[
         Path,
         typer.Argument(
-            help="A credential: JSON, a VC-JWT, or a baked PNG/SVG.",
+            help="A credential: JSON, a VC-JWT, a baked PNG/SVG or a PDF certificate.",
             exists=True,
             dir_okay=False,
             readable=True,

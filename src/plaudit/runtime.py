@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from plaudit.config import Settings
 from plaudit.db import create_db_engine, create_session_factory
+from plaudit.engagement.counter import EngagementCounter
 from plaudit.storage import FileStore, LocalFileStore
 from plaudit.vault import Vault, load_vault
 
@@ -30,6 +31,10 @@ class Runtime:
     @cached_property
     def files(self) -> FileStore:
         return LocalFileStore(self.settings.data_dir / "files")
+
+    @cached_property
+    def engagement(self) -> EngagementCounter:
+        return EngagementCounter()
 
     @cached_property
     def vault(self) -> Vault:

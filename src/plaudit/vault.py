@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import logging
 import os
 import secrets
@@ -38,6 +39,12 @@ class Vault:
         nonce = secrets.token_bytes(_NONCE_BYTES)
         sealed = AESGCM(self.key).encrypt(nonce, plaintext, context.encode())
         return _FORMAT_V1 + nonce + sealed
+
+    def sign(self, message: bytes, *, purpose: str) -> bytes:
+        """HMAC-SHA256 under a key derived from the master key for one purpose (e.g. the
+        learners' wallet links), so a signature made for one use is worthless for another."""
+        derived = hmac.new(self.key, b"plaudit:" + purpose.encode(), hashlib.sha256).digest()
+        return hmac.new(derived, message, hashlib.sha256).digest()
 
     def open(self, blob: bytes, *, context: str) -> bytes:
         if blob[:1] != _FORMAT_V1:

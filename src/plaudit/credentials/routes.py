@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.credentials import issuance
-from plaudit.errors import NotFound
+from plaudit.errors import Forbidden, NotFound
 from plaudit.models.award import Credential
 from plaudit.models.organization import Organization
 from plaudit.models.signing_key import KeyAlgorithm, SigningKey
 from plaudit.openbadges import multikey
+from plaudit.pages.routes import credential_page, wants_html
 
 router = APIRouter(tags=["public"], route_class=UnitOfWorkRoute)
 
@@ -25,16 +26,29 @@ VC_MEDIA_TYPE = "application/vc+ld+json"
 @router.get("/credentials/{public_id}", summary="A credential's signed Open Badges 3.0 document")
 def credential_document(
     public_id: str,
+    request: Request,
     session: SessionDep,
     runtime: RuntimeDep,
+    background: BackgroundTasks,
     format: Annotated[
         Literal["eddsa-rdfc-2022", "eddsa-jcs-2022", "vc-jwt"] | None,
         Query(description="Proof format; default: the issuing organization's choice."),
     ] = None,
+    lang: Annotated[str | None, Query(max_length=35, description="Page language")] = None,
 ) -> Response:
+    """The credential's id dereferences to its verification page for a browser and to the
+    signed document for everything else (or whenever `format` is given)."""
+    if format is None and wants_html(request):
+        return credential_page(
+            request, session, runtime, background, public_id=public_id, lang=lang
+        )
     credential = session.scalar(select(Credential).where(Credential.public_id == public_id))
     if credential is None:
         raise NotFound("There is no credential at this address.")
+    if credential.private:
+        raise Forbidden(
+            "Its owner made this credential private; a copy of it still verifies on its own."
+        )
     if credential.document is None:
         raise NotFound("This credential is being signed; try again in a moment.")
     organization = session.get(Organization, credential.organization_id)

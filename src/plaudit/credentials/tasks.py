@@ -7,11 +7,13 @@ import uuid
 from sqlalchemy import select
 
 from plaudit import jobs
+from plaudit.certificates import service as certificates
 from plaudit.credentials import issuance
 from plaudit.db import unit_of_work
-from plaudit.models.award import CredentialStatus
+from plaudit.models.award import Credential, CredentialStatus
 from plaudit.models.organization import Organization
 from plaudit.models.status_list import StatusList
+from plaudit.models.template import TemplateVersion
 
 
 @jobs.task(retries=5, retry_delay=10)
@@ -24,6 +26,26 @@ def sign_credentials(credential_ids: list[str]) -> None:
             if credential is not None and credential.status is not CredentialStatus.ACTIVE:
                 # Revoked or suspended before it was signed: signing set its bits just now.
                 jobs.enqueue(session, sign_status_lists, str(credential.organization_id))
+    # Every signature above has committed: the certificates among them can be rendered.
+    render_certificates(credential_ids)
+
+
+@jobs.task(retries=3, retry_delay=30)
+def render_certificates(credential_ids: list[str]) -> None:
+    """The PDF of each certificate among them, stored once (badges have none)."""
+    rt = jobs.runtime()
+    with unit_of_work(rt.read_sessions) as session:
+        rows = session.execute(
+            select(Credential)
+            .join(TemplateVersion, TemplateVersion.id == Credential.template_version_id)
+            .where(
+                Credential.id.in_([uuid.UUID(i) for i in credential_ids]),
+                Credential.document.is_not(None),
+                TemplateVersion.snapshot["kind"].as_string() == "certificate",
+            )
+        ).scalars()
+        for credential in rows:
+            certificates.ensure_pdf(session, rt, credential=credential)
 
 
 @jobs.task(retries=5, retry_delay=10)

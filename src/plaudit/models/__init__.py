@@ -2,6 +2,7 @@
 
 from plaudit.models.apikey import ApiKey, Scope
 from plaudit.models.award import Award, AwardGuard, AwardLog, Credential, CredentialStatus
+from plaudit.models.engagement import Engagement, EngagementCount
 from plaudit.models.event import Event, EventOutcome
 from plaudit.models.idempotency import IdempotencyRecord
 from plaudit.models.image import Image
@@ -29,6 +30,8 @@ __all__ = [
     "BackfillStatus",
     "Credential",
     "CredentialStatus",
+    "Engagement",
+    "EngagementCount",
     "Event",
     "EventOutcome",
     "IdempotencyRecord",

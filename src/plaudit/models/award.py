@@ -142,6 +142,8 @@ class Credential(Base):
     # Certificate dynamic field values, filled by the rule's field mapping.
     fields: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    # The learner hid it from the public: its page says so; its files still verify.
+    private: Mapped[bool] = mapped_column(default=False)
     imported: Mapped[bool] = mapped_column(default=False)
     legacy_id: Mapped[str | None] = mapped_column(String(255))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

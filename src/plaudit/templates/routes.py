@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Header, Path, Query, Response, UploadFile
 
@@ -14,6 +14,8 @@ from plaudit.api.pagination import Page, PageParams, page_params, paginate
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.catalog import service as catalog
 from plaudit.catalog.schemas import CatalogCopy, CatalogEntryOut
+from plaudit.certificates import service as certificates
+from plaudit.errors import InvalidInput
 from plaudit.images import service as images
 from plaudit.images.processing import MAX_BYTES
 from plaudit.models.template import Template, TemplateKind, TemplateStatus, TemplateVersion
@@ -65,6 +67,7 @@ def to_out(template: Template, *, base_url: str, wanted: list[str]) -> TemplateO
         tags=[{"name": t.name, "priority": t.priority} for t in templates._ordered_tags(template)],
         expiry=template.expiry,
         fields=template.fields,
+        layout=templates.layout_of(template),
         metadata=template.metadata_,
         image=images.urls(base_url, template.image_id),
         origin=template.origin,
@@ -309,6 +312,67 @@ async def upload_image(
         return to_out(template, base_url=runtime.settings.public_base_url, wanted=[])
 
     return await run_in_threadpool(store)
+
+
+@router.put(
+    "/{template_id}/layout/{slot}",
+    response_model=TemplateOut,
+    summary="Upload a certificate's background or signature image",
+)
+async def upload_layout_image(
+    template_id: uuid.UUID,
+    slot: Literal["background", "signature"],
+    image: Annotated[UploadFile, File()],
+    session: SessionDep,
+    principal: WritePrincipal,
+    runtime: RuntimeDep,
+) -> TemplateOut:
+    from fastapi.concurrency import run_in_threadpool
+
+    data = await image.read(MAX_BYTES + 1)
+
+    def store() -> TemplateOut:
+        template = templates.get(
+            session, organization_id=principal.organization_id, template_id=template_id
+        )
+        stored = images.store(
+            session,
+            runtime.files,
+            organization_id=principal.organization_id,
+            data=data,
+            declared_type=image.content_type,
+            filename=image.filename,
+        )
+        templates.set_layout_image(session, template=template, slot=slot, image=stored)
+        return to_out(template, base_url=runtime.settings.public_base_url, wanted=[])
+
+    return await run_in_threadpool(store)
+
+
+@router.get(
+    "/{template_id}/certificate-preview",
+    summary="The certificate PDF of the working copy, with sample values",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def certificate_preview(
+    template_id: uuid.UUID,
+    session: SessionDep,
+    principal: ReadPrincipal,
+    runtime: RuntimeDep,
+    lang: LangQuery = None,
+) -> Response:
+    template = templates.get(
+        session, organization_id=principal.organization_id, template_id=template_id
+    )
+    if template.kind is not TemplateKind.CERTIFICATE:
+        raise InvalidInput("Only certificate templates have a PDF; this one is a badge.")
+    pdf = certificates.preview(session, runtime, template=template, lang=lang)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": 'inline; filename="certificate-preview.pdf"'},
+    )
 
 
 @catalog_router.get("", response_model=list[CatalogEntryOut], summary="The ready-made templates")

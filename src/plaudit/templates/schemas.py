@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AnyHttpUrl, Field, StringConstraints, field_validator, model_validator
 
+from plaudit.certificates.layout import CertificateLayout
 from plaudit.models.template import TemplateKind, TemplateOrigin, TemplateStatus
 from plaudit.organizations.schemas import LanguageTag
 from plaudit.schemas import Input, Output
@@ -160,12 +161,17 @@ class TemplateCreate(_Content):
         description="Certificates only; default: recipient_name, course_title, "
         "completion_date, score.",
     )
+    layout: CertificateLayout | None = Field(
+        default=None, description="Certificates only: how the PDF is laid out."
+    )
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> TemplateCreate:
         if self.fields and self.kind is TemplateKind.BADGE:
             raise ValueError("only certificate templates declare dynamic 'fields'")
+        if self.layout is not None and self.kind is TemplateKind.BADGE:
+            raise ValueError("only certificate templates have a 'layout'")
         _check_languages(self.language, self.translations)
         return self
 
@@ -183,6 +189,7 @@ class TemplateUpdate(_Content):
     tags: list[Tag] | None = Field(default=None, max_length=v.MAX_TAGS)
     expiry: Expiry | None = None
     fields: list[DynamicField] | None = Field(default=None, max_length=v.MAX_FIELDS)
+    layout: CertificateLayout | None = None
     metadata: dict[str, Any] | None = None
     sync_with_catalog: bool | None = None
 
@@ -223,6 +230,7 @@ class TemplateOut(Output):
     tags: list[dict[str, Any]]
     expiry: dict[str, Any]
     fields: list[dict[str, Any]]
+    layout: CertificateLayout | None = Field(description="Certificates: the PDF's layout.")
     metadata: dict[str, Any]
     image: dict[str, str] | None = Field(description="URLs of the original and derived PNG sizes.")
     origin: TemplateOrigin

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from plaudit.certificates.layout import CertificateLayout
 from plaudit.db import utcnow
 from plaudit.errors import Conflict, InvalidInput, not_found
 from plaudit.models.image import Image
@@ -89,7 +90,7 @@ def create(
         alignments=_dump_list(data.alignments),
         expiry=data.expiry.model_dump(mode="json"),
         fields=_dump_list(fields),
-        layout={},
+        layout=data.layout.model_dump(mode="json") if data.layout else {},
         metadata_=data.metadata,
         image_id=image_id,
         origin=origin,
@@ -102,8 +103,53 @@ def create(
             for t in data.tags
         ],
     )
+    _check_layout(session, template)
     session.add(template)
     session.flush()
+    return template
+
+
+def layout_of(template: Template) -> CertificateLayout | None:
+    if template.kind is not TemplateKind.CERTIFICATE:
+        return None
+    return CertificateLayout.model_validate(template.layout or {})
+
+
+def _check_layout(session: Session, template: Template) -> None:
+    """Fields it shows are declared; images it uses are the organization's own."""
+    layout = layout_of(template)
+    if layout is None:
+        return
+    declared = {f["name"] for f in template.fields}
+    unknown = [name for name in layout.show_fields if name not in declared]
+    if unknown:
+        raise InvalidInput(
+            f"The layout shows fields the template does not declare: {', '.join(unknown)}.",
+            extra={"errors": [{"field": "layout.show_fields", "reason": "unknown field"}]},
+        )
+    for slot in ("background_image_id", "signature_image_id"):
+        image_id = getattr(layout, slot)
+        if image_id is None:
+            continue
+        owner = session.scalar(select(Image.organization_id).where(Image.id == image_id))
+        if owner != template.organization_id:
+            raise InvalidInput(
+                f"No image '{image_id}' was uploaded to this organization.",
+                extra={"errors": [{"field": f"layout.{slot}", "reason": "unknown image"}]},
+            )
+
+
+def set_layout_image(
+    session: Session, *, template: Template, slot: str, image: Image | None
+) -> Template:
+    """Put an uploaded image in the layout's background or signature slot (None clears it)."""
+    if template.kind is not TemplateKind.CERTIFICATE:
+        raise InvalidInput("Only certificate templates have a layout with images.")
+    if template.status is TemplateStatus.ARCHIVED:
+        raise _refuse(template, "edit", "it is archived; unarchive it first.")
+    layout = {**(template.layout or {}), f"{slot}_image_id": str(image.id) if image else None}
+    template.layout = layout
+    _refresh_change_flag(session, template)
     return template
 
 
@@ -201,6 +247,15 @@ def update(session: Session, *, template: Template, data: TemplateUpdate) -> Tem
                 extra={"errors": [{"field": "fields", "reason": "badges have no fields"}]},
             )
         template.fields = _dump_list(data.fields)
+    if "layout" in sent:
+        if data.layout is not None and template.kind is TemplateKind.BADGE:
+            raise InvalidInput(
+                "Only certificate templates have a 'layout'.",
+                extra={"errors": [{"field": "layout", "reason": "badges have no layout"}]},
+            )
+        template.layout = data.layout.model_dump(mode="json") if data.layout else {}
+    if "layout" in sent or "fields" in sent:
+        _check_layout(session, template)
     if "metadata" in sent:
         template.metadata_ = data.metadata or {}
     if "sync_with_catalog" in sent and data.sync_with_catalog is not None:

@@ -10,12 +10,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import Field, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from plaudit.api import API_PREFIX
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.errors import RateLimited
+from plaudit.models.award import Credential
+from plaudit.models.engagement import Engagement
 from plaudit.openbadges.verify import Report
+from plaudit.runtime import Runtime
 from plaudit.schemas import Input, Output
 from plaudit.verification import service as verification
 
@@ -87,6 +92,25 @@ class _Limiter:
 limiter = _Limiter(rate=5.0, burst=30)
 
 
+def _count(session: Session, runtime: Runtime, report: Report) -> None:
+    """A verification of one of our credentials counts towards its engagement."""
+    prefix = f"{runtime.settings.public_base_url}/credentials/"
+    ident = str((report.credential or {}).get("id", ""))
+    if not ident.startswith(prefix):
+        return
+    row = session.execute(
+        select(Credential.id, Credential.organization_id).where(
+            Credential.public_id == ident.removeprefix(prefix)
+        )
+    ).one_or_none()
+    if row is not None:
+        runtime.engagement.record(
+            organization_id=row.organization_id,
+            credential_id=row.id,
+            kind=Engagement.VERIFICATION,
+        )
+
+
 def _limit(request: Request) -> None:
     client = request.client.host if request.client else "unknown"
     if not limiter.allow(client):
@@ -100,13 +124,18 @@ def verify(body: VerifyIn, request: Request, session: SessionDep, runtime: Runti
     _limit(request)
     base = runtime.settings.public_base_url
     if body.url is not None:
-        return _out(verification.by_url(session, base_url=base, url=body.url))
-    assert body.credential is not None
-    return _out(verification.verify(session, base_url=base, data=body.credential))
+        report = verification.by_url(session, base_url=base, url=body.url)
+    else:
+        assert body.credential is not None
+        report = verification.verify(session, base_url=base, data=body.credential)
+    _count(session, runtime, report)
+    return _out(report)
 
 
 @router.post(
-    "/file", response_model=VerifyOut, summary="Verify a file: JSON, JWT, or a baked PNG/SVG"
+    "/file",
+    response_model=VerifyOut,
+    summary="Verify a file: JSON, JWT, a baked PNG/SVG or a PDF certificate",
 )
 async def verify_file(
     request: Request, file: Annotated[UploadFile, File()], session: SessionDep, runtime: RuntimeDep
@@ -115,4 +144,5 @@ async def verify_file(
     data = await file.read(MAX_FILE + 1)
     base = runtime.settings.public_base_url
     report = await run_in_threadpool(verification.verify, session, base_url=base, data=data)
+    await run_in_threadpool(_count, session, runtime, report)
     return _out(report)

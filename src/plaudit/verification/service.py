@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from plaudit.certificates import pdf
 from plaudit.config import get_settings
 from plaudit.credentials import issuance
 from plaudit.models.award import Credential, CredentialStatus
@@ -161,6 +162,12 @@ def _own_record(session: Session, base_url: str, credential: Mapping[str, Any]) 
 
 
 def verify(session: Session, *, base_url: str, data: Mapping[str, Any] | str | bytes) -> Report:
+    if isinstance(data, bytes) and data.startswith(b"%PDF-"):
+        # A certificate carries its signed credential as an attached file.
+        try:
+            data = pdf.extract_credential(data)
+        except pdf.PdfCredentialError as exc:
+            return Report(checks=(Check("format", Verdict.FAILED, str(exc)),), credential=None)
     report = ob_verify.verify(
         data,
         resolve_key=resolver(session, base_url),

@@ -1,0 +1,1 @@
+"""PDF certificates: a layout per template, rendered with Typst, the credential attached."""

@@ -1,0 +1,1 @@
+"""Engagement: page views, downloads, LinkedIn clicks and verifications of each credential."""

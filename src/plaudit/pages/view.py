@@ -1,0 +1,269 @@
+"""What a credential's public page shows, gathered from its records and a live verification."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from plaudit.db import utcnow
+from plaudit.models.award import Credential, CredentialStatus
+from plaudit.models.organization import Organization
+from plaudit.models.template import TemplateVersion
+from plaudit.openbadges.verify import Check, Report
+from plaudit.pages import linkedin
+from plaudit.pages.messages import direction, messages
+from plaudit.templates import service as templates
+from plaudit.verification import fetch
+from plaudit.verification import service as verification
+
+# Display names of the languages a template may be translated into (their own names).
+LANGUAGE_NAMES = {
+    "en": "English",
+    "fr": "Français",
+    "de": "Deutsch",
+    "es": "Español",
+    "it": "Italiano",
+    "pt": "Português",
+    "nl": "Nederlands",
+    "pl": "Polski",
+    "ru": "Русский",
+    "uk": "Українська",
+    "el": "Ελληνικά",
+    "ar": "العربية",
+    "he": "עברית",
+    "tr": "Türkçe",
+    "zh": "中文",
+    "ja": "日本語",
+    "ko": "한국어",
+    "hi": "हिन्दी",
+}
+
+# A verification takes milliseconds of CPU; a popular page is viewed far more often than its
+# credential changes. Reports are kept per credential version (any change to the record, such
+# as a revocation, changes `updated_at`) for a minute, so expiry is seen within a minute too.
+_reports = fetch.KeyCache(ttl_seconds=60, max_entries=10_000)
+
+
+@dataclass(frozen=True)
+class Language:
+    tag: str
+    name: str
+    href: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class Download:
+    key: str
+    label: str
+    href: str
+    filename: str
+
+
+@dataclass(frozen=True)
+class CredentialPage:
+    public_id: str
+    lang: str
+    dir: str
+    t: dict[str, str]
+    languages: list[Language]
+    state: str  # valid, expired, suspended, revoked, pending or invalid
+    detail: str
+    reason: str | None
+    kind: str
+    name: str
+    description: str
+    criteria: str | None
+    criteria_url: str | None
+    image_url: str | None
+    recipient_name: str
+    issuer_name: str
+    issuer_url: str | None
+    issuer_logo: str | None
+    issued: datetime
+    expires: datetime | None
+    alignments: list[dict[str, Any]]
+    tags: list[str]
+    evidence: list[str]
+    fields: list[tuple[str, str]]
+    checks: list[Check]
+    page_url: str
+    json_url: str
+    downloads: list[Download]
+    linkedin_add: str
+    linkedin_share: str
+    private: bool = False
+
+
+@dataclass(frozen=True)
+class Loaded:
+    credential: Credential
+    organization: Organization
+    version: TemplateVersion
+
+
+def load(session: Session, public_id: str) -> Loaded | None:
+    row = session.execute(
+        select(Credential, Organization, TemplateVersion)
+        .join(Organization, Organization.id == Credential.organization_id)
+        .join(TemplateVersion, TemplateVersion.id == Credential.template_version_id)
+        .where(Credential.public_id == public_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    return Loaded(*row)
+
+
+def recipient_name(credential: Credential) -> str:
+    """The learner's name as issued; never their email."""
+    parts = [credential.recipient_first_name or "", credential.recipient_last_name or ""]
+    return " ".join(p for p in parts if p).strip()
+
+
+def report_for(session: Session, base_url: str, credential: Credential) -> Report | None:
+    if credential.document is None:
+        return None
+    key = f"{credential.id}:{credential.updated_at.isoformat()}"
+    cached = _reports.get(key)
+    if isinstance(cached, Report):
+        return cached
+    report = verification.verify(session, base_url=base_url, data=credential.document)
+    _reports.put(key, report)
+    return report
+
+
+def _state(credential: Credential, report: Report | None, now: datetime) -> str:
+    if credential.status is CredentialStatus.REVOKED:
+        return "revoked"
+    if credential.status is CredentialStatus.SUSPENDED:
+        return "suspended"
+    if credential.expires_at is not None and credential.expires_at <= now:
+        return "expired"
+    if report is None:
+        # The wallet lists many credentials from the records, without verifying each one.
+        return "pending" if credential.document is None else "valid"
+    return "valid" if report.valid else "invalid"
+
+
+def download_links(
+    prefix: str, t: dict[str, str], *, certificate: bool, has_image: bool
+) -> list[Download]:
+    """The files a credential comes as; `prefix` is the public or the wallet address."""
+    items = [
+        ("json", t["credential_json"], "credential.json"),
+        ("jwt", t["credential_jwt"], "credential.jwt"),
+    ]
+    if has_image:
+        items += [
+            ("png", t["badge_png"], "badge.png"),
+            ("svg", t["badge_svg"], "badge.svg"),
+            ("png", t["badge_png_ob2"], "badge-ob2.png"),
+        ]
+    if certificate:
+        items.append(("pdf", t["certificate_pdf"], "certificate.pdf"))
+    return [Download(key, label, f"{prefix}/download/{name}", name) for key, label, name in items]
+
+
+def build(
+    loaded: Loaded, *, base_url: str, wanted: list[str], report: Report | None
+) -> CredentialPage:
+    credential, organization, version = loaded.credential, loaded.organization, loaded.version
+    snapshot = version.snapshot
+    local = templates.localized(snapshot, wanted=wanted)
+    lang = str(local["lang"])
+    t = messages(lang)
+    now = utcnow()
+    state = _state(credential, report, now)
+    page_url = f"{base_url}/credentials/{credential.public_id}"
+    available = [snapshot["language"], *(tr["lang"] for tr in snapshot["translations"])]
+    languages = [
+        Language(
+            tag,
+            LANGUAGE_NAMES.get(tag.split("-")[0].lower(), tag),
+            f"{page_url}?{urlencode({'lang': tag})}",
+            tag == lang,
+        )
+        for tag in available
+    ]
+    details = {
+        "valid": t["valid_detail"].format(issuer=organization.name),
+        "expired": t["expired_detail"].format(
+            date=credential.expires_at.date().isoformat() if credential.expires_at else ""
+        ),
+        "suspended": t["suspended_detail"],
+        "revoked": t["revoked_detail"],
+        "pending": t["pending_detail"],
+        "invalid": t["invalid_detail"],
+    }
+    image_id = snapshot.get("image_id")
+    labels = {f["name"]: f["label"] for f in snapshot.get("fields", [])}
+    fields = [
+        (labels.get(name, name), str(value))
+        for name, value in (credential.fields or {}).items()
+        if name in labels and value not in (None, "")
+    ]
+    evidence = [
+        " · ".join(
+            str(part) for part in (e.get("event_type"), e.get("occurred_at"), e.get("id")) if part
+        )
+        for e in credential.evidence
+    ]
+    name = str(local["name"])
+    return CredentialPage(
+        public_id=credential.public_id,
+        lang=lang,
+        dir=direction(lang),
+        t=t,
+        languages=languages if len(languages) > 1 else [],
+        state=state,
+        detail=details[state],
+        reason=credential.revoked_reason if state in {"revoked", "suspended"} else None,
+        kind=str(snapshot.get("kind", "badge")),
+        name=name,
+        description=str(local["description"] or ""),
+        criteria=local["criteria"],
+        criteria_url=(snapshot.get("criteria") or {}).get("url"),
+        image_url=f"{base_url}/files/images/{image_id}/standard" if image_id else None,
+        recipient_name=recipient_name(credential),
+        issuer_name=organization.name,
+        issuer_url=organization.url,
+        issuer_logo=organization.logo_url,
+        issued=credential.emitted_at,
+        expires=credential.expires_at,
+        alignments=list(snapshot.get("alignments", [])),
+        tags=[tag["name"] for tag in snapshot.get("tags", [])],
+        evidence=evidence,
+        fields=fields,
+        checks=list(report.checks) if report else [],
+        page_url=page_url,
+        json_url=f"{page_url}?format=eddsa-rdfc-2022",
+        downloads=download_links(
+            page_url, t, certificate=snapshot.get("kind") == "certificate", has_image=bool(image_id)
+        )
+        if credential.document is not None
+        else [],
+        linkedin_add=f"{page_url}/linkedin?action=add",
+        linkedin_share=f"{page_url}/linkedin?action=share",
+        private=credential.private,
+    )
+
+
+def linkedin_target(loaded: Loaded, *, base_url: str, action: str) -> str:
+    credential, organization = loaded.credential, loaded.organization
+    page_url = f"{base_url}/credentials/{quote(credential.public_id)}"
+    if action == "share":
+        return linkedin.share_url(page_url)
+    local = templates.localized(loaded.version.snapshot, wanted=[])
+    return linkedin.add_to_profile_url(
+        name=str(local["name"]),
+        organization_name=organization.name,
+        issued=credential.emitted_at,
+        expires=credential.expires_at,
+        credential_url=page_url,
+        credential_id=credential.public_id,
+    )
