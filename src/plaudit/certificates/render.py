@@ -12,6 +12,7 @@ import io
 import json
 import re
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -84,6 +85,19 @@ def _image_suffix(data: bytes) -> str:
     if data.startswith(b"GIF8"):
         return ".gif"
     return ".svg"
+
+
+def _direction(*texts: str) -> str:
+    """The direction of the first strongly directional letter: the template's own text decides,
+    so an English certificate awarded to an Arabic name stays left-to-right (and vice versa)."""
+    for text in texts:
+        for char in text:
+            kind = unicodedata.bidirectional(char)
+            if kind == "L":
+                return "ltr"
+            if kind in ("R", "AL"):
+                return "rtl"
+    return "ltr"
 
 
 def _format(day: date, lang: str) -> str:
@@ -178,6 +192,7 @@ class CertificateRenderer:
             "verification_url": content.verification_url,
             "credential_id": content.credential_id,
             "lang": content.lang.split("-")[0].lower() or "en",
+            "dir": _direction(content.title, content.achievement_name, content.intro),
             "labels": content.labels,
             "signatory_name": layout.signatory_name,
             "signatory_title": layout.signatory_title,

@@ -9,16 +9,23 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
 from plaudit.api import API_PREFIX
-from plaudit.api.deps import ReadPrincipal, SessionDep
+from plaudit.api.deps import ReadPrincipal, RuntimeDep, SessionDep
 from plaudit.api.pagination import Page, PageParams, page_params, paginate
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.awards import service as awards
 from plaudit.errors import not_found
 from plaudit.learners import service as learners
-from plaudit.learners.schemas import AwardLogOut, BadgeOut, CredentialOut, LearnerOut
+from plaudit.learners.schemas import (
+    AwardLogOut,
+    BadgeOut,
+    CredentialOut,
+    LearnerOut,
+    WalletLinkOut,
+)
 from plaudit.models.award import Award, Credential, CredentialStatus
 from plaudit.models.learner import Learner
 from plaudit.models.template import Template
+from plaudit.pages import wallet
 
 router = APIRouter(prefix=f"{API_PREFIX}/learners", tags=["learners"], route_class=UnitOfWorkRoute)
 credentials_router = APIRouter(
@@ -42,6 +49,22 @@ def list_learners(
 @router.get("/{learner_id}", response_model=LearnerOut, summary="Read a learner")
 def read(learner_id: uuid.UUID, session: SessionDep, principal: ReadPrincipal) -> object:
     return learners.get(session, organization_id=principal.organization_id, learner_id=learner_id)
+
+
+@router.get(
+    "/{learner_id}/wallet-link",
+    response_model=WalletLinkOut,
+    summary="The signed link to the learner's wallet page (give it only to the learner)",
+)
+def wallet_link(
+    learner_id: uuid.UUID, session: SessionDep, principal: ReadPrincipal, runtime: RuntimeDep
+) -> WalletLinkOut:
+    learner = learners.get(
+        session, organization_id=principal.organization_id, learner_id=learner_id
+    )
+    return WalletLinkOut(
+        url=wallet.url(runtime.settings.public_base_url, runtime.vault, learner.id)
+    )
 
 
 @router.get(

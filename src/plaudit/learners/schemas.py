@@ -23,6 +23,10 @@ class LearnerOut(Output):
     updated_at: datetime
 
 
+class WalletLinkOut(Output):
+    url: str
+
+
 class AwardLogOut(Output):
     id: uuid.UUID
     template_version: int

@@ -83,7 +83,8 @@ def _chunks(data: bytes) -> Iterator[tuple[int, int, bytes, bytes]]:
         if kind == b"IEND":
             return
         position = end
-    raise BakingError("the PNG is truncated: it has no IEND chunk")
+    if position != len(data):
+        raise BakingError("the PNG is truncated")
 
 
 def extract_png(data: bytes) -> str:
@@ -108,6 +109,7 @@ def bake_png(png: bytes, text: str, *, keyword: str = "openbadgecredential") -> 
     if keyword not in PNG_KEYWORDS:
         raise ValueError(f"unknown Open Badges PNG keyword {keyword!r}")
     parts = [PNG_SIGNATURE]
+    kind = b""
     for start, end, kind, body in _chunks(png):
         if kind in _TEXT_CHUNKS and body.partition(b"\0")[0].decode("latin-1") in PNG_KEYWORDS:
             continue
@@ -116,6 +118,8 @@ def bake_png(png: bytes, text: str, *, keyword: str = "openbadgecredential") -> 
             # keyword, NUL, compression flag 0, method 0, empty language tag, empty translation
             itxt = keyword.encode("latin-1") + b"\0\0\0\0\0" + text.encode("utf-8")
             parts.append(_chunk(b"iTXt", itxt))
+    if kind != b"IEND":
+        raise BakingError("the PNG is truncated: it has no IEND chunk")
     return b"".join(parts)
 
 

@@ -1,0 +1,112 @@
+"""A real Plaudit server on a local port and Debian's Chromium driven by Playwright.
+
+Screenshots go to test-output/screenshots/ (or $PLAUDIT_TEST_OUTPUT/screenshots/).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy import Engine
+
+from plaudit.app import create_app
+from plaudit.runtime import Runtime
+from tests.conftest import make_settings
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# As root in a container: no sandbox; and no calls home, which this closed network refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+OUTPUT = Path(os.environ.get("PLAUDIT_TEST_OUTPUT", Path(__file__).parents[2] / "test-output"))
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(
+        "Debian's chromium is not installed (make test installs it with apt as root or sudo)",
+        allow_module_level=True,
+    )
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    client: TestClient  # the same app, for API calls that set the scene
+    runtime: Runtime
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def live(engine: Engine, tmp_path: Path) -> Iterator[LiveServer]:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    settings = make_settings(engine, tmp_path, public_base_url=url)
+    runtime = Runtime(settings=settings, engine=engine)
+    app = create_app(settings, runtime=runtime)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        with TestClient(app, base_url=url, raise_server_exceptions=False) as client:
+            yield LiveServer(url, client, runtime)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, tmp_path: Path) -> Iterator[Page]:
+    context = browser.new_context(accept_downloads=True, locale="en-GB")
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.on("dialog", lambda dialog: errors.append(f"dialog: {dialog.message}"))
+    yield opened
+    context.close()
+    assert errors == [], errors  # no script error, and no injected alert(), on any page
+
+
+def screenshot(page: Page, name: str) -> Path:
+    folder = OUTPUT / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
