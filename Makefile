@@ -65,7 +65,8 @@ revision: install ## New Alembic revision from the models: make revision m="what
 	sed -i 's/astext_type=Text()/astext_type=sa.Text()/g' src/plaudit/migrations/versions/*.py
 	$(VENV)/ruff format src/plaudit/migrations/versions
 
-bench: install ## Run the benchmarks and print their figures
+bench: install ## Run the benchmarks and print their figures (installs wrk with apt)
+	@bash scripts/debs.sh $(RUN_DEBS) wrk
 	@for script in bench/*.py; do echo "== $$script"; $(VENV)/python $$script || exit 1; done
 
 clean: ## Remove the virtualenvs and caches (keeps var/, your data)
