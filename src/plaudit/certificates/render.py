@@ -8,11 +8,15 @@ reach the template as JSON strings, never as markup, so no user text can run as 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
+import shutil
 import tempfile
+import threading
 import unicodedata
+import weakref
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -104,22 +108,64 @@ def _format(day: date, lang: str) -> str:
     return day.isoformat() if lang.startswith(("zh", "ja", "ko")) else day.strftime("%d %b %Y")
 
 
+def qr_svg(text: str) -> str:
+    """A QR code as one SVG path: a run of dark modules per row (segno's own writer is slower)."""
+    # A fixed mask skips segno's search for the best one: most of its time, an equally valid code.
+    matrix = segno.make(text, error="m", mask=2, micro=False).matrix
+    size = len(matrix)
+    runs = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < size:
+            if row[x]:
+                start = x
+                while x < size and row[x]:
+                    x += 1
+                runs.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
+            else:
+                x += 1
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
+        f'shape-rendering="crispEdges"><path fill="#222222" d="{"".join(runs)}"/></svg>'
+    )
+
+
+class _Workspace(threading.local):
+    """Per thread: a folder holding the template and the images, and a compiler that stays warm
+    (Typst memoises fonts, images and layout across compiles of the same world)."""
+
+    root: Path | None = None
+    compiler: typst.Compiler | None = None
+
+
 @dataclass
 class CertificateRenderer:
-    """Holds the scanned fonts; each render compiles in its own temporary folder."""
+    """Holds the scanned fonts and, per thread, a warm compiler and its folder."""
 
     font_dirs: tuple[Path, ...] = FONT_DIRS
     _fonts: typst.Fonts = field(init=False)
+    _workspace: _Workspace = field(init=False, default_factory=_Workspace)
 
     def __post_init__(self) -> None:
         existing = [str(d) for d in self.font_dirs if d.is_dir()]
         self._fonts = typst.Fonts(
             include_system_fonts=False, include_embedded_fonts=True, font_paths=existing
         )
-        self._template = TEMPLATE.read_bytes()
 
     def families(self) -> list[str]:
         return self._fonts.families()
+
+    def _compiler(self) -> tuple[Path, typst.Compiler]:
+        space = self._workspace
+        if space.root is None or space.compiler is None or not space.root.is_dir():
+            root = Path(tempfile.mkdtemp(prefix="plaudit-certificates-"))
+            weakref.finalize(space, shutil.rmtree, root, ignore_errors=True)
+            shutil.copyfile(TEMPLATE, root / "main.typ")
+            space.root = root
+            space.compiler = typst.Compiler(
+                input=str(root / "main.typ"), root=str(root), font_paths=self._fonts
+            )
+        return space.root, space.compiler
 
     def render(
         self,
@@ -129,17 +175,14 @@ class CertificateRenderer:
         *,
         attachment: tuple[str, bytes, str] | None,
     ) -> bytes:
-        """One page of PDF; with `attachment` (name, bytes, media type) attached and in metadata."""
-        with tempfile.TemporaryDirectory(prefix="plaudit-certificate-") as folder:
-            root = Path(folder)
-            data = self._data(root, layout, content, assets, attachment)
-            (root / "data.json").write_text(json.dumps(data), encoding="utf-8")
-            (root / "main.typ").write_bytes(self._template)
-            compiler = typst.Compiler(root=str(root), font_paths=self._fonts)
-            try:
-                pdf = compiler.compile(input=str(root / "main.typ"), format="pdf")
-            except typst.TypstError as exc:
-                raise RenderError(f"the certificate could not be rendered: {exc.message}") from exc
+        """One page of PDF; with `attachment` (name, UTF-8 text, media type) attached and in
+        the document information."""
+        root, compiler = self._compiler()
+        data = self._data(root, layout, content, assets, attachment)
+        try:
+            pdf = compiler.compile(format="pdf", sys_inputs={"data": json.dumps(data)})
+        except typst.TypstError as exc:
+            raise RenderError(f"the certificate could not be rendered: {exc.message}") from exc
         assert isinstance(pdf, bytes)
         if attachment is not None:
             pdf = _with_metadata(pdf, attachment[1].decode("utf-8"))
@@ -153,26 +196,22 @@ class CertificateRenderer:
         assets: CertificateAssets,
         attachment: tuple[str, bytes, str] | None,
     ) -> dict[str, Any]:
-        def put(name: str, data: bytes | None) -> str | None:
+        def put(data: bytes | None) -> str | None:
+            """Images are stored once by content: a template's images are shared by thousands."""
             if data is None:
                 return None
-            path = name + _image_suffix(data)
-            (root / path).write_bytes(data)
-            return path
+            name = hashlib.sha256(data).hexdigest()[:32] + _image_suffix(data)
+            path = root / name
+            if not path.exists():
+                partial = root / f"{name}.{threading.get_ident()}.part"
+                partial.write_bytes(data)
+                partial.replace(path)
+            return name
 
-        qr = None
-        if layout.show_qr:
-            buffer = io.BytesIO()
-            # A fixed mask skips segno's search for the best one: most of its time, same code.
-            segno.make(content.verification_url, error="m", mask=2, micro=False).save(
-                buffer, kind="svg", border=0, dark="#222222", xmldecl=False
-            )
-            qr = put("qr", buffer.getvalue())
         attached = None
         if attachment is not None:
             name, body, mime = attachment
-            (root / "attachment.bin").write_bytes(body)
-            attached = {"name": name, "file": "attachment.bin", "mime": mime}
+            attached = {"name": name, "text": body.decode("utf-8"), "mime": mime}
         description = content.achievement_description
         if len(description) > _MAX_DESCRIPTION:
             description = description[: _MAX_DESCRIPTION - 1].rstrip() + "…"
@@ -196,11 +235,11 @@ class CertificateRenderer:
             "labels": content.labels,
             "signatory_name": layout.signatory_name,
             "signatory_title": layout.signatory_title,
-            "background": put("background", assets.background),
-            "logo": put("logo", assets.logo),
-            "signature": put("signature", assets.signature),
-            "badge": put("badge", assets.badge),
-            "qr": qr,
+            "background": put(assets.background),
+            "logo": put(assets.logo),
+            "signature": put(assets.signature),
+            "badge": put(assets.badge),
+            "qr": qr_svg(content.verification_url) if layout.show_qr else None,
             "attachment": attached,
         }
 
