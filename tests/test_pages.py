@@ -143,6 +143,8 @@ def test_script_and_quotes_are_escaped_everywhere(client: TestClient, tenant: Te
 def test_revoked_and_suspended_pages_say_so_with_the_reason(
     client: TestClient, tenant: Tenant, badge: Issued, action: str, banner: str, reason: str
 ) -> None:
+    # Viewed first: the page is cached, and the change must still show at once.
+    assert "Valid credential" in read(client.get(badge.page, headers=HTML).text).text
     act(client, tenant, badge, action, reason)
     page = read(client.get(badge.page, headers=HTML).text)
     assert banner in page.text

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.pool import QueuePool
 
 from plaudit import __version__, jobs
 from plaudit.api import problems
@@ -72,6 +74,18 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Request threads, plus the job workers, never outnumber the database connections: a
+        # thread waiting for a connection held by a request whose commit waits for a thread
+        # would stall everything until the pool's timeout.
+        pool = runtime.engine.pool
+        capacity = (
+            pool.size() + max(int(getattr(pool, "_max_overflow", 0)), 0)
+            if isinstance(pool, QueuePool)
+            else 40
+        )
+        workers = settings.workers if run_jobs else 0
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = max(2, min(40, capacity - workers - 1))
         consumer = jobs.start_embedded_consumer(settings.workers) if run_jobs else None
         try:
             yield

@@ -88,6 +88,13 @@ class UnitOfWorkRoute(APIRoute):
             try:
                 try:
                     response = await handler(request)
+                    if read_only:
+                        # Ending a read transaction is a rollback of nothing: done here rather
+                        # than in a worker thread, so a finished request never waits for a free
+                        # thread to give its connection back (under a burst, every thread can
+                        # be waiting for that very connection).
+                        _end(session)
+                        return response
                     if response.status_code >= 400:
                         await run_in_threadpool(_end, session)
                         return response

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from plaudit import jobs
 from plaudit.credentials import status_lists
 from plaudit.credentials import tasks as credential_tasks
-from plaudit.db import utcnow
+from plaudit.db import after_commit, utcnow
 from plaudit.errors import Conflict, InvalidInput, not_found
 from plaudit.models.award import AwardGuard, Credential, CredentialStatus
+from plaudit.pages import cache as page_cache
 
 MAX_REASON = 500
 _ENQUEUED_KEY = "plaudit_status_lists_enqueued"
@@ -58,6 +59,9 @@ def _transition(
             f"{' or '.join(sorted(_PAST[a] for a in allowed))}, not {_PAST[action]}."
         )
     credential.status = allowed[action]
+    public_id = credential.public_id
+    # Its public page, cached for a few seconds, shows the change as soon as it is durable.
+    after_commit(session, lambda: page_cache.pages.forget(public_id))
     return credential
 
 

@@ -39,7 +39,11 @@ class EngagementCounter:
         """Count one; True when a flush is due (the caller schedules it after its response)."""
         with self._lock:
             self._counts[(organization_id, credential_id, utcnow().date(), kind.value)] += 1
-            return time.monotonic() - self._last_flush >= self.flush_interval
+            now = time.monotonic()
+            if now - self._last_flush < self.flush_interval:
+                return False
+            self._last_flush = now  # this caller schedules the flush; the next ones need not
+            return True
 
     def flush(self, sessions: sessionmaker[Session]) -> int:
         """Add what was counted to the database; returns how many rows it touched."""

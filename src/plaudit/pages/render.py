@@ -34,8 +34,12 @@ def page(
     name: str, context: dict[str, Any], *, status: int = 200, cache: str = "no-cache"
 ) -> HTMLResponse:
     html = _env.get_template(name).render(**context)
+    return html_response(html.encode("utf-8"), status=status, cache=cache)
+
+
+def html_response(body: bytes, *, status: int = 200, cache: str = "no-cache") -> HTMLResponse:
     headers = {**SECURITY_HEADERS, "Cache-Control": cache, "Vary": "Accept, Accept-Language"}
-    return HTMLResponse(html, status_code=status, headers=headers)
+    return HTMLResponse(body, status_code=status, headers=headers)
 
 
 def message(

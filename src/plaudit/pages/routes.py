@@ -12,15 +12,16 @@ from sqlalchemy import func, select
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.credentials import artifacts, ob2
+from plaudit.db import after_commit
 from plaudit.errors import NotFound
 from plaudit.models.award import Credential
 from plaudit.models.engagement import Engagement
 from plaudit.models.learner import Learner
 from plaudit.models.organization import Organization
 from plaudit.models.template import TemplateVersion
-from plaudit.pages import view, wallet
+from plaudit.pages import cache, view, wallet
 from plaudit.pages.messages import direction, messages
-from plaudit.pages.render import message, page
+from plaudit.pages.render import html_response, message, page
 from plaudit.runtime import Runtime
 from plaudit.templates.localize import parse_accept_language
 
@@ -40,8 +41,18 @@ def wants_html(request: Request) -> bool:
 def count(
     runtime: Runtime, background: BackgroundTasks, loaded: view.Loaded, kind: Engagement
 ) -> None:
+    _count_ids(runtime, background, loaded.organization.id, loaded.credential.id, kind)
+
+
+def _count_ids(
+    runtime: Runtime,
+    background: BackgroundTasks,
+    organization_id: uuid.UUID,
+    credential_id: uuid.UUID,
+    kind: Engagement = Engagement.VIEW,
+) -> None:
     due = runtime.engagement.record(
-        organization_id=loaded.organization.id, credential_id=loaded.credential.id, kind=kind
+        organization_id=organization_id, credential_id=credential_id, kind=kind
     )
     if due:
         background.add_task(runtime.engagement.flush, runtime.sessions)
@@ -66,6 +77,11 @@ def credential_page(
     lang: str | None,
 ) -> HTMLResponse:
     """Called by GET /credentials/{public_id} when a browser asks for it."""
+    key = (public_id, lang or "", request.headers.get("accept-language", "")[:200])
+    cached = cache.pages.get(key)
+    if cached is not None:
+        _count_ids(runtime, background, cached.organization_id, cached.credential_id)
+        return html_response(cached.body)
     loaded = view.load(session, public_id)
     if loaded is None:
         return message(
@@ -87,7 +103,17 @@ def credential_page(
     report = view.report_for(session, base, loaded.credential)
     built = view.build(loaded, base_url=base, wanted=_wanted(lang, request), report=report)
     count(runtime, background, loaded, Engagement.VIEW)
-    return page("credential.html", {"p": built, "lang": built.lang, "dir": built.dir, "t": built.t})
+    response = page(
+        "credential.html", {"p": built, "lang": built.lang, "dir": built.dir, "t": built.t}
+    )
+    if built.state != "pending":
+        cache.pages.put(
+            key,
+            bytes(response.body),
+            organization_id=loaded.organization.id,
+            credential_id=loaded.credential.id,
+        )
+    return response
 
 
 def _attachment(artifact: artifacts.Artifact) -> Response:
@@ -284,6 +310,7 @@ def set_visibility(
     if loaded is None:
         return _not_found(request)
     loaded.credential.private = private == "1"
+    after_commit(session, lambda: cache.pages.forget(public_id))
     return RedirectResponse(f"{runtime.settings.public_base_url}/wallet/{token}", status_code=303)
 
 
