@@ -94,15 +94,21 @@ def main() -> None:
     demo = subprocess.run([*plaudit, "demo"], env=env, capture_output=True, text=True, check=True)
     token = re.search(r"plaudit_[A-Za-z0-9_\-]+", demo.stdout)
     assert token, demo.stdout
+    for cache_seconds, label in (("10", "page cache on (default)"), ("0", "page cache off")):
+        serve({**env, "PLAUDIT_PAGE_CACHE_SECONDS": cache_seconds}, token.group(0), label, args)
+
+
+def serve(env: dict[str, str], token: str, label: str, args: argparse.Namespace) -> None:
+    plaudit = [sys.executable, "-m", "plaudit"]
     port = free_port()
     server = subprocess.Popen(
         [*plaudit, "serve", "--port", str(port)], env=env, stderr=subprocess.DEVNULL
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        public_id = signed_credential(base, token.group(0))
+        public_id = signed_credential(base, token)
         url = f"{base}/credentials/{public_id}"
-        print("GET /credentials/{id} as a browser (SQLite, one `plaudit serve` process, wrk)")
+        print(f"GET /credentials/{{id}} as a browser, {label} (SQLite, one `plaudit serve`, wrk)")
         run_wrk(url, connections=8, seconds=2, threads=1)  # warm up
         for connections in args.connections:
             output = run_wrk(url, connections=connections, seconds=args.seconds, threads=1)

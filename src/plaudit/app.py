@@ -29,6 +29,7 @@ from plaudit.learners.routes import credentials_router
 from plaudit.learners.routes import router as learners_router
 from plaudit.ops.routes import router as ops_router
 from plaudit.organizations.routes import router as organizations_router
+from plaudit.pages import cache as page_cache
 from plaudit.pages.render import STATIC_DIR
 from plaudit.pages.routes import router as pages_router
 from plaudit.runtime import Runtime, build_runtime
@@ -103,6 +104,7 @@ def create_app(
         redoc_url=None,
         lifespan=lifespan,
     )
+    page_cache.pages.ttl = settings.page_cache_seconds
     app.state.runtime = runtime
     app.state.settings = settings
     problems.install(app)

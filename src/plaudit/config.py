@@ -44,6 +44,13 @@ class Settings(BaseSettings):
         description="`plaudit serve` also runs the job workers (embedded default). "
         "Set to false when separate `plaudit worker` processes consume the queue.",
     )
+    page_cache_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=300,
+        description="How long a rendered public credential page is reused (0: never). A "
+        "revocation shows at once in the process that made it, within this time in others.",
+    )
     log_json: bool = Field(default=False, description="Write logs as JSON lines.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_body_bytes: int = Field(

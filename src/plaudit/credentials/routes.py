@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
@@ -16,7 +17,7 @@ from plaudit.models.award import Credential
 from plaudit.models.organization import Organization
 from plaudit.models.signing_key import KeyAlgorithm, SigningKey
 from plaudit.openbadges import multikey
-from plaudit.pages.routes import credential_page, wants_html
+from plaudit.pages.routes import cached_page, credential_page, wants_html
 
 router = APIRouter(tags=["public"], route_class=UnitOfWorkRoute)
 
@@ -24,7 +25,7 @@ VC_MEDIA_TYPE = "application/vc+ld+json"
 
 
 @router.get("/credentials/{public_id}", summary="A credential's signed Open Badges 3.0 document")
-def credential_document(
+async def credential_document(
     public_id: str,
     request: Request,
     session: SessionDep,
@@ -39,9 +40,19 @@ def credential_document(
     """The credential's id dereferences to its verification page for a browser and to the
     signed document for everything else (or whenever `format` is given)."""
     if format is None and wants_html(request):
-        return credential_page(
-            request, session, runtime, background, public_id=public_id, lang=lang
+        # A page cached a moment ago is answered here, without a trip to a worker thread.
+        cached = cached_page(request, runtime, background, public_id=public_id, lang=lang)
+        if cached is not None:
+            return cached
+        return await run_in_threadpool(
+            credential_page, request, session, runtime, background, public_id=public_id, lang=lang
         )
+    return await run_in_threadpool(_document, session, runtime, public_id, format)
+
+
+def _document(
+    session: SessionDep, runtime: RuntimeDep, public_id: str, format: str | None
+) -> Response:
     credential = session.scalar(select(Credential).where(Credential.public_id == public_id))
     if credential is None:
         raise NotFound("There is no credential at this address.")

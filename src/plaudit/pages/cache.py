@@ -3,7 +3,7 @@
 A hit costs no database work at all. Staleness is bounded by the time to live; in this process a
 revocation, suspension or change of visibility forgets the credential's pages as soon as it
 commits, so only other processes (several workers) can show the old state, for at most
-TTL_SECONDS.
+TTL_SECONDS (PLAUDIT_PAGE_CACHE_SECONDS).
 """
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ class PageCache:
         organization_id: uuid.UUID,
         credential_id: uuid.UUID,
     ) -> None:
+        if self.ttl <= 0:
+            return
         page = CachedPage(body, organization_id, credential_id, time.monotonic() + self.ttl)
         with self._lock:
             self._pages[key] = page

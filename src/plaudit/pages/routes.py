@@ -67,6 +67,26 @@ def _fallback_lang(request: Request) -> str:
     return wanted[0] if wanted else "en"
 
 
+def _cache_key(request: Request, public_id: str, lang: str | None) -> tuple[str, ...]:
+    return (public_id, lang or "", request.headers.get("accept-language", "")[:200])
+
+
+def cached_page(
+    request: Request,
+    runtime: Runtime,
+    background: BackgroundTasks,
+    *,
+    public_id: str,
+    lang: str | None,
+) -> HTMLResponse | None:
+    """The page rendered a moment ago, if any (no database work: safe on the event loop)."""
+    cached = cache.pages.get(_cache_key(request, public_id, lang))
+    if cached is None:
+        return None
+    _count_ids(runtime, background, cached.organization_id, cached.credential_id)
+    return html_response(cached.body)
+
+
 def credential_page(
     request: Request,
     session: SessionDep,
@@ -77,11 +97,7 @@ def credential_page(
     lang: str | None,
 ) -> HTMLResponse:
     """Called by GET /credentials/{public_id} when a browser asks for it."""
-    key = (public_id, lang or "", request.headers.get("accept-language", "")[:200])
-    cached = cache.pages.get(key)
-    if cached is not None:
-        _count_ids(runtime, background, cached.organization_id, cached.credential_id)
-        return html_response(cached.body)
+    key = _cache_key(request, public_id, lang)
     loaded = view.load(session, public_id)
     if loaded is None:
         return message(
