@@ -333,12 +333,31 @@ def demo() -> None:
     from plaudit.demo import load_demo
 
     settings, runtime = _setup()
+    from sqlalchemy import select
+
+    from plaudit.models.award import Credential
+    from plaudit.models.organization import Organization
+    from plaudit.pages import wallet
+
     with unit_of_work(runtime.sessions) as session:
         result = load_demo(session, runtime.files)
+        first = session.scalars(
+            select(Credential)
+            .join(Organization, Organization.id == Credential.organization_id)
+            .where(Organization.slug == result.slug)
+            .order_by(Credential.emitted_at, Credential.public_id)
+            .limit(1)
+        ).first()
     base = settings.public_base_url
     out.print(f"[bold]Demo organization:[/] {result.organization_name} (slug {result.slug})")
     out.print(f"API docs:   {base}/docs")
     out.print(f"Sign in:    {result.email} / {result.password}")
+    if first is not None:
+        out.print(f"A credential's public page: {base}/credentials/{first.public_id}")
+        out.print(
+            f"Its learner's wallet:       {wallet.url(base, runtime.vault, first.learner_id)}",
+            soft_wrap=True,
+        )
     out.print("API key (admin; shown once):")
     out.print(f"  {result.api_key}", soft_wrap=True)
     out.print(
