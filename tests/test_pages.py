@@ -13,11 +13,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from plaudit.certificates import service as certificates
+from plaudit.credentials import tasks as credential_tasks
 from plaudit.db import unit_of_work
+from plaudit.models.award import Credential
 from plaudit.models.engagement import EngagementCount
 from plaudit.openbadges import baking
 from plaudit.runtime import Runtime
 from tests.factories import Tenant, make_tenant
+from tests.images_for_tests import png_bytes
 from tests.issued import Issued, act, issue
 
 HTML = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
@@ -313,3 +317,83 @@ def test_a_certificate_comes_as_a_pdf_carrying_the_credential(
     assert report["valid"] is True
     # Issued once: the same bytes every time.
     assert client.get(f"{issued.page}/download/certificate.pdf").content == response.content
+
+
+def test_a_certificate_is_rendered_by_the_job_and_never_changes_with_its_template(
+    client: TestClient, runtime: Runtime, tenant: Tenant
+) -> None:
+    issued = issue(client, tenant, kind="certificate", template_name="Frozen Course")
+    credential_tasks.render_certificates.call_local([issued.credential_id])
+    with unit_of_work(runtime.sessions) as session:
+        credential = session.scalars(
+            select(Credential).where(Credential.public_id == issued.public_id)
+        ).one()
+        key = certificates.file_key(credential)
+    stored = runtime.files.get(key)
+    assert stored is not None and stored.startswith(b"%PDF-")
+    template_id = client.get(
+        f"/api/v1/credentials/{issued.credential_id}", headers=tenant.headers
+    ).json()["template_id"]
+    edited = client.patch(
+        f"/api/v1/templates/{template_id}",
+        json={"name": "Renamed", "layout": {"title": "A New Title"}},
+        headers=tenant.headers,
+    )
+    assert edited.status_code == 200, edited.text
+    assert (
+        client.post(f"/api/v1/templates/{template_id}/publish", headers=tenant.headers).status_code
+        == 200
+    )
+    assert client.get(f"{issued.page}/download/certificate.pdf").content == stored
+    # Even rendered again (the stored file lost), it shows the version it was issued from.
+    runtime.files.delete(key)
+    again = client.get(f"{issued.page}/download/certificate.pdf").content
+    text = pypdf.PdfReader(io.BytesIO(again)).pages[0].extract_text()
+    assert "Frozen Course" in text and "Certificate of Achievement" in text
+    assert "Renamed" not in text and "A New Title" not in text
+
+
+def test_layouts_are_checked_and_previewed(client: TestClient, tenant: Tenant) -> None:
+    created = client.post(
+        "/api/v1/templates",
+        json={"kind": "certificate", "name": "Layout check", "achievement_type": "Certificate"},
+        headers=tenant.headers,
+    ).json()
+    url = f"/api/v1/templates/{created['id']}"
+    assert created["layout"]["paper"] == "a4"
+    unknown = client.patch(url, json={"layout": {"show_fields": ["nope"]}}, headers=tenant.headers)
+    assert unknown.status_code == 422
+    assert "nope" in unknown.json()["detail"]
+    colour = client.patch(url, json={"layout": {"accent_color": "red"}}, headers=tenant.headers)
+    assert colour.status_code == 422
+    stranger = client.patch(
+        url,
+        json={"layout": {"background_image_id": "00000000-0000-4000-8000-000000000000"}},
+        headers=tenant.headers,
+    )
+    assert stranger.status_code == 422
+    upload = client.put(
+        f"{url}/layout/signature",
+        files={"image": ("sig.png", png_bytes((120, 40)), "image/png")},
+        headers=tenant.headers,
+    )
+    assert upload.status_code == 200, upload.text
+    assert upload.json()["layout"]["signature_image_id"] is not None
+    fine = client.patch(
+        url,
+        json={"layout": {"show_fields": ["score"], "paper": "letter", "signatory_name": "Dean"}},
+        headers=tenant.headers,
+    )
+    assert fine.status_code == 200, fine.text
+    preview = client.get(f"{url}/certificate-preview", headers=tenant.headers)
+    assert preview.status_code == 200
+    assert preview.headers["content-type"] == "application/pdf"
+    page = pypdf.PdfReader(io.BytesIO(preview.content)).pages[0]
+    assert round(float(page.mediabox.width)) == 792  # US Letter, landscape
+    assert "Ada Lovelace" in page.extract_text()
+    badge = client.post(
+        "/api/v1/templates",
+        json={"kind": "badge", "name": "No layout", "layout": {}},
+        headers=tenant.headers,
+    )
+    assert badge.status_code == 422
