@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from plaudit.certificates.layout import CertificateLayout
+from plaudit.certificates.render import (
+    CertificateAssets,
+    CertificateContent,
+    CertificateRenderer,
+    labels_for,
+)
 from plaudit.credentials import tasks as credential_tasks
+from plaudit.openbadges import baking
 from plaudit.runtime import Runtime
 from plaudit.verification import routes as verification_routes
 from tests.factories import Tenant, make_tenant
+from tests.images_for_tests import SVG, png_bytes
 from tests.scenario import event, published, rule, send
 from tests.test_auth import assert_problem
 
@@ -135,3 +145,46 @@ def test_the_cli_verifies_a_file_and_exits_non_zero_when_invalid(tmp_path: Path)
     )
     assert bad.returncode == 1
     assert "expired" in bad.stdout
+
+
+def test_the_cli_verifies_what_a_pdf_or_baked_image_carries(tmp_path: Path) -> None:
+    credential = (FIXTURES / "simple.json").read_bytes()
+    pdf = CertificateRenderer().render(
+        CertificateLayout(),
+        CertificateContent(
+            title="Certificate",
+            intro="",
+            recipient_name="Ada",
+            achievement_name="Simple",
+            achievement_description="",
+            issuer_name="1EdTech",
+            issued_on=date(2024, 1, 1),
+            expires_on=None,
+            fields=[],
+            verification_url="https://example.org/c",
+            credential_id="c",
+            lang="en",
+            labels=labels_for("en"),
+        ),
+        CertificateAssets(),
+        attachment=("credential.json", credential, "application/vc+ld+json"),
+    )
+    files = {
+        "certificate.pdf": pdf,
+        "badge.png": baking.bake_png(png_bytes(), credential.decode()),
+        "badge.svg": baking.bake_svg(SVG, credential.decode()),
+    }
+    env = {"PLAUDIT_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    for name, content in files.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        result = subprocess.run(
+            [sys.executable, "-m", "plaudit", "verify", str(path)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+            timeout=60,
+        )
+        assert result.returncode == 0, (name, result.stdout, result.stderr)
+        assert "Valid" in result.stdout

@@ -209,6 +209,8 @@ def bake_svg(
     attribute. OB 2.0: `<openbadges:assertion verify="hosted URL">` holding the assertion JSON.
     Any element already baked (under either version, any prefix) is removed first.
     """
+    # XML reads every line break as LF; JSON has no raw CR outside whitespace, so nothing is lost.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
         ElementTree.fromstring(svg)  # refuses entity bombs and external entities
     except Exception as exc:

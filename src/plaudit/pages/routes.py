@@ -232,7 +232,8 @@ def wallet_page(
         ).all()
     )
     base = runtime.settings.public_base_url
-    wanted = _wanted(None, request)
+    # The browser's languages first, then the learner's own, then the organization's.
+    wanted = _wanted(None, request) + ([learner.locale] if learner.locale else [])
     lang = wanted[0] if wanted else organization.default_language
     t = messages(lang)
     items = []
