@@ -38,11 +38,13 @@ def issue(
 ) -> Issued:
     """Publish a template, a rule awarding it on course.completed, send one event, sign."""
     template_id = published(client, tenant, name=template_name, kind=kind, **template)
+    course = f"c-{template_id}"
     rule(
         client,
         tenant,
         name=f"Award {template_name}",
-        trigger={"event_types": ["course.completed"]},
+        # Its own course: another template issued in the same test does not fire this rule.
+        trigger={"event_types": ["course.completed"], "entity_ids": [course]},
         actions=[{"type": "award", "template_id": template_id}],
     )
     learner = learner or f"u-{uuid.uuid4().hex[:8]}"
@@ -50,7 +52,7 @@ def issue(
         f"e-{uuid.uuid4().hex[:8]}",
         "course.completed",
         learner=learner,
-        entity=("course", f"c-{template_id[:8]}"),
+        entity=("course", course),
         title="Python 101",
         **(data or {}),
     )

@@ -22,6 +22,7 @@ from plaudit.credentials.routes import router as public_credentials_router
 from plaudit.credentials.status_routes import router as credential_status_router
 from plaudit.events.routes import router as events_router
 from plaudit.events.routes import xapi_router
+from plaudit.exports.routes import router as exports_router
 from plaudit.files.routes import router as files_router
 from plaudit.keys.routes import jwks_router
 from plaudit.keys.routes import router as keys_router
@@ -59,6 +60,7 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     jwks_router,
     vcapi_router,
     pages_router,
+    exports_router,
 )
 
 
