@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Header, Path, Query, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 
 from plaudit.api import API_PREFIX
-from plaudit.api.deps import ReadPrincipal, RuntimeDep, SessionDep, WritePrincipal
+from plaudit.api.deps import Principal, ReadPrincipal, RuntimeDep, SessionDep, WritePrincipal
 from plaudit.api.idempotency import Idempotent
 from plaudit.api.pagination import Page, PageParams, page_params, paginate
 from plaudit.api.routing import UnitOfWorkRoute
@@ -18,9 +21,11 @@ from plaudit.certificates import service as certificates
 from plaudit.errors import InvalidInput
 from plaudit.images import service as images
 from plaudit.images.processing import MAX_BYTES
+from plaudit.models.image import Image
 from plaudit.models.template import Template, TemplateKind, TemplateStatus, TemplateVersion
 from plaudit.organizations import service as organizations
 from plaudit.organizations.schemas import LanguageTag
+from plaudit.runtime import Runtime
 from plaudit.templates import service as templates
 from plaudit.templates.localize import parse_accept_language
 from plaudit.templates.schemas import (
@@ -280,20 +285,15 @@ def read_version(
     return _version_out(version, base_url=runtime.settings.public_base_url)
 
 
-@router.put(
-    "/{template_id}/image",
-    response_model=TemplateOut,
-    summary=f"Upload the image (PNG, JPEG, WebP or SVG, up to {MAX_BYTES // 1_048_576} MB)",
-)
-async def upload_image(
+async def _upload_into(
     template_id: uuid.UUID,
-    image: Annotated[UploadFile, File()],
-    session: SessionDep,
-    principal: WritePrincipal,
-    runtime: RuntimeDep,
+    image: UploadFile,
+    session: Session,
+    principal: Principal,
+    runtime: Runtime,
+    place: Callable[[Session, Template, Image], object],
 ) -> TemplateOut:
-    from fastapi.concurrency import run_in_threadpool
-
+    """Store an uploaded image (checked) for the template, and `place` it on the template."""
     data = await image.read(MAX_BYTES + 1)
 
     def store() -> TemplateOut:
@@ -308,10 +308,32 @@ async def upload_image(
             declared_type=image.content_type,
             filename=image.filename,
         )
-        templates.set_image(session, template=template, image=stored)
+        place(session, template, stored)
         return to_out(template, base_url=runtime.settings.public_base_url, wanted=[])
 
     return await run_in_threadpool(store)
+
+
+@router.put(
+    "/{template_id}/image",
+    response_model=TemplateOut,
+    summary=f"Upload the image (PNG, JPEG, WebP or SVG, up to {MAX_BYTES // 1_048_576} MB)",
+)
+async def upload_image(
+    template_id: uuid.UUID,
+    image: Annotated[UploadFile, File()],
+    session: SessionDep,
+    principal: WritePrincipal,
+    runtime: RuntimeDep,
+) -> TemplateOut:
+    return await _upload_into(
+        template_id,
+        image,
+        session,
+        principal,
+        runtime,
+        lambda s, template, stored: templates.set_image(s, template=template, image=stored),
+    )
 
 
 @router.put(
@@ -327,26 +349,16 @@ async def upload_layout_image(
     principal: WritePrincipal,
     runtime: RuntimeDep,
 ) -> TemplateOut:
-    from fastapi.concurrency import run_in_threadpool
-
-    data = await image.read(MAX_BYTES + 1)
-
-    def store() -> TemplateOut:
-        template = templates.get(
-            session, organization_id=principal.organization_id, template_id=template_id
-        )
-        stored = images.store(
-            session,
-            runtime.files,
-            organization_id=principal.organization_id,
-            data=data,
-            declared_type=image.content_type,
-            filename=image.filename,
-        )
-        templates.set_layout_image(session, template=template, slot=slot, image=stored)
-        return to_out(template, base_url=runtime.settings.public_base_url, wanted=[])
-
-    return await run_in_threadpool(store)
+    return await _upload_into(
+        template_id,
+        image,
+        session,
+        principal,
+        runtime,
+        lambda s, template, stored: templates.set_layout_image(
+            s, template=template, slot=slot, image=stored
+        ),
+    )
 
 
 @router.get(
