@@ -132,6 +132,26 @@ def credential_page(
     return response
 
 
+def _download(
+    session: SessionDep,
+    runtime: Runtime,
+    background: BackgroundTasks,
+    loaded: view.Loaded,
+    filename: str,
+) -> Response:
+    """The file, counted as a download of its kind (public page and wallet alike)."""
+    artifact = artifacts.make(
+        session,
+        runtime,
+        credential=loaded.credential,
+        organization=loaded.organization,
+        version=loaded.version,
+        filename=filename,
+    )
+    count(runtime, background, loaded, artifact.engagement)
+    return _attachment(artifact)
+
+
 def _attachment(artifact: artifacts.Artifact) -> Response:
     return Response(
         artifact.content,
@@ -162,16 +182,7 @@ def download(
         return credential_page(
             request, session, runtime, background, public_id=public_id, lang=None
         )
-    artifact = artifacts.make(
-        session,
-        runtime,
-        credential=loaded.credential,
-        organization=loaded.organization,
-        version=loaded.version,
-        filename=filename,
-    )
-    count(runtime, background, loaded, artifact.engagement)
-    return _attachment(artifact)
+    return _download(session, runtime, background, loaded, filename)
 
 
 @router.get("/credentials/{public_id}/linkedin")
@@ -300,16 +311,7 @@ def wallet_download(
     loaded = _own_credential(session, runtime, token, public_id)
     if loaded is None:
         return _not_found(request)
-    artifact = artifacts.make(
-        session,
-        runtime,
-        credential=loaded.credential,
-        organization=loaded.organization,
-        version=loaded.version,
-        filename=filename,
-    )
-    count(runtime, background, loaded, artifact.engagement)
-    return _attachment(artifact)
+    return _download(session, runtime, background, loaded, filename)
 
 
 @router.post("/wallet/{token}/credentials/{public_id}/visibility")
