@@ -2,6 +2,14 @@
 
 from plaudit.models.apikey import ApiKey, Scope
 from plaudit.models.award import Award, AwardGuard, AwardLog, Credential, CredentialStatus
+from plaudit.models.delivery import (
+    Channel,
+    DeliveryAttempt,
+    EmailSettings,
+    MessageStatus,
+    OutboxMessage,
+    WebhookEndpoint,
+)
 from plaudit.models.engagement import Engagement, EngagementCount
 from plaudit.models.event import Event, EventOutcome
 from plaudit.models.idempotency import IdempotencyRecord
@@ -28,8 +36,11 @@ __all__ = [
     "AwardLog",
     "Backfill",
     "BackfillStatus",
+    "Channel",
     "Credential",
     "CredentialStatus",
+    "DeliveryAttempt",
+    "EmailSettings",
     "Engagement",
     "EngagementCount",
     "Event",
@@ -38,7 +49,9 @@ __all__ = [
     "Image",
     "Learner",
     "Membership",
+    "MessageStatus",
     "Organization",
+    "OutboxMessage",
     "Role",
     "Rule",
     "RuleMode",
@@ -54,4 +67,5 @@ __all__ = [
     "TemplateTag",
     "TemplateVersion",
     "User",
+    "WebhookEndpoint",
 ]

@@ -107,6 +107,8 @@ class Credential(Base):
     __table_args__ = (
         Index("ix_credentials_org_learner", "organization_id", "learner_id"),
         Index("ix_credentials_org_template", "organization_id", "template_id"),
+        # Expiry reminders look for credentials about to expire.
+        Index("ix_credentials_expires_at", "expires_at"),
         # One index serves both of the organization's lists (revocation and suspension).
         UniqueConstraint("organization_id", "status_index"),
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from plaudit.db import Base
+from plaudit.db import Base, UTCDateTime
 from plaudit.models._types import CreatedAt, IdPk, OrgFk, UpdatedAt
 
 
@@ -21,5 +23,7 @@ class Learner(Base):
     first_name: Mapped[str | None] = mapped_column(String(200))
     last_name: Mapped[str | None] = mapped_column(String(200))
     locale: Mapped[str | None] = mapped_column(String(35))
+    # Set by the unsubscribe link in every email: no more notifications to this learner.
+    email_opt_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
