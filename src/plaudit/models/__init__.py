@@ -2,6 +2,7 @@
 
 from plaudit.models.apikey import ApiKey, Scope
 from plaudit.models.award import Award, AwardGuard, AwardLog, Credential, CredentialStatus
+from plaudit.models.connector import Connector, ConnectorPayload, PayloadStatus
 from plaudit.models.delivery import (
     Channel,
     DeliveryAttempt,
@@ -37,6 +38,8 @@ __all__ = [
     "Backfill",
     "BackfillStatus",
     "Channel",
+    "Connector",
+    "ConnectorPayload",
     "Credential",
     "CredentialStatus",
     "DeliveryAttempt",
@@ -52,6 +55,7 @@ __all__ = [
     "MessageStatus",
     "Organization",
     "OutboxMessage",
+    "PayloadStatus",
     "Role",
     "Rule",
     "RuleMode",

@@ -1,0 +1,1 @@
+"""Inbound connectors: an LMS's own webhooks, mapped declaratively to Plaudit events."""
