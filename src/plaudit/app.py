@@ -20,6 +20,7 @@ from plaudit.automations.routes import router as rules_router
 from plaudit.config import Settings, get_settings
 from plaudit.credentials.routes import router as public_credentials_router
 from plaudit.credentials.status_routes import router as credential_status_router
+from plaudit.delivery.routes import router as deliveries_router
 from plaudit.events.routes import router as events_router
 from plaudit.events.routes import xapi_router
 from plaudit.exports.routes import router as exports_router
@@ -28,6 +29,8 @@ from plaudit.keys.routes import jwks_router
 from plaudit.keys.routes import router as keys_router
 from plaudit.learners.routes import credentials_router
 from plaudit.learners.routes import router as learners_router
+from plaudit.notifications.routes import public_router as unsubscribe_router
+from plaudit.notifications.routes import router as email_router
 from plaudit.ops.routes import router as ops_router
 from plaudit.organizations.routes import router as organizations_router
 from plaudit.pages import cache as page_cache
@@ -39,6 +42,7 @@ from plaudit.templates.routes import router as templates_router
 from plaudit.users.routes import router as members_router
 from plaudit.vcapi.routes import router as vcapi_router
 from plaudit.verification.routes import router as verification_router
+from plaudit.webhooks.routes import router as webhooks_router
 
 FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     organizations_router,
@@ -61,6 +65,10 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     vcapi_router,
     pages_router,
     exports_router,
+    webhooks_router,
+    deliveries_router,
+    email_router,
+    unsubscribe_router,
 )
 
 

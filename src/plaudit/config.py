@@ -84,6 +84,41 @@ class Settings(BaseSettings):
         "link-local addresses, and over plain http. Only for tests and closed networks.",
     )
 
+    smtp_host: str | None = Field(
+        default=None,
+        description="The instance's SMTP server for emails (an organization may set its own). "
+        "Without one, emails are written as .eml files under DATA_DIR/mail.",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server port.")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls",
+        description="starttls (port 587), tls (implicit TLS, port 465) or none (local relays).",
+    )
+    smtp_username: str | None = Field(default=None, description="SMTP login, if required.")
+    smtp_password: str | None = Field(default=None, description="SMTP password, if required.")
+    smtp_timeout_seconds: float = Field(
+        default=30.0, gt=0, le=300, description="How long one SMTP exchange may take."
+    )
+    email_from: str = Field(
+        default="Plaudit <plaudit@localhost>",
+        description="Sender of emails when an organization sets none: 'Name <address>'.",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=15.0, gt=0, le=60, description="How long a webhook endpoint may take to answer."
+    )
+    webhooks_allow_private_networks: bool = Field(
+        default=False,
+        description="Let webhooks go to private, loopback and link-local addresses and over "
+        "plain http. Only for tests and closed networks.",
+    )
+    delivery_backoff_scale: float = Field(
+        default=1.0,
+        gt=0,
+        le=1,
+        description="Multiplies every retry delay and lease of emails and webhooks (1 = the "
+        "documented schedule). Tests shrink it; leave it at 1 in production.",
+    )
+
     @field_validator("public_base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:

@@ -99,12 +99,22 @@ class EmbeddedConsumer(Consumer):  # type: ignore[misc]
 def start_embedded_consumer(workers: int) -> Consumer:
     consumer = EmbeddedConsumer(queue, workers=workers, worker_type="thread", periodic=True)
     consumer.start()
+    _recover()
     return consumer
 
 
 def run_worker(workers: int) -> None:
     """Consume the queue in the foreground until SIGINT/SIGTERM (`plaudit worker`)."""
+    _recover()
     Consumer(queue, workers=workers, worker_type="thread", periodic=True).run()
+
+
+def _recover() -> None:
+    """On start, pick up what a previous worker left (messages it was sending when it died)
+    rather than waiting for the minute's sweep."""
+    from plaudit.delivery import tasks
+
+    tasks.sweep()
 
 
 def _import_tasks() -> None:

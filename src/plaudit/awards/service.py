@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from plaudit.credentials import announce
 from plaudit.credentials import service as credential_service
 from plaudit.db import new_id, utcnow
 from plaudit.models.award import Award, AwardGuard, AwardLog, Credential, CredentialStatus
@@ -91,6 +92,9 @@ class AwardBook:
     held: dict[uuid.UUID, dict[str, int]]  # learner -> template id -> active credentials
     pending_logs: list[dict[str, Any]] = field(default_factory=list)
     pending_credentials: list[dict[str, Any]] = field(default_factory=list)
+    # Email the learners and tell the webhooks (bulk imports of old awards may not want to).
+    notify: bool = True
+    _announce: dict[uuid.UUID, announce.Issued] = field(default_factory=dict)
 
     @classmethod
     def load(
@@ -220,6 +224,17 @@ class AwardBook:
                 "updated_at": now,
             }
         )
+        self._announce[credential_id] = announce.Issued(
+            credential_id=credential_id,
+            public_id=self.pending_credentials[-1]["public_id"],
+            learner_id=learner.id,
+            learner_external_id=learner.external_id,
+            email=learner.email,
+            template_id=template.template_id,
+            template_name=template.name,
+            issued_at=now,
+            expires_at=self.pending_credentials[-1]["expires_at"],
+        )
         counts = self.held[learner.id]
         counts[str(template.template_id)] = counts.get(str(template.template_id), 0) + 1
         return credential_id
@@ -253,6 +268,10 @@ class AwardBook:
             credential.revoked_at = now
             credential.revoked_reason = reason
             revoked.append(credential.id)
+            if self.notify:
+                announce.changed(
+                    self.session, credential, topic="credential.revoked", occurrence="revoked"
+                )
         # Signed credentials have an index: their revocation bit is set now. Those granted in
         # this batch have none yet; the signer sets their bit when it allocates one.
         credential_service.publish(
@@ -276,7 +295,19 @@ class AwardBook:
         created = [row["id"] for row in self.pending_credentials]
         if self.pending_credentials:
             self.session.execute(insert(Credential), self.pending_credentials)
+        if self.notify:
+            # Revoked later in the same batch: nobody is told it existed.
+            announce.issued(
+                self.session,
+                organization_id=self.organization_id,
+                items=[
+                    self._announce[row["id"]]
+                    for row in self.pending_credentials
+                    if row["status"] is CredentialStatus.ACTIVE
+                ],
+            )
         self.pending_logs, self.pending_credentials = [], []
+        self._announce = {}
         return created
 
 

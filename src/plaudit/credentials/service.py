@@ -9,7 +9,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
 from plaudit import jobs
-from plaudit.credentials import status_lists
+from plaudit.credentials import announce, status_lists
 from plaudit.credentials import tasks as credential_tasks
 from plaudit.db import after_commit, utcnow
 from plaudit.errors import Conflict, InvalidInput, not_found
@@ -82,6 +82,7 @@ def revoke(
     session.flush()
     _release_guard(session, credential)
     publish(session, organization_id=organization_id, credentials=[credential])
+    announce.changed(session, credential, topic="credential.revoked", occurrence="revoked")
     return credential
 
 
@@ -96,6 +97,12 @@ def suspend(
     # The reason is kept where a revocation's goes: it is what a verifier is told.
     credential.revoked_reason = reason
     publish(session, organization_id=organization_id, credentials=[credential])
+    announce.changed(
+        session,
+        credential,
+        topic="credential.suspended",
+        occurrence=f"suspended:{credential.suspended_at.isoformat()}",
+    )
     return credential
 
 
@@ -108,6 +115,12 @@ def unsuspend(
     credential.suspended_at = None
     credential.revoked_reason = None
     publish(session, organization_id=organization_id, credentials=[credential])
+    announce.changed(
+        session,
+        credential,
+        topic="credential.unsuspended",
+        occurrence=f"unsuspended:{utcnow().isoformat()}",
+    )
     return credential
 
 

@@ -49,6 +49,14 @@ EN: Final = {
     "itself still verifies.",
     "not_found": "There is no credential at this address.",
     "wallet": "My credentials",
+    "unsubscribe_title": "Stop emails about your credentials?",
+    "unsubscribe_detail": (
+        "You will no longer receive emails about credentials from this issuer. "
+        "Your credentials stay valid."
+    ),
+    "unsubscribe_button": "Stop these emails",
+    "unsubscribed_title": "Done: you will receive no more of these emails.",
+    "unsubscribe_invalid": "This unsubscribe link is not valid.",
     "wallet_intro": "Everything {name} has earned. Keep this link to yourself: "
     "it opens your wallet.",
     "times": "earned {count} times",
@@ -95,6 +103,14 @@ _CATALOGS: Final[dict[str, dict[str, str]]] = {
         "language": "Langue",
         "private_title": "Ce certificat est privé",
         "wallet": "Mes certificats",
+        "unsubscribe_title": "Ne plus recevoir d'emails sur vos certifications ?",
+        "unsubscribe_detail": (
+            "Vous ne recevrez plus d'emails de cet émetteur sur vos certifications. "
+            "Elles restent valides."
+        ),
+        "unsubscribe_button": "Ne plus recevoir ces emails",
+        "unsubscribed_title": "C'est fait : vous ne recevrez plus ces emails.",
+        "unsubscribe_invalid": "Ce lien de désinscription n'est pas valide.",
         "certificate.awarded": "a réussi",
         "certificate.issued_by": "Délivré par",
         "certificate.issued_on": "Délivré le",
@@ -122,6 +138,14 @@ _CATALOGS: Final[dict[str, dict[str, str]]] = {
         "linkedin_add": "Zum LinkedIn-Profil hinzufügen",
         "language": "Sprache",
         "wallet": "Meine Nachweise",
+        "unsubscribe_title": "Keine E-Mails mehr zu Ihren Nachweisen?",
+        "unsubscribe_detail": (
+            "Sie erhalten von diesem Aussteller keine E-Mails mehr zu Nachweisen. "
+            "Ihre Nachweise bleiben gültig."
+        ),
+        "unsubscribe_button": "Diese E-Mails abbestellen",
+        "unsubscribed_title": "Erledigt: Sie erhalten diese E-Mails nicht mehr.",
+        "unsubscribe_invalid": "Dieser Abmeldelink ist ungültig.",
         "certificate.awarded": "hat erfolgreich abgeschlossen",
         "certificate.issued_by": "Ausgestellt von",
         "certificate.issued_on": "Ausgestellt am",
@@ -148,6 +172,14 @@ _CATALOGS: Final[dict[str, dict[str, str]]] = {
         "linkedin_add": "Añadir al perfil de LinkedIn",
         "language": "Idioma",
         "wallet": "Mis credenciales",
+        "unsubscribe_title": "¿Dejar de recibir correos sobre tus credenciales?",
+        "unsubscribe_detail": (
+            "Ya no recibirás correos de este emisor sobre credenciales. "
+            "Tus credenciales siguen siendo válidas."
+        ),
+        "unsubscribe_button": "Dejar de recibir estos correos",
+        "unsubscribed_title": "Hecho: ya no recibirás estos correos.",
+        "unsubscribe_invalid": "Este enlace para darse de baja no es válido.",
         "certificate.awarded": "ha completado con éxito",
         "certificate.issued_by": "Emitido por",
         "certificate.issued_on": "Emitido el",

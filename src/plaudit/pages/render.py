@@ -43,7 +43,13 @@ def html_response(body: bytes, *, status: int = 200, cache: str = "no-cache") ->
 
 
 def message(
-    *, lang: str, state: str, title_key: str, detail_key: str | None, status: int
+    *,
+    lang: str,
+    state: str,
+    title_key: str,
+    detail_key: str | None,
+    status: int,
+    form_action: str | None = None,
 ) -> HTMLResponse:
     t = messages(lang)
     return page(
@@ -55,6 +61,7 @@ def message(
             "state": state,
             "title": t[title_key],
             "detail": t[detail_key] if detail_key else None,
+            "form_action": form_action,
         },
         status=status,
     )

@@ -16,13 +16,14 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def token_for(vault: Vault, learner_id: uuid.UUID) -> str:
-    """Unguessable and unforgeable without the master key; no expiry (it lives in emails)."""
-    mac = vault.sign(learner_id.bytes, purpose=_PURPOSE)[:16]
+def token_for(vault: Vault, learner_id: uuid.UUID, *, purpose: str = _PURPOSE) -> str:
+    """Unguessable and unforgeable without the master key; no expiry (it lives in emails).
+    A token made for one purpose (the wallet, unsubscribing) is worthless for another."""
+    mac = vault.sign(learner_id.bytes, purpose=purpose)[:16]
     return f"{_b64(learner_id.bytes)}.{_b64(mac)}"
 
 
-def learner_of(vault: Vault, token: str) -> uuid.UUID | None:
+def learner_of(vault: Vault, token: str, *, purpose: str = _PURPOSE) -> uuid.UUID | None:
     ident, _, mac = token.partition(".")
     try:
         raw = base64.urlsafe_b64decode(ident + "=" * (-len(ident) % 4))
@@ -30,7 +31,7 @@ def learner_of(vault: Vault, token: str) -> uuid.UUID | None:
         learner_id = uuid.UUID(bytes=raw)
     except (ValueError, binascii.Error):
         return None
-    expected = vault.sign(learner_id.bytes, purpose=_PURPOSE)[:16]
+    expected = vault.sign(learner_id.bytes, purpose=purpose)[:16]
     return learner_id if hmac.compare_digest(given, expected) else None
 
 

@@ -58,6 +58,11 @@ class NoExpiry(Input):
 class DurationExpiry(Input):
     type: Literal["duration"]
     duration: str = Field(description="ISO 8601 duration after issue: P1Y, P6M, P2W, P90D.")
+    reminder_days: list[Annotated[int, Field(ge=1, le=365)]] | None = Field(
+        default=None,
+        max_length=5,
+        description="Days before expiry to remind the learner by email; default [30, 7].",
+    )
 
     @field_validator("duration")
     @classmethod
@@ -69,6 +74,11 @@ class DurationExpiry(Input):
 class FixedDateExpiry(Input):
     type: Literal["fixed_date"]
     date: date
+    reminder_days: list[Annotated[int, Field(ge=1, le=365)]] | None = Field(
+        default=None,
+        max_length=5,
+        description="Days before expiry to remind the learner by email; default [30, 7].",
+    )
 
 
 Expiry = Annotated[NoExpiry | DurationExpiry | FixedDateExpiry, Field(discriminator="type")]

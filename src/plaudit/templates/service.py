@@ -88,7 +88,7 @@ def create(
         languages=_languages(language, translations),
         translations=translations,
         alignments=_dump_list(data.alignments),
-        expiry=data.expiry.model_dump(mode="json"),
+        expiry=data.expiry.model_dump(mode="json", exclude_none=True),
         fields=_dump_list(fields),
         layout=data.layout.model_dump(mode="json") if data.layout else {},
         metadata_=data.metadata,
@@ -239,7 +239,11 @@ def update(session: Session, *, template: Template, data: TemplateUpdate) -> Tem
     if "alignments" in sent:
         template.alignments = _dump_list(data.alignments)
     if "expiry" in sent:
-        template.expiry = data.expiry.model_dump(mode="json") if data.expiry else {"type": "none"}
+        template.expiry = (
+            data.expiry.model_dump(mode="json", exclude_none=True)
+            if data.expiry
+            else {"type": "none"}
+        )
     if "fields" in sent:
         if data.fields and template.kind is TemplateKind.BADGE:
             raise InvalidInput(

@@ -1,0 +1,143 @@
+"""The delivery log: what was sent about a credential or to an endpoint, and redelivery."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from plaudit.api import API_PREFIX
+from plaudit.api.deps import AdminPrincipal, ReadPrincipal, SessionDep
+from plaudit.api.routing import UnitOfWorkRoute
+from plaudit.delivery import engine
+from plaudit.errors import Conflict, not_found
+from plaudit.models.award import Credential
+from plaudit.models.delivery import Channel, DeliveryAttempt, MessageStatus, OutboxMessage
+from plaudit.schemas import Output
+
+router = APIRouter(prefix=API_PREFIX, tags=["deliveries"], route_class=UnitOfWorkRoute)
+
+
+class AttemptOut(Output):
+    number: int
+    ok: bool
+    response_code: int | None
+    detail: str | None
+    duration_ms: int
+    manual: bool
+    created_at: datetime
+
+
+class MessageOut(Output):
+    id: uuid.UUID
+    channel: Channel
+    topic: str
+    recipient: str
+    credential_id: uuid.UUID | None
+    endpoint_id: uuid.UUID | None
+    status: MessageStatus
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    delivered_at: datetime | None
+    created_at: datetime
+    payload: dict[str, Any] | None = None
+    history: list[AttemptOut] = []
+
+
+def described(
+    session: Session, messages: list[OutboxMessage], *, with_payload: bool
+) -> list[MessageOut]:
+    attempts: dict[uuid.UUID, list[AttemptOut]] = {m.id: [] for m in messages}
+    if messages:
+        for attempt in session.scalars(
+            select(DeliveryAttempt)
+            .where(DeliveryAttempt.message_id.in_(list(attempts)))
+            .order_by(DeliveryAttempt.number)
+        ):
+            attempts[attempt.message_id].append(AttemptOut.model_validate(attempt))
+    return [
+        MessageOut.model_validate(m).model_copy(
+            update={
+                "history": attempts[m.id],
+                "payload": m.payload if with_payload else None,
+                "next_attempt_at": m.next_attempt_at if m.status is MessageStatus.PENDING else None,
+            }
+        )
+        for m in messages
+    ]
+
+
+@router.get(
+    "/credentials/{credential_id}/deliveries",
+    response_model=list[MessageOut],
+    summary="Emails and webhooks sent about a credential, with every attempt",
+)
+def credential_deliveries(
+    credential_id: uuid.UUID, session: SessionDep, principal: ReadPrincipal
+) -> list[MessageOut]:
+    credential = session.scalar(
+        select(Credential.id).where(
+            Credential.id == credential_id,
+            Credential.organization_id == principal.organization_id,
+        )
+    )
+    if credential is None:
+        raise not_found("credential", credential_id)
+    messages = list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.organization_id == principal.organization_id,
+                OutboxMessage.credential_id == credential_id,
+            )
+            .order_by(OutboxMessage.created_at, OutboxMessage.id)
+        )
+    )
+    return described(session, messages, with_payload=False)
+
+
+@router.get("/deliveries", response_model=list[MessageOut], summary="Recent emails and webhooks")
+def list_deliveries(
+    session: SessionDep,
+    principal: ReadPrincipal,
+    status: Annotated[MessageStatus | None, Query()] = None,
+    channel: Annotated[Channel | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[MessageOut]:
+    query = select(OutboxMessage).where(OutboxMessage.organization_id == principal.organization_id)
+    if status is not None:
+        query = query.where(OutboxMessage.status == status)
+    if channel is not None:
+        query = query.where(OutboxMessage.channel == channel)
+    messages = list(session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))
+    return described(session, messages, with_payload=False)
+
+
+@router.post(
+    "/deliveries/{message_id}/redeliver",
+    response_model=MessageOut,
+    status_code=202,
+    summary="Send an email or webhook again now",
+)
+def redeliver(message_id: uuid.UUID, session: SessionDep, principal: AdminPrincipal) -> MessageOut:
+    message = session.scalar(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.organization_id == principal.organization_id,
+        )
+        .with_for_update()
+    )
+    if message is None:
+        raise not_found("delivery", message_id)
+    if message.status is MessageStatus.SENDING:
+        raise Conflict("This message is being sent right now; look again in a minute.")
+    engine.redeliver(session, message)
+    session.flush()
+    [out] = described(session, [message], with_payload=False)
+    return out

@@ -1,0 +1,1 @@
+"""Email notifications: credential issued, expiring, expired, suspended and revoked."""

@@ -1,0 +1,193 @@
+"""Send email messages: compose them from current data, then hand them to SMTP."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from plaudit.certificates import service as certificates
+from plaudit.config import Settings
+from plaudit.delivery import engine
+from plaudit.delivery.engine import Cancel, Outcome, Send, Wait
+from plaudit.models.award import Credential, CredentialStatus
+from plaudit.models.delivery import Channel, EmailSettings, OutboxMessage
+from plaudit.models.learner import Learner
+from plaudit.models.organization import Organization
+from plaudit.models.template import TemplateVersion
+from plaudit.notifications import compose, smtp
+from plaudit.notifications.service import LEARNER_TOPICS, UNSUBSCRIBE_PURPOSE, settings_of
+from plaudit.pages import wallet
+from plaudit.pages.view import recipient_name
+from plaudit.runtime import Runtime
+from plaudit.templates.service import localized
+
+SIGNING_WAIT_SECONDS = 10
+
+
+def smtp_config(settings: Settings, runtime: Runtime, own: EmailSettings | None) -> smtp.SmtpConfig:
+    mail_dir = settings.data_dir / "mail"
+    if own is not None and own.smtp_host:
+        password = (
+            runtime.vault.open(own.smtp_password_sealed, context=password_context(own)).decode()
+            if own.smtp_password_sealed
+            else None
+        )
+        return smtp.SmtpConfig(
+            host=own.smtp_host,
+            port=own.smtp_port or 587,
+            security=own.smtp_security or "starttls",
+            username=own.smtp_username,
+            password=password,
+            timeout=settings.smtp_timeout_seconds,
+            mail_dir=mail_dir,
+        )
+    return smtp.SmtpConfig(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        security=settings.smtp_security,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        timeout=settings.smtp_timeout_seconds,
+        mail_dir=mail_dir,
+    )
+
+
+def password_context(own: EmailSettings) -> str:
+    return f"smtp-password:{own.organization_id}"
+
+
+def sender(
+    settings: Settings, own: EmailSettings | None, organization: Organization
+) -> tuple[str, str]:
+    from email.utils import parseaddr
+
+    if own is not None and own.from_address:
+        return own.from_name or organization.name, own.from_address
+    name, address = parseaddr(settings.email_from)
+    # The instance's address, in the organization's name: learners know the issuer.
+    return organization.name if organization.name else name, address
+
+
+class EmailHandler:
+    def prepare(
+        self, session: Session, runtime: Runtime, message: OutboxMessage
+    ) -> Send | Wait | Cancel:
+        organization = session.get(Organization, message.organization_id)
+        if organization is None:
+            return Cancel("the organization is gone")
+        own = settings_of(session, organization.id)
+        manual = message.last_error == engine.REDELIVERY
+        if own is not None and not own.enabled and not manual and message.topic != "test":
+            return Cancel("the organization turned email off")
+        base = runtime.settings.public_base_url
+        attachments: tuple[compose.Attachment, ...] = ()
+        payload = message.payload
+        if message.topic in LEARNER_TOPICS:
+            credential = (
+                session.get(Credential, message.credential_id) if message.credential_id else None
+            )
+            if credential is None:
+                return Cancel("the credential is gone")
+            learner = session.get(Learner, credential.learner_id)
+            copy_of = payload.get("copy_of")
+            if learner is not None and learner.email_opt_out_at is not None and not copy_of:
+                return Cancel("the learner unsubscribed from emails")
+            if message.topic == "credential.issued":
+                if credential.status is CredentialStatus.REVOKED:
+                    return Cancel("the credential was revoked before the email went out")
+                if credential.document is None:
+                    return Wait(
+                        engine.scale(runtime, SIGNING_WAIT_SECONDS),
+                        "waiting for the credential to be signed",
+                    )
+            version = session.get(TemplateVersion, credential.template_version_id)
+            assert version is not None
+            wanted = [lang for lang in (learner.locale if learner else None,) if lang]
+            local = localized(version.snapshot, wanted=[*wanted, organization.default_language])
+            certificate = (
+                message.topic == "credential.issued"
+                and version.snapshot.get("kind") == "certificate"
+            )
+            if certificate:
+                pdf = certificates.ensure_pdf(session, runtime, credential=credential)
+                attachments = (compose.Attachment("certificate.pdf", pdf, "application", "pdf"),)
+            facts = compose.Facts(
+                topic=message.topic,
+                lang=str(local["lang"]),
+                issuer=organization.name,
+                credential=str(local["name"]),
+                description=str(local["description"] or ""),
+                learner_name=recipient_name(credential),
+                credential_url=f"{base}/credentials/{credential.public_id}",
+                wallet_url=wallet.url(base, runtime.vault, credential.learner_id),
+                unsubscribe_url=None
+                if copy_of
+                else f"{base}/unsubscribe/"
+                + wallet.token_for(
+                    runtime.vault, credential.learner_id, purpose=UNSUBSCRIBE_PURPOSE
+                ),
+                expires_on=_day(credential.expires_at),
+                days_left=payload.get("days"),
+                reason=credential.revoked_reason
+                if message.topic in ("credential.revoked", "credential.suspended")
+                else None,
+                certificate=certificate,
+                copy_of=copy_of,
+            )
+        else:
+            facts = _admin_facts(message, organization)
+        override = ((own.templates or {}) if own is not None else {}).get(message.topic)
+        msg = compose.message(
+            facts,
+            sender=sender(runtime.settings, own, organization),
+            to=message.recipient,
+            message_id=f"<{message.id}@{_domain(runtime.settings)}>",
+            reply_to=own.reply_to if own is not None else None,
+            override=override,
+            attachments=attachments,
+        )
+        config = smtp_config(runtime.settings, runtime, own)
+        name = str(message.id)
+        return lambda: smtp.send(config, msg, file_name=name)
+
+    def settle(
+        self, session: Session, runtime: Runtime, message: OutboxMessage, outcome: Outcome
+    ) -> None:
+        return None
+
+
+def _admin_facts(message: OutboxMessage, organization: Organization) -> compose.Facts:
+    payload = message.payload
+    paragraphs: list[str] = []
+    if message.topic == "admin.digest":
+        counts = payload.get("counts", {})
+        paragraphs = [f"{kind}: {count}" for kind, count in sorted(counts.items())] or ["-"]
+    elif message.topic == "webhook.disabled":
+        paragraphs = [
+            f"URL: {payload.get('url')}",
+            f"Why: {payload.get('reason')}",
+            f"Last answer: {payload.get('last_error')}",
+            "Fix the receiver, then enable the endpoint again (PATCH /api/v1/webhooks/"
+            f"{payload.get('endpoint_id')} with enabled: true) and redeliver what failed.",
+        ]
+    return compose.Facts(
+        topic=message.topic,
+        lang=organization.default_language,
+        issuer=organization.name,
+        expires_on=str(payload.get("day", "")),
+        extra={"paragraphs": paragraphs},
+    )
+
+
+def _day(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).date().isoformat() if moment else None
+
+
+def _domain(settings: Settings) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(settings.public_base_url).hostname or "plaudit.localhost"
+
+
+engine.HANDLERS[Channel.EMAIL] = EmailHandler()

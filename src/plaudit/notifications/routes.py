@@ -1,0 +1,246 @@
+"""Email settings (admin scope), a test email, and the learners' unsubscribe link."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from pydantic import EmailStr, Field, StringConstraints
+
+from plaudit.api import API_PREFIX
+from plaudit.api.deps import AdminPrincipal, RuntimeDep, SessionDep
+from plaudit.api.routing import UnitOfWorkRoute
+from plaudit.db import utcnow
+from plaudit.delivery import outbox
+from plaudit.errors import InvalidInput
+from plaudit.models.delivery import Channel, EmailSettings
+from plaudit.models.learner import Learner
+from plaudit.notifications import compose, service
+from plaudit.notifications.delivery import password_context
+from plaudit.pages import wallet
+from plaudit.pages.render import message as message_page
+from plaudit.schemas import Input, Output
+
+router = APIRouter(prefix=f"{API_PREFIX}/email", tags=["email"], route_class=UnitOfWorkRoute)
+public_router = APIRouter(tags=["public"], route_class=UnitOfWorkRoute, include_in_schema=False)
+
+Topic = Literal[
+    "credential.issued",
+    "credential.expiring",
+    "credential.expired",
+    "credential.suspended",
+    "credential.revoked",
+    "admin.digest",
+    "webhook.disabled",
+]
+
+
+class EmailTemplate(Input):
+    subject: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    text: Annotated[str, StringConstraints(max_length=compose.MAX_TEMPLATE)] | None = None
+    html: Annotated[str, StringConstraints(max_length=compose.MAX_TEMPLATE)] | None = None
+
+
+class EmailSettingsIn(Input):
+    enabled: bool = True
+    smtp_host: Annotated[str, StringConstraints(max_length=255)] | None = Field(
+        default=None, description="Your own SMTP server; empty to use the instance's."
+    )
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] | None = None
+    smtp_username: Annotated[str, StringConstraints(max_length=255)] | None = None
+    smtp_password: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
+        default=None,
+        description="Write-only, stored encrypted. Omit to keep the stored one; '' removes it.",
+    )
+    from_address: EmailStr | None = None
+    from_name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    reply_to: EmailStr | None = None
+    admin_notifications: Literal["off", "copy", "digest"] = "off"
+    admin_emails: list[EmailStr] = Field(default_factory=list, max_length=20)
+    topics_off: list[Topic] = Field(default_factory=list)
+    templates: dict[Topic, EmailTemplate] = Field(
+        default_factory=dict,
+        description="Your own subject/text/html per topic: Jinja2, sandboxed "
+        "(docs/notifications.md).",
+    )
+
+
+class EmailSettingsOut(Output):
+    enabled: bool
+    smtp_host: str | None
+    smtp_port: int | None
+    smtp_security: str | None
+    smtp_username: str | None
+    has_smtp_password: bool
+    from_address: str | None
+    from_name: str | None
+    reply_to: str | None
+    admin_notifications: str
+    admin_emails: list[str]
+    topics_off: list[str]
+    templates: dict[str, dict[str, str]]
+    updated_at: datetime | None
+
+
+class TestEmailIn(Input):
+    to: EmailStr
+
+
+class TestEmailOut(Output):
+    message_id: uuid.UUID
+
+
+def _out(row: EmailSettings | None) -> EmailSettingsOut:
+    if row is None:
+        return EmailSettingsOut(
+            enabled=True,
+            smtp_host=None,
+            smtp_port=None,
+            smtp_security=None,
+            smtp_username=None,
+            has_smtp_password=False,
+            from_address=None,
+            from_name=None,
+            reply_to=None,
+            admin_notifications="off",
+            admin_emails=[],
+            topics_off=[],
+            templates={},
+            updated_at=None,
+        )
+    return EmailSettingsOut(
+        enabled=row.enabled,
+        smtp_host=row.smtp_host,
+        smtp_port=row.smtp_port,
+        smtp_security=row.smtp_security,
+        smtp_username=row.smtp_username,
+        has_smtp_password=row.smtp_password_sealed is not None,
+        from_address=row.from_address,
+        from_name=row.from_name,
+        reply_to=row.reply_to,
+        admin_notifications=row.admin_notifications,
+        admin_emails=list(row.admin_emails or []),
+        topics_off=list(row.topics_off or []),
+        templates=row.templates or {},
+        updated_at=row.updated_at,
+    )
+
+
+@router.get("/settings", response_model=EmailSettingsOut, summary="Read email settings")
+def read_settings(session: SessionDep, principal: AdminPrincipal) -> EmailSettingsOut:
+    return _out(session.get(EmailSettings, principal.organization_id))
+
+
+@router.put("/settings", response_model=EmailSettingsOut, summary="Replace email settings")
+def put_settings(
+    body: EmailSettingsIn, session: SessionDep, runtime: RuntimeDep, principal: AdminPrincipal
+) -> EmailSettingsOut:
+    templates: dict[str, dict[str, str]] = {}
+    for topic, parts in body.templates.items():
+        given = {k: v for k, v in parts.model_dump().items() if v is not None}
+        try:
+            compose.check_override(given)
+        except ValueError as exc:
+            raise InvalidInput(f"templates.{topic}.{exc}") from exc
+        if given:
+            templates[topic] = given
+    row = session.get(EmailSettings, principal.organization_id)
+    if row is None:
+        row = EmailSettings(organization_id=principal.organization_id)
+        session.add(row)
+    row.enabled = body.enabled
+    row.smtp_host = body.smtp_host or None
+    row.smtp_port = body.smtp_port
+    row.smtp_security = body.smtp_security
+    row.smtp_username = body.smtp_username or None
+    if body.smtp_password is not None:
+        row.smtp_password_sealed = (
+            runtime.vault.seal(body.smtp_password.encode(), context=password_context(row))
+            if body.smtp_password
+            else None
+        )
+    row.from_address = body.from_address
+    row.from_name = body.from_name
+    row.reply_to = body.reply_to
+    row.admin_notifications = body.admin_notifications
+    row.admin_emails = [str(a) for a in body.admin_emails]
+    row.topics_off = sorted(set(body.topics_off))
+    row.templates = templates
+    session.flush()
+    return _out(row)
+
+
+@router.post(
+    "/test",
+    response_model=TestEmailOut,
+    status_code=202,
+    summary="Send a test email with these settings (see its result under deliveries)",
+)
+def test_email(body: TestEmailIn, session: SessionDep, principal: AdminPrincipal) -> TestEmailOut:
+    [message_id] = outbox.record(
+        session,
+        [
+            outbox.NewMessage(
+                organization_id=principal.organization_id,
+                channel=Channel.EMAIL,
+                topic="test",
+                dedupe_key=f"email:test:{uuid.uuid4()}",
+                recipient=str(body.to),
+            )
+        ],
+    )
+    return TestEmailOut(message_id=message_id)
+
+
+def _lang(request: Request) -> str:
+    header = request.headers.get("accept-language", "en")
+    return header.split(",")[0].split(";")[0].strip()[:2].lower() or "en"
+
+
+@public_router.get("/unsubscribe/{token}", response_class=HTMLResponse)
+def unsubscribe_form(token: str, request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    """A page with one button: mail scanners follow links, so GET changes nothing."""
+    lang = _lang(request)
+    if wallet.learner_of(runtime.vault, token, purpose=service.UNSUBSCRIBE_PURPOSE) is None:
+        return message_page(
+            lang=lang,
+            state="invalid",
+            title_key="unsubscribe_invalid",
+            detail_key=None,
+            status=404,
+        )
+    return message_page(
+        lang=lang,
+        state="pending",
+        title_key="unsubscribe_title",
+        detail_key="unsubscribe_detail",
+        status=200,
+        form_action=f"/unsubscribe/{token}",
+    )
+
+
+@public_router.post("/unsubscribe/{token}", response_class=HTMLResponse)
+def unsubscribe(
+    token: str, request: Request, session: SessionDep, runtime: RuntimeDep
+) -> HTMLResponse:
+    """The button above, and RFC 8058 one-click unsubscribe from mail clients."""
+    lang = _lang(request)
+    learner_id = wallet.learner_of(runtime.vault, token, purpose=service.UNSUBSCRIBE_PURPOSE)
+    learner = session.get(Learner, learner_id) if learner_id else None
+    if learner is None:
+        return message_page(
+            lang=lang,
+            state="invalid",
+            title_key="unsubscribe_invalid",
+            detail_key=None,
+            status=404,
+        )
+    if learner.email_opt_out_at is None:
+        learner.email_opt_out_at = utcnow()
+    return message_page(
+        lang=lang, state="valid", title_key="unsubscribed_title", detail_key=None, status=200
+    )

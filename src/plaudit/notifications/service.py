@@ -1,0 +1,149 @@
+"""Which emails a cause sends, recorded in the outbox in the cause's own transaction.
+
+Learner emails go to the credential's recipient address, unless the learner unsubscribed or
+the organization turned the topic (or email) off. Admins get a copy of each, a daily digest,
+or nothing (the organization's choice), and always the alerts (a webhook endpoint disabled).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from plaudit.delivery import outbox
+from plaudit.models.delivery import Channel, EmailSettings
+from plaudit.models.user import Membership, Role, User
+
+LEARNER_TOPICS = (
+    "credential.issued",
+    "credential.expiring",
+    "credential.expired",
+    "credential.suspended",
+    "credential.revoked",
+)
+ADMIN_TOPICS = ("admin.digest", "webhook.disabled", "test")
+UNSUBSCRIBE_PURPOSE = "unsubscribe"
+_SETTINGS_KEY = "plaudit_email_settings"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One learner email to record: a credential, its recipient, what happened."""
+
+    credential_id: uuid.UUID
+    email: str | None
+    occurrence: str = ""  # distinguishes repeats of a topic (a second suspension, a reminder)
+    data: dict[str, Any] | None = None
+
+
+def settings_of(session: Session, organization_id: uuid.UUID) -> EmailSettings | None:
+    cache: dict[uuid.UUID, EmailSettings | None] = session.info.setdefault(_SETTINGS_KEY, {})
+    if organization_id not in cache:
+        cache[organization_id] = session.get(EmailSettings, organization_id)
+    return cache[organization_id]
+
+
+def admin_addresses(session: Session, organization_id: uuid.UUID) -> list[str]:
+    """The organization's chosen admin addresses, else its owners' and admins' own."""
+    settings = settings_of(session, organization_id)
+    if settings is not None and settings.admin_emails:
+        return list(settings.admin_emails)
+    return sorted(
+        session.scalars(
+            select(User.email)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.organization_id == organization_id,
+                Membership.role.in_([Role.OWNER, Role.ADMIN]),
+            )
+        )
+    )
+
+
+def _wants(settings: EmailSettings | None, topic: str) -> bool:
+    return settings is None or (settings.enabled and topic not in (settings.topics_off or []))
+
+
+def notify(
+    session: Session, *, organization_id: uuid.UUID, topic: str, notices: Sequence[Notice]
+) -> None:
+    """Record ``topic`` emails for the credentials' recipients (and admin copies)."""
+    settings = settings_of(session, organization_id)
+    if not _wants(settings, topic):
+        return
+    copies = (
+        admin_addresses(session, organization_id)
+        if settings is not None and settings.admin_notifications == "copy"
+        else []
+    )
+    messages = []
+    for notice in notices:
+        if not notice.email:
+            continue
+        payload = {"credential_id": str(notice.credential_id), **(notice.data or {})}
+        for to, copy in [(notice.email, False), *((admin, True) for admin in copies)]:
+            messages.append(
+                outbox.NewMessage(
+                    organization_id=organization_id,
+                    channel=Channel.EMAIL,
+                    topic=topic,
+                    dedupe_key=(
+                        f"email:{topic}:{notice.credential_id}:{notice.occurrence}:{to.lower()}"
+                    ),
+                    recipient=to,
+                    payload={**payload, "copy_of": notice.email} if copy else payload,
+                    credential_id=notice.credential_id,
+                )
+            )
+    outbox.record(session, messages)
+
+
+def alert_admins(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    topic: str,
+    occurrence: str,
+    data: dict[str, Any],
+) -> None:
+    outbox.record(
+        session,
+        [
+            outbox.NewMessage(
+                organization_id=organization_id,
+                channel=Channel.EMAIL,
+                topic=topic,
+                dedupe_key=f"email:{topic}:{occurrence}:{to.lower()}",
+                recipient=to,
+                payload=data,
+            )
+            for to in admin_addresses(session, organization_id)
+        ],
+    )
+
+
+def digest_recipients(session: Session) -> Iterable[tuple[uuid.UUID, list[str]]]:
+    for settings in session.scalars(
+        select(EmailSettings).where(
+            EmailSettings.admin_notifications == "digest", EmailSettings.enabled.is_(True)
+        )
+    ):
+        yield settings.organization_id, admin_addresses(session, settings.organization_id)
+
+
+def record_digest(
+    session: Session, *, organization_id: uuid.UUID, day: date, counts: dict[str, int]
+) -> None:
+    alert_admins(
+        session,
+        organization_id=organization_id,
+        topic="admin.digest",
+        occurrence=f"{organization_id}:{day.isoformat()}",
+        data={"day": day.isoformat(), "counts": counts},
+    )

@@ -1,0 +1,29 @@
+"""Jobs of notifications: expiry reminders (hourly) and admins' digests (daily)."""
+
+from __future__ import annotations
+
+import logging
+
+from huey import crontab
+
+from plaudit import jobs
+from plaudit.db import unit_of_work, utcnow
+from plaudit.notifications import reminders
+
+log = logging.getLogger(__name__)
+
+
+@jobs.periodic(crontab(minute="7"))
+def expiry_notices() -> None:
+    rt = jobs.runtime()
+    with unit_of_work(rt.sessions) as session:
+        sent = reminders.send_expiry_notices(session, now=utcnow())
+    log.info("expiry notices recorded: %s", sent)
+
+
+@jobs.periodic(crontab(hour="6", minute="3"))
+def admin_digests() -> None:
+    rt = jobs.runtime()
+    with unit_of_work(rt.sessions) as session:
+        count = reminders.send_digests(session, now=utcnow())
+    log.info("digests recorded for %d organizations", count)
