@@ -206,7 +206,7 @@ class Mapping(_Spec):
     id: Source = Field(description="Same payload, same id: a retried webhook changes nothing.")
     type: Source
     occurred_at: Source | None = Field(
-        default=None, description="Without it, the time Plaudit received the payload."
+        default=None, description="Unmapped or missing: the time Plaudit received the payload."
     )
     learner: LearnerMapping
     entity: EntityMapping | None = None
@@ -511,10 +511,11 @@ def apply(
     event: dict[str, Any] = {
         "id": take("id", mapping.id, _TEXT, required=True),
         "type": take("type", mapping.type, _TEXT, required=True),
-        "occurred_at": take("occurred_at", mapping.occurred_at, _TIME, required=True),
+        "occurred_at": take("occurred_at", mapping.occurred_at, _TIME, required=False),
         "source": take("source", mapping.source, _TEXT, required=False),
     }
-    if event["occurred_at"] is MISSING and mapping.occurred_at is None:
+    if event["occurred_at"] is MISSING:
+        # Many LMSs send no time: the moment the webhook arrived is the best one known.
         event["occurred_at"] = received_at
     if event["source"] is MISSING and source is not None:
         event["source"] = source[:100]

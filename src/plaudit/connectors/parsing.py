@@ -28,7 +28,7 @@ def parse_body(body: bytes, content_type: str | None) -> Any:
         return parse_form(body)
     if kind in {"", "text/plain", "application/json"} or kind.endswith("+json"):
         try:
-            return json.loads(body)
+            return json.loads(body.decode("utf-8"))
         except UnicodeDecodeError:
             raise BodyError("the body is not UTF-8 text") from None
         except json.JSONDecodeError as exc:
@@ -46,7 +46,9 @@ def parse_form(body: bytes) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise BodyError("the form is not UTF-8 text") from None
     try:
-        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False, max_num_fields=2000)
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=2000, errors="strict")
+    except UnicodeDecodeError:
+        raise BodyError("the form is not UTF-8 text") from None
     except ValueError as exc:
         raise BodyError(f"the form cannot be read: {exc}") from None
     form: dict[str, Any] = {}
