@@ -83,10 +83,10 @@ HANDLERS: dict[Channel, Handler] = {}
 
 
 def _handlers() -> dict[Channel, Handler]:
-    if not HANDLERS:
-        # The channels register themselves on import.
-        from plaudit.notifications import delivery as _email  # noqa: F401
-        from plaudit.webhooks import delivery as _webhooks  # noqa: F401
+    # The channels register themselves on import (a no-op once imported).
+    from plaudit.notifications import delivery as _email  # noqa: F401
+    from plaudit.webhooks import delivery as _webhooks  # noqa: F401
+
     return HANDLERS
 
 

@@ -156,7 +156,6 @@ def message(
     msg["To"] = to
     # The same id on every attempt: a receiver that got it twice can tell.
     msg["Message-ID"] = message_id or make_msgid()
-    msg["Content-Language"] = facts.lang
     if reply_to:
         msg["Reply-To"] = reply_to
     if facts.unsubscribe_url:
@@ -164,6 +163,8 @@ def message(
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
+    # After the content: set_content replaces every Content-* header.
+    msg["Content-Language"] = facts.lang
     for item in attachments:
         msg.add_attachment(
             item.content, maintype=item.maintype, subtype=item.subtype, filename=item.filename
