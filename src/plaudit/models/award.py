@@ -111,6 +111,9 @@ class Credential(Base):
         Index("ix_credentials_expires_at", "expires_at"),
         # One index serves both of the organization's lists (revocation and suspension).
         UniqueConstraint("organization_id", "status_index"),
+        # Importing the same credential again finds it instead of duplicating it (NULLs never
+        # collide, so credentials issued here are not concerned).
+        UniqueConstraint("organization_id", "import_source", "legacy_id"),
     )
 
     id: Mapped[IdPk]
@@ -157,6 +160,15 @@ class Credential(Base):
     # commits; None until then.
     document: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Imported credentials (see plaudit.imports): who issued them and how they came. The
+    # original is kept here exactly as received (a JSON object, or a VC-JWT string), never in
+    # `document`: everything that reads `document` (downloads, other proof formats, status
+    # lists, the signing job) takes it for a credential we signed.
+    import_source: Mapped[str | None] = mapped_column(String(255))
+    import_format: Mapped[str | None] = mapped_column(String(16))
+    imported_document: Mapped[dict[str, Any] | str | None] = mapped_column(JSONType, nullable=True)
+    # {"issuer": {...}, "verification": {...}, "notes": [...]}, as found at import time.
+    import_details: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
 
