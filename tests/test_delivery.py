@@ -4,6 +4,7 @@ the outbox; failures are retried and end in exactly one delivery."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from plaudit.config import Settings
-from plaudit.db import unit_of_work
+from plaudit.db import unit_of_work, utcnow
 from plaudit.delivery import engine as delivery
 from plaudit.models.delivery import MessageStatus, OutboxMessage
 from plaudit.runtime import Runtime
@@ -50,9 +51,10 @@ def subscribe(client: TestClient, tenant: Tenant, url: str, **extra: Any) -> dic
     return dict(response.json())
 
 
-def deliver_all(runtime: Runtime, *, rounds: int = 20) -> None:
-    """Run due deliveries until nothing is waiting (retries come due after milliseconds)."""
-    for _ in range(rounds):
+def deliver_all(runtime: Runtime, *, rounds: int = 20, step: timedelta | None = None) -> None:
+    """Run due deliveries until nothing is waiting (retries come due after milliseconds).
+    With ``step``, the clock moves that far forward each round (retries days apart)."""
+    for round_ in range(rounds):
         with unit_of_work(runtime.read_sessions) as session:
             waiting = session.scalar(
                 select(OutboxMessage.id).where(
@@ -61,7 +63,7 @@ def deliver_all(runtime: Runtime, *, rounds: int = 20) -> None:
             )
         if waiting is None:
             return
-        delivery.run_due(runtime)
+        delivery.run_due(runtime, now=utcnow() + step * (round_ + 1) if step else None)
         time.sleep(0.05)
 
 

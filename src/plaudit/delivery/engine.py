@@ -75,7 +75,12 @@ class Handler(Protocol):
     ) -> Send | Wait | Cancel: ...
 
     def settle(
-        self, session: Session, runtime: Runtime, message: OutboxMessage, outcome: Outcome
+        self,
+        session: Session,
+        runtime: Runtime,
+        message: OutboxMessage,
+        outcome: Outcome,
+        now: datetime,
     ) -> None: ...
 
 
@@ -123,7 +128,8 @@ def claim(session: Session, message_id: uuid.UUID, *, now: datetime, lease: floa
 def deliver_one(
     runtime: Runtime, message_id: uuid.UUID, *, now: datetime | None = None
 ) -> MessageStatus | None:
-    """Attempt one message if it is due; returns its status afterwards (None: not claimed)."""
+    """Attempt one message if it is due; returns its status afterwards (None: not claimed).
+    ``now`` is the clock (tests move it forward to reach retries days away)."""
     now = now or utcnow()
     with unit_of_work(runtime.sessions) as session:
         if not claim(session, message_id, now=now, lease=scale(runtime, LEASE_SECONDS)):
@@ -156,7 +162,7 @@ def deliver_one(
         log.warning("sending message %s raised %r", message_id, exc)
         outcome = Outcome(False, None, f"{type(exc).__name__}: {exc}")
     duration_ms = round((time.perf_counter() - started) * 1000)
-    return _record(runtime, message_id, outcome, duration_ms=duration_ms, manual=manual)
+    return _record(runtime, message_id, outcome, duration_ms=duration_ms, manual=manual, now=now)
 
 
 def _failed_send(reason: str) -> Send:
@@ -164,9 +170,14 @@ def _failed_send(reason: str) -> Send:
 
 
 def _record(
-    runtime: Runtime, message_id: uuid.UUID, outcome: Outcome, *, duration_ms: int, manual: bool
+    runtime: Runtime,
+    message_id: uuid.UUID,
+    outcome: Outcome,
+    *,
+    duration_ms: int,
+    manual: bool,
+    now: datetime,
 ) -> MessageStatus:
-    now = utcnow()
     with unit_of_work(runtime.sessions) as session:
         message = session.scalar(
             select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update()
@@ -203,7 +214,7 @@ def _record(
                 message.status = MessageStatus.PENDING
                 message.next_attempt_at = now + timedelta(seconds=delay)
                 _schedule(session, message_id, delay)
-        _handlers()[message.channel].settle(session, runtime, message, outcome)
+        _handlers()[message.channel].settle(session, runtime, message, outcome, now)
         return message.status
 
 

@@ -152,9 +152,14 @@ class EmailHandler:
         return lambda: smtp.send(config, msg, file_name=name)
 
     def settle(
-        self, session: Session, runtime: Runtime, message: OutboxMessage, outcome: Outcome
+        self,
+        session: Session,
+        runtime: Runtime,
+        message: OutboxMessage,
+        outcome: Outcome,
+        now: datetime,
     ) -> None:
-        return None
+        del session, runtime, message, outcome, now
 
 
 def _admin_facts(message: OutboxMessage, organization: Organization) -> compose.Facts:

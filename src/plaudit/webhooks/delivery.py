@@ -8,11 +8,10 @@ import json
 import logging
 import time
 import urllib.parse
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from plaudit.db import utcnow
 from plaudit.delivery import engine
 from plaudit.delivery.engine import Cancel, Outcome, Send, Wait
 from plaudit.models.delivery import Channel, MessageStatus, OutboxMessage, WebhookEndpoint
@@ -110,14 +109,18 @@ class WebhookHandler:
         return send
 
     def settle(
-        self, session: Session, runtime: Runtime, message: OutboxMessage, outcome: Outcome
+        self,
+        session: Session,
+        runtime: Runtime,
+        message: OutboxMessage,
+        outcome: Outcome,
+        now: datetime,
     ) -> None:
         endpoint = (
             session.get(WebhookEndpoint, message.endpoint_id) if message.endpoint_id else None
         )
         if endpoint is None:
             return
-        now = utcnow()
         if outcome.ok:
             endpoint.failing_since = None
             return
@@ -137,11 +140,11 @@ class WebhookHandler:
                 if gone
                 else f"every delivery failed since {endpoint.failing_since.isoformat()}"
             )
-            disable(session, runtime, endpoint, reason=reason, last_error=outcome.detail)
+            disable(session, endpoint, reason=reason, last_error=outcome.detail, now=now)
 
 
 def disable(
-    session: Session, runtime: Runtime, endpoint: WebhookEndpoint, *, reason: str, last_error: str
+    session: Session, endpoint: WebhookEndpoint, *, reason: str, last_error: str, now: datetime
 ) -> None:
     from plaudit.notifications import service as notifications
 
@@ -152,7 +155,7 @@ def disable(
         session,
         organization_id=endpoint.organization_id,
         topic="webhook.disabled",
-        occurrence=f"{endpoint.id}:{utcnow().isoformat()}",
+        occurrence=f"{endpoint.id}:{now.isoformat()}",
         data={
             "endpoint_id": str(endpoint.id),
             "url": endpoint.url,
