@@ -233,3 +233,33 @@ def test_tenants_cannot_see_each_others_endpoints(
         )
         assert response.status_code == 404, (method, path)
     assert client.get("/api/v1/webhooks", headers=other.headers).json() == []
+
+
+def test_a_finished_backfill_is_announced_once(
+    client: TestClient, runtime: Runtime, tenant: Tenant, receiver: Receiver
+) -> None:
+    from plaudit.automations import tasks as automation_tasks
+    from tests.scenario import event, published, rule, send
+
+    endpoint = subscribe(client, tenant, receiver.url, kinds=["backfill.completed"])
+    badge = published(client, tenant, name="Late")
+    for n in range(3):
+        send(client, tenant, event(f"b-{n}", "task.completed", learner=f"b-{n}"))
+    created = rule(
+        client,
+        tenant,
+        name="Tasks",
+        trigger={"event_types": ["task.completed"]},
+        actions=[{"type": "award", "template_id": badge}],
+    )
+    backfill = client.post(
+        f"/api/v1/rules/{created['id']}/backfills", headers=tenant.headers
+    ).json()
+    automation_tasks.run_backfill.call_local(backfill["id"])
+    automation_tasks.run_backfill.call_local(backfill["id"])
+    deliver_all(runtime)
+    [request] = receiver.requests
+    payload = standardwebhooks.Webhook(endpoint["secret"]).verify(request.body, request.headers)
+    assert payload["type"] == "backfill.completed"
+    assert payload["data"]["backfill_id"] == backfill["id"]
+    assert payload["data"]["awarded"] == 3

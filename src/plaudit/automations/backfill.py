@@ -25,6 +25,7 @@ from plaudit.models.learner import Learner
 from plaudit.models.rule import Backfill, BackfillStatus, Rule, RuleMode
 from plaudit.rules.engine import decide, match_trigger
 from plaudit.rules.facts import EventFacts, History
+from plaudit.webhooks import service as webhooks
 
 CHUNK = 200  # learners per transaction: progress is saved (and resumable) chunk by chunk
 
@@ -172,6 +173,19 @@ def run_chunk(session: Session, *, backfill_id: uuid.UUID, chunk_size: int = CHU
         backfill.status = BackfillStatus.COMPLETED
         backfill.finished_at = utcnow()
         session.flush()
+        webhooks.emit(
+            session,
+            organization_id=backfill.organization_id,
+            kind="backfill.completed",
+            occurrence=str(backfill.id),
+            data={
+                "backfill_id": str(backfill.id),
+                "rule_id": str(backfill.rule_id),
+                "awarded": backfill.awarded,
+                "processed_learners": backfill.processed_learners,
+                "finished_at": backfill.finished_at.isoformat(),
+            },
+        )
         return True
     planned = plan(session, rule=rule, learners=learners)
     templates = awardable_templates(
