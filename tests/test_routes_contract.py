@@ -20,6 +20,9 @@ EXEMPT = {
     "/api/v1/verify/file": "writes nothing",
     "/credentials/verify": "writes nothing (VC API; not under /api/v1)",
     "/presentations/verify": "writes nothing (VC API; not under /api/v1)",
+    "/api/v1/connectors": "replaying would store the connector's secret in clear",
+    "/api/v1/connectors/{connector_id}/rotate-secret": "replaying would store the secret in clear",
+    "/api/v1/connectors/preview": "writes nothing",
 }
 
 

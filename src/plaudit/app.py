@@ -18,6 +18,8 @@ from plaudit.apikeys.routes import router as apikeys_router
 from plaudit.automations.routes import backfills_router
 from plaudit.automations.routes import router as rules_router
 from plaudit.config import Settings, get_settings
+from plaudit.connectors.routes import hooks_router
+from plaudit.connectors.routes import router as connectors_router
 from plaudit.credentials.routes import router as public_credentials_router
 from plaudit.credentials.status_routes import router as credential_status_router
 from plaudit.delivery.routes import router as deliveries_router
@@ -69,6 +71,8 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     deliveries_router,
     email_router,
     unsubscribe_router,
+    connectors_router,
+    hooks_router,
 )
 
 

@@ -35,6 +35,8 @@ def parse_body(body: bytes, content_type: str | None) -> Any:
             raise BodyError(
                 f"the body is not valid JSON: {exc.msg} at character {exc.pos}"
             ) from None
+        except RecursionError:
+            raise BodyError("the JSON is nested too deeply") from None
     raise BodyError(f"cannot read a body of type '{kind}'; send JSON or a form ({FORM})")
 
 
