@@ -162,6 +162,17 @@ def _drop_rollback_hooks(session: Session) -> None:
     session.info.pop(_ROLLBACK_HOOKS_KEY, None)
 
 
+def transaction_cache(session: Session, key: str) -> dict[Any, Any]:
+    """A dict that lives as long as the session's current transaction (settings read once per
+    batch, say): dropped when it commits or rolls back."""
+    cache: dict[Any, Any] | None = session.info.get(key)
+    if cache is None:
+        cache = session.info[key] = {}
+        after_commit(session, lambda: session.info.pop(key, None))
+        on_rollback(session, lambda: session.info.pop(key, None))
+    return cache
+
+
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One transaction: commits when the block succeeds, rolls back when it raises."""

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from plaudit.db import transaction_cache
 from plaudit.delivery import outbox
 from plaudit.models.delivery import Channel, EmailSettings
 from plaudit.models.user import Membership, Role, User
@@ -43,7 +44,7 @@ class Notice:
 
 
 def settings_of(session: Session, organization_id: uuid.UUID) -> EmailSettings | None:
-    cache: dict[uuid.UUID, EmailSettings | None] = session.info.setdefault(_SETTINGS_KEY, {})
+    cache: dict[uuid.UUID, EmailSettings | None] = transaction_cache(session, _SETTINGS_KEY)
     if organization_id not in cache:
         cache[organization_id] = session.get(EmailSettings, organization_id)
     return cache[organization_id]

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from plaudit.db import new_id, utcnow
+from plaudit.db import new_id, transaction_cache, utcnow
 from plaudit.delivery import outbox
 from plaudit.errors import InvalidInput, not_found
 from plaudit.models.delivery import Channel, WebhookEndpoint
@@ -124,7 +124,7 @@ def get(session: Session, *, organization_id: uuid.UUID, endpoint_id: uuid.UUID)
 
 def _subscribers(session: Session, organization_id: uuid.UUID, kind: str) -> list[WebhookEndpoint]:
     # Read once per transaction and organization: a batch of awards emits many events.
-    cache: dict[uuid.UUID, list[WebhookEndpoint]] = session.info.setdefault(_CACHE_KEY, {})
+    cache: dict[uuid.UUID, list[WebhookEndpoint]] = transaction_cache(session, _CACHE_KEY)
     if organization_id not in cache:
         cache[organization_id] = list(
             session.scalars(
@@ -132,10 +132,6 @@ def _subscribers(session: Session, organization_id: uuid.UUID, kind: str) -> lis
             )
         )
     return [e for e in cache[organization_id] if not e.kinds or kind in e.kinds]
-
-
-def forget_endpoints(session: Session) -> None:
-    session.info.pop(_CACHE_KEY, None)
 
 
 def envelope(kind: str, data: dict[str, Any]) -> dict[str, Any]:
