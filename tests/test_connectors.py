@@ -6,12 +6,16 @@ import base64
 import hashlib
 import hmac
 import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
 
+from plaudit.connectors import mapping as mappings
 from plaudit.connectors import presets
 from plaudit.models.apikey import Scope
 from plaudit.runtime import Runtime
@@ -518,3 +522,23 @@ def test_deleting_a_connector_removes_its_payloads_not_its_events(
     assert response.status_code == 204
     assert_problem(hook(client, made, payload()), 404)
     assert client.get("/api/v1/events/lms:u-1:c-1", headers=tenant.headers).status_code == 200
+
+
+def test_the_documentation_shows_each_preset_and_a_valid_mapping() -> None:
+    text = (Path(__file__).resolve().parent.parent / "docs" / "connectors.md").read_text()
+    blocks = [
+        json.loads(b)
+        for b in re.findall(r"^ *```json\n(.*?)\n *```", text, flags=re.DOTALL | re.MULTILINE)
+        if "…" not in b
+    ]
+    for preset in presets.all_presets():
+        assert f"`{preset.name}`" in text
+        assert preset.example in blocks, f"docs/connectors.md lacks the {preset.name} example"
+        event = next(b for b in blocks if isinstance(b, dict) and b.get("source") == preset.name)
+        outcome = mappings.apply(
+            preset.mapping, preset.example, received_at=datetime.now(UTC), source=preset.name
+        )
+        assert isinstance(outcome, mappings.Mapped)
+        assert event["id"] == outcome.event.id
+    documented = next(b for b in blocks if isinstance(b, dict) and "when" in b)
+    mappings.Mapping.model_validate(documented)
