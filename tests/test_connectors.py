@@ -542,3 +542,35 @@ def test_the_documentation_shows_each_preset_and_a_valid_mapping() -> None:
         assert event["id"] == outcome.event.id
     documented = next(b for b in blocks if isinstance(b, dict) and "when" in b)
     mappings.Mapping.model_validate(documented)
+
+
+def test_a_failure_while_processing_keeps_the_payload_for_a_replay(
+    client: TestClient, tenant: Tenant, badge: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = connector(client, tenant)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("plaudit.events.processing.ingest", broken)
+        response = hook(client, made, payload())
+
+    assert response.status_code == 202, response.text
+    assert response.json()["status"] == "failed"
+    [kept] = payloads(client, tenant, made, "?status=failed")
+    assert "replay it later" in kept["reason"]
+    replayed = client.post(
+        f"/api/v1/connectors/{made['id']}/payloads/{kept['id']}/replay", headers=tenant.headers
+    )
+    assert (replayed.json()["status"], replayed.json()["awards_count"]) == ("mapped", 1)
+
+
+def test_two_different_secrets_are_refused(client: TestClient, tenant: Tenant) -> None:
+    made = connector(client, tenant)
+    response = client.post(
+        f"/hooks/{made['id']}?token={made['secret']}",
+        json=payload(),
+        headers={"Authorization": "Bearer phk_other"},
+    )
+    assert_problem(response, 401)

@@ -33,7 +33,7 @@ from plaudit.connectors.schemas import (
     ReplayOut,
     SignatureOut,
 )
-from plaudit.errors import PayloadTooLarge
+from plaudit.errors import PayloadTooLarge, Unauthenticated
 from plaudit.models.connector import Connector, ConnectorPayload, PayloadStatus
 from plaudit.runtime import Runtime
 
@@ -311,6 +311,8 @@ async def receive(
     if authorization is not None:
         scheme, _, value = authorization.partition(" ")
         bearer = value.strip() if scheme.lower() == "bearer" and value.strip() else None
+    if bearer is not None and token is not None and bearer != token:
+        raise Unauthenticated("Send the connector's secret once: in the header or in the URL.")
     presented = bearer or token
     return await run_in_threadpool(
         _receive,
