@@ -23,6 +23,8 @@ EXEMPT = {
     "/api/v1/connectors": "replaying would store the connector's secret in clear",
     "/api/v1/connectors/{connector_id}/rotate-secret": "replaying would store the secret in clear",
     "/api/v1/connectors/preview": "writes nothing",
+    "/api/v1/webhooks": "replaying would store the endpoint's signing secret in clear",
+    "/api/v1/webhooks/{endpoint_id}/rotate-secret": "replaying would store the secret in clear",
 }
 
 

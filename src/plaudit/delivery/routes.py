@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from plaudit.api import API_PREFIX
 from plaudit.api.deps import AdminPrincipal, ReadPrincipal, SessionDep
+from plaudit.api.idempotency import Idempotent
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.delivery import engine
 from plaudit.errors import Conflict, not_found
@@ -120,6 +121,7 @@ def list_deliveries(
 
 @router.post(
     "/deliveries/{message_id}/redeliver",
+    dependencies=[Idempotent],
     response_model=MessageOut,
     status_code=202,
     summary="Send an email or webhook again now",

@@ -12,6 +12,7 @@ from pydantic import EmailStr, Field, StringConstraints
 
 from plaudit.api import API_PREFIX
 from plaudit.api.deps import AdminPrincipal, RuntimeDep, SessionDep
+from plaudit.api.idempotency import Idempotent
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.db import utcnow
 from plaudit.delivery import outbox
@@ -176,6 +177,7 @@ def put_settings(
 
 @router.post(
     "/test",
+    dependencies=[Idempotent],
     response_model=TestEmailOut,
     status_code=202,
     summary="Send a test email with these settings (see its result under deliveries)",

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from plaudit.api import API_PREFIX
 from plaudit.api.deps import AdminPrincipal, RuntimeDep, SessionDep
+from plaudit.api.idempotency import Idempotent
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.delivery.routes import MessageOut, described
 from plaudit.models.delivery import OutboxMessage
@@ -145,6 +146,7 @@ def rotate_secret(
 
 @router.post(
     "/{endpoint_id}/ping",
+    dependencies=[Idempotent],
     response_model=PingOut,
     status_code=202,
     summary="Send a signed webhook.ping now (see its result under deliveries)",
