@@ -27,6 +27,7 @@ from plaudit.events.routes import router as events_router
 from plaudit.events.routes import xapi_router
 from plaudit.exports.routes import router as exports_router
 from plaudit.files.routes import router as files_router
+from plaudit.imports.routes import router as imports_router
 from plaudit.keys.routes import jwks_router
 from plaudit.keys.routes import router as keys_router
 from plaudit.learners.routes import credentials_router
@@ -73,6 +74,7 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     unsubscribe_router,
     connectors_router,
     hooks_router,
+    imports_router,
 )
 
 

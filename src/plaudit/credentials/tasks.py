@@ -22,6 +22,11 @@ def sign_credentials(credential_ids: list[str]) -> None:
     rt = jobs.runtime()
     for ident in credential_ids:
         with unit_of_work(rt.sessions) as session:
+            imported = session.get(Credential, uuid.UUID(ident))
+            if imported is not None and imported.imported:
+                # Another issuer's credential (plaudit.imports): ours to show, never to sign.
+                continue
+            # Loaded above: sign() finds it in the session without a second query.
             credential = issuance.sign(session, rt, credential_id=uuid.UUID(ident))
             if credential is not None and credential.status is not CredentialStatus.ACTIVE:
                 # Revoked or suspended before it was signed: signing set its bits just now.

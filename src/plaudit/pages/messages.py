@@ -70,6 +70,12 @@ EN: Final = {
     "certificate.issued_on": "Issued on",
     "certificate.expires_on": "Valid until",
     "certificate.verify_at": "Verify this certificate at",
+    "imported": "Imported credential",
+    "imported_mark": "Imported",
+    "imported_detail": "Issued by {issuer}; imported into the records of {organization}.",
+    "imported_detail_unknown": "Imported by {organization} from its earlier records.",
+    "imported_verified": "Its signature was verified when it was imported ({date}).",
+    "imported_unverified": "It could not be verified when it was imported: {reason}",
 }
 
 _CATALOGS: Final[dict[str, dict[str, str]]] = {
@@ -116,6 +122,12 @@ _CATALOGS: Final[dict[str, dict[str, str]]] = {
         "certificate.issued_on": "Délivré le",
         "certificate.expires_on": "Valable jusqu'au",
         "certificate.verify_at": "Vérifier ce certificat sur",
+        "imported": "Certificat importé",
+        "imported_mark": "Importé",
+        "imported_detail": "Délivré par {issuer} ; importé dans les dossiers de {organization}.",
+        "imported_detail_unknown": "Importé par {organization} depuis ses archives.",
+        "imported_verified": "Sa signature a été vérifiée lors de l'import ({date}).",
+        "imported_unverified": "Il n'a pas pu être vérifié lors de l'import : {reason}",
     },
     "de": {
         "skip": "Zum Nachweis springen",
@@ -151,6 +163,13 @@ _CATALOGS: Final[dict[str, dict[str, str]]] = {
         "certificate.issued_on": "Ausgestellt am",
         "certificate.expires_on": "Gültig bis",
         "certificate.verify_at": "Dieses Zertifikat prüfen unter",
+        "imported": "Importierter Nachweis",
+        "imported_mark": "Importiert",
+        "imported_detail": "Ausgestellt von {issuer}; in die Unterlagen von {organization} "
+        "importiert.",
+        "imported_detail_unknown": "Von {organization} aus früheren Unterlagen importiert.",
+        "imported_verified": "Seine Signatur wurde beim Import geprüft ({date}).",
+        "imported_unverified": "Er konnte beim Import nicht geprüft werden: {reason}",
     },
     "es": {
         "skip": "Ir a la credencial",
@@ -185,6 +204,12 @@ _CATALOGS: Final[dict[str, dict[str, str]]] = {
         "certificate.issued_on": "Emitido el",
         "certificate.expires_on": "Válido hasta",
         "certificate.verify_at": "Verifique este certificado en",
+        "imported": "Credencial importada",
+        "imported_mark": "Importada",
+        "imported_detail": "Emitida por {issuer}; importada en los registros de {organization}.",
+        "imported_detail_unknown": "Importada por {organization} desde sus registros anteriores.",
+        "imported_verified": "Su firma se verificó al importarla ({date}).",
+        "imported_unverified": "No se pudo verificar al importarla: {reason}",
     },
 }
 

@@ -261,6 +261,7 @@ def wallet_page(
                 "issued": credential.emitted_at,
                 "count": counts.get(credential.template_id, 1),
                 "private": credential.private,
+                "imported": credential.imported,
                 "page_url": built.page_url,
                 "downloads": view.download_links(
                     own,
@@ -342,6 +343,9 @@ def ob2_assertion(public_id: str, session: SessionDep, runtime: RuntimeDep) -> R
     loaded = view.load(session, public_id)
     if loaded is None:
         raise NotFound("There is no credential at this address.")
+    if loaded.credential.imported:
+        # Another issuer's credential: hosting it as our assertion would claim we issued it.
+        raise NotFound("This credential was imported; its issuer hosts its assertion.")
     document = ob2.assertion(runtime.settings.public_base_url, loaded.credential, loaded.version)
     return JSONResponse(document, media_type="application/ld+json", headers=_OB2_HEADERS)
 

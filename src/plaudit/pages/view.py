@@ -14,7 +14,7 @@ from plaudit.db import utcnow
 from plaudit.models.award import Credential, CredentialStatus
 from plaudit.models.organization import Organization
 from plaudit.models.template import TemplateVersion
-from plaudit.openbadges.verify import Check, Report
+from plaudit.openbadges.verify import Check, Report, Verdict
 from plaudit.pages import linkedin
 from plaudit.pages.messages import direction, messages
 from plaudit.templates import service as templates
@@ -72,7 +72,7 @@ class CredentialPage:
     dir: str
     t: dict[str, str]
     languages: list[Language]
-    state: str  # valid, expired, suspended, revoked, pending or invalid
+    state: str  # valid, expired, suspended, revoked, pending, invalid or imported
     detail: str
     reason: str | None
     kind: str
@@ -98,6 +98,9 @@ class CredentialPage:
     linkedin_add: str
     linkedin_share: str
     private: bool = False
+    # Imported from another issuer (plaudit.imports): who issued it, what was verified.
+    imported: bool = False
+    imported_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,10 +147,47 @@ def _state(credential: Credential, report: Report | None, now: datetime) -> str:
         return "suspended"
     if credential.expires_at is not None and credential.expires_at <= now:
         return "expired"
+    if credential.imported:
+        # Never signed here, so never "valid" in our words: the page says what was found.
+        return "imported"
     if report is None:
         # The wallet lists many credentials from the records, without verifying each one.
         return "pending" if credential.document is None else "valid"
     return "valid" if report.valid else "invalid"
+
+
+@dataclass(frozen=True)
+class ImportedFacts:
+    issuer_name: str | None
+    who: str
+    verification: str
+    checks: list[Check]
+
+
+def imported_facts(
+    credential: Credential, organization: Organization, t: dict[str, str]
+) -> ImportedFacts:
+    """What an imported credential's page says: its original issuer, and what its import
+    verified (recorded then; another issuer's credential is not re-verified on every view)."""
+    details = credential.import_details or {}
+    issuer = details.get("issuer") or {}
+    name = issuer.get("name") or issuer.get("id")
+    who = (
+        t["imported_detail"].format(issuer=name, organization=organization.name)
+        if name
+        else t["imported_detail_unknown"].format(organization=organization.name)
+    )
+    checked = details.get("verification") or {}
+    if checked.get("verified"):
+        verification = t["imported_verified"].format(date=str(checked.get("checked_at", ""))[:10])
+    else:
+        verification = t["imported_unverified"].format(reason=checked.get("reason") or "-")
+    checks = [
+        Check(str(c.get("name")), Verdict(c.get("verdict")), str(c.get("message")))
+        for c in checked.get("checks", [])
+        if c.get("verdict") in {v.value for v in Verdict}
+    ]
+    return ImportedFacts(name, who, verification, checks)
 
 
 def download_links(
@@ -200,6 +240,9 @@ def build(
         "pending": t["pending_detail"],
         "invalid": t["invalid_detail"],
     }
+    imported = imported_facts(credential, organization, t) if credential.imported else None
+    if imported is not None:
+        details["imported"] = imported.who
     image_id = snapshot.get("image_id")
     labels = {f["name"]: f["label"] for f in snapshot.get("fields", [])}
     fields = [
@@ -209,7 +252,15 @@ def build(
     ]
     evidence = [
         " · ".join(
-            str(part) for part in (e.get("event_type"), e.get("occurred_at"), e.get("id")) if part
+            str(part)
+            for part in (
+                e.get("event_type"),
+                e.get("occurred_at"),
+                e.get("name"),
+                e.get("narrative"),
+                e.get("id"),
+            )
+            if part
         )
         for e in credential.evidence
     ]
@@ -230,7 +281,7 @@ def build(
         criteria_url=(snapshot.get("criteria") or {}).get("url"),
         image_url=f"{base_url}/files/images/{image_id}/standard" if image_id else None,
         recipient_name=recipient_name(credential),
-        issuer_name=organization.name,
+        issuer_name=(imported.issuer_name if imported else None) or organization.name,
         issuer_url=organization.url,
         issuer_logo=organization.logo_url,
         issued=credential.emitted_at,
@@ -239,7 +290,7 @@ def build(
         tags=[tag["name"] for tag in snapshot.get("tags", [])],
         evidence=evidence,
         fields=fields,
-        checks=list(report.checks) if report else [],
+        checks=list(report.checks) if report else (imported.checks if imported else []),
         page_url=page_url,
         json_url=f"{page_url}?format=eddsa-rdfc-2022",
         downloads=download_links(
@@ -250,6 +301,14 @@ def build(
         linkedin_add=f"{page_url}/linkedin?action=add",
         linkedin_share=f"{page_url}/linkedin?action=share",
         private=credential.private,
+        imported=imported is not None,
+        imported_note=(
+            None
+            if imported is None
+            else imported.verification
+            if state == "imported"
+            else f"{imported.who} {imported.verification}"
+        ),
     )
 
 
