@@ -396,6 +396,15 @@ def test_imported_credentials_are_never_signed_by_us(
         row = session.get(Credential, uuid.UUID(item["credential_id"]))
         assert row is not None
         assert row.document is None and row.signed_at is None and row.status_index is None
+    # It is revoked like any credential, from our records alone (no status list bit).
+    response = client.post(
+        f"/api/v1/credentials/{item['credential_id']}/revoke",
+        json={"reason": "issued in error"},
+        headers=tenant.headers,
+    )
+    assert response.status_code == 200, response.text
+    page = client.get(f"/credentials/{item['public_id']}", headers=HTML)
+    assert 'data-state="revoked"' in page.text and "issued in error" in page.text
 
 
 def test_a_once_rule_does_not_award_what_was_imported(
