@@ -372,6 +372,148 @@ def _learners(
     return found
 
 
+def _screen(
+    entries: Sequence[Item | Problem], options: Options
+) -> tuple[list[Outcome], list[_Ready]]:
+    """An outcome for every entry, in order; the items whose recipient is known go on."""
+    outcomes: list[Outcome] = []
+    candidates: list[_Ready] = []
+    for entry in entries:
+        if isinstance(entry, Problem):
+            outcomes.append(_invalid(entry))
+            continue
+        outcome = Outcome(
+            where=entry.where,
+            status="invalid",
+            format=entry.format.value,
+            line=entry.line,
+            legacy_id=entry.legacy_id,
+            notes=list(entry.remarks),
+        )
+        outcomes.append(outcome)
+        address, why = _recipient(entry, options.recipient_email)
+        if address is None:
+            outcome.reason = why
+            continue
+        candidates.append(_Ready(outcome, entry, source_of(entry, options), address.lower()))
+    return outcomes, candidates
+
+
+def _deduplicate(
+    session: Session, organization_id: uuid.UUID, base_url: str, candidates: Sequence[_Ready]
+) -> list[_Ready]:
+    """Those neither imported before, nor seen earlier in this import, nor issued here."""
+    existing = _existing(
+        session, organization_id, sorted({(c.source, c.item.legacy_id) for c in candidates})
+    )
+    seen: dict[tuple[str, str], str] = {}
+    fresh: list[_Ready] = []
+    for candidate in candidates:
+        key = (candidate.source, candidate.item.legacy_id)
+        outcome = candidate.outcome
+        if key in existing:
+            outcome.status = "duplicate"
+            outcome.credential_id, outcome.public_id = existing[key]
+            outcome.reason = f"already imported (credential {outcome.public_id})"
+        elif key in seen:
+            outcome.status = "duplicate"
+            outcome.reason = f"the same legacy id as {seen[key]}, in this import"
+        elif (own := _issued_here(session, organization_id, base_url, candidate.item)) is not None:
+            outcome.status = "duplicate"
+            outcome.public_id = own
+            outcome.reason = f"issued here: this is our credential {own}"
+        else:
+            seen[key] = candidate.item.where
+            fresh.append(candidate)
+    return fresh
+
+
+def _place(
+    candidates: Sequence[_Ready], given: TemplateVersion | None, lookup: _Templates
+) -> list[_Ready]:
+    """Those with a template version to be issued from (set on each)."""
+    placed: list[_Ready] = []
+    for candidate in candidates:
+        item, outcome = candidate.item, candidate.outcome
+        if given is not None:
+            candidate.version = given
+        elif item.format is Format.CSV:
+            found = (
+                lookup.named(item.template)
+                if item.template
+                else "is required (or send template_id)"
+            )
+            if isinstance(found, str):
+                outcome.reason = f"line {item.line}, column 'template': {found}"
+                outcome.column = "template"
+                continue
+            candidate.version = found
+        elif item.achievement is not None:
+            candidate.version = lookup.for_achievement(item.achievement, item)
+        else:
+            outcome.reason = "the credential names no achievement: send template_id"
+            continue
+        placed.append(candidate)
+    return placed
+
+
+def _row(
+    organization_id: uuid.UUID,
+    candidate: _Ready,
+    learner: Learner,
+    checked: dict[str, Any],
+    now: datetime,
+) -> dict[str, Any]:
+    """The credential's columns, for one multi-row INSERT (as AwardBook.write does)."""
+    item, version = candidate.item, candidate.version
+    assert version is not None
+    issuer = item.issuer
+    return {
+        "id": new_id(),
+        "organization_id": organization_id,
+        "public_id": secrets.token_urlsafe(12),
+        "learner_id": learner.id,
+        "template_id": version.template_id,
+        "template_version_id": version.id,
+        "template_version": version.number,
+        "award_log_id": None,
+        "status": CredentialStatus.REVOKED if item.revoked_reason else CredentialStatus.ACTIVE,
+        "recipient_email": candidate.email,
+        # The names as issued, else as we know the learner.
+        "recipient_first_name": item.recipient.first_name or learner.first_name,
+        "recipient_last_name": item.recipient.last_name
+        if item.recipient.first_name
+        else learner.last_name,
+        "activity_title": item.activity_title,
+        "activity_started_at": None,
+        "activity_ended_at": None,
+        "emitted_at": item.issued_at,
+        "expires_at": item.expires_at,
+        "notes": item.notes,
+        "additional_details": {},
+        "fields": {},
+        "evidence": [dict(e) for e in item.evidence],
+        "private": False,
+        "imported": True,
+        "legacy_id": item.legacy_id,
+        "revoked_at": now if item.revoked_reason else None,
+        "revoked_reason": item.revoked_reason,
+        "status_index": None,
+        "document": None,
+        "signed_at": None,
+        "import_source": candidate.source,
+        "import_format": item.format.value,
+        "imported_document": item.original,
+        "import_details": {
+            "issuer": {"id": issuer.id, "name": issuer.name, "url": issuer.url} if issuer else None,
+            "verification": checked,
+            "notes": list(item.remarks),
+        },
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 def run(
     session: Session,
     *,
@@ -392,151 +534,30 @@ def run(
     now = utcnow()
     given = _given_template(session, organization.id, options.template_id)
     lookup = _Templates(session, organization)
-    outcomes: list[Outcome] = []
-    candidates: list[_Ready] = []
-    for entry in entries:
-        if isinstance(entry, Problem):
-            outcomes.append(_invalid(entry))
-            continue
-        outcome = Outcome(
-            where=entry.where,
-            status="invalid",
-            format=entry.format.value,
-            line=entry.line,
-            legacy_id=entry.legacy_id,
-            notes=list(entry.remarks),
-        )
-        outcomes.append(outcome)
-        address, why = _recipient(entry, options.recipient_email)
-        if address is None:
-            outcome.reason = why
-            outcome.column = "email" if entry.format is Format.CSV else None
-            continue
-        candidates.append(_Ready(outcome, entry, source_of(entry, options), address.lower()))
-
-    # Already imported, or twice in this very import.
-    existing = _existing(
-        session, organization.id, sorted({(c.source, c.item.legacy_id) for c in candidates})
-    )
-    seen: dict[tuple[str, str], str] = {}
-    ready: list[_Ready] = []
-    for candidate in candidates:
-        key = (candidate.source, candidate.item.legacy_id)
-        outcome = candidate.outcome
-        if key in existing:
-            outcome.status = "duplicate"
-            outcome.credential_id, outcome.public_id = existing[key]
-            outcome.reason = f"already imported (credential {outcome.public_id})"
-        elif key in seen:
-            outcome.status = "duplicate"
-            outcome.reason = f"the same legacy id as {seen[key]}, in this import"
-        elif (own := _issued_here(session, organization.id, base_url, candidate.item)) is not None:
-            outcome.status = "duplicate"
-            outcome.public_id = own
-            outcome.reason = f"issued here: this is our credential {own}"
-        else:
-            seen[key] = candidate.item.where
-            ready.append(candidate)
-
-    # Templates.
-    placed: list[_Ready] = []
-    for candidate in ready:
-        item, outcome = candidate.item, candidate.outcome
-        if given is not None:
-            candidate.version = given
-        elif item.format is Format.CSV:
-            if item.template is None:
-                outcome.reason = (
-                    f"line {item.line}, column 'template': is required (or send template_id)"
-                )
-                outcome.column = "template"
-                continue
-            found = lookup.named(item.template)
-            if isinstance(found, str):
-                outcome.reason = f"line {item.line}, column 'template': {found}"
-                outcome.column = "template"
-                continue
-            candidate.version = found
-        elif item.achievement is not None:
-            candidate.version = lookup.for_achievement(item.achievement, item)
-        else:
-            outcome.reason = "the credential names no achievement: send template_id"
-            continue
-        placed.append(candidate)
+    outcomes, candidates = _screen(entries, options)
+    fresh = _deduplicate(session, organization.id, base_url, candidates)
+    placed = _place(fresh, given, lookup)
     if not placed:
         return Result(outcomes, lookup.created)
-
     people = _learners(session, organization.id, placed)
     rows: list[dict[str, Any]] = []
     held: set[tuple[uuid.UUID, uuid.UUID]] = set()
     for candidate in placed:
-        item, outcome, version = candidate.item, candidate.outcome, candidate.version
-        assert version is not None
-        learner = people[candidate.email]
+        item, outcome = candidate.item, candidate.outcome
         report = (
             verification.verify(session, base_url=base_url, data=item.verifiable)
             if item.verifiable is not None
             else None
         )
         checked = _verification(item, report, now)
-        credential_id = new_id()
-        public_id = secrets.token_urlsafe(12)
-        status = CredentialStatus.REVOKED if item.revoked_reason else CredentialStatus.ACTIVE
-        rows.append(
-            {
-                "id": credential_id,
-                "organization_id": organization.id,
-                "public_id": public_id,
-                "learner_id": learner.id,
-                "template_id": version.template_id,
-                "template_version_id": version.id,
-                "template_version": version.number,
-                "award_log_id": None,
-                "status": status,
-                "recipient_email": candidate.email,
-                "recipient_first_name": item.recipient.first_name or learner.first_name,
-                "recipient_last_name": item.recipient.last_name
-                if item.recipient.first_name
-                else learner.last_name,
-                "activity_title": item.activity_title,
-                "activity_started_at": None,
-                "activity_ended_at": None,
-                "emitted_at": item.issued_at,
-                "expires_at": item.expires_at,
-                "notes": item.notes,
-                "additional_details": {},
-                "fields": {},
-                "evidence": [dict(e) for e in item.evidence],
-                "private": False,
-                "imported": True,
-                "legacy_id": item.legacy_id,
-                "revoked_at": now if item.revoked_reason else None,
-                "revoked_reason": item.revoked_reason,
-                "status_index": None,
-                "document": None,
-                "signed_at": None,
-                "import_source": candidate.source,
-                "import_format": item.format.value,
-                "imported_document": item.original,
-                "import_details": {
-                    "issuer": (
-                        {"id": item.issuer.id, "name": item.issuer.name, "url": item.issuer.url}
-                        if item.issuer
-                        else None
-                    ),
-                    "verification": checked,
-                    "notes": list(item.remarks),
-                },
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
-        if status is CredentialStatus.ACTIVE:
-            held.add((learner.id, version.template_id))
+        row = _row(organization.id, candidate, people[candidate.email], checked, now)
+        rows.append(row)
+        if row["status"] is CredentialStatus.ACTIVE:
+            held.add((row["learner_id"], row["template_id"]))
         outcome.status = "imported"
         outcome.reason = None if checked["verified"] else f"not verified: {checked['reason']}"
-        outcome.credential_id, outcome.public_id = credential_id, public_id
-        outcome.template_id = version.template_id
+        outcome.credential_id, outcome.public_id = row["id"], row["public_id"]
+        outcome.template_id = row["template_id"]
         outcome.verified = bool(checked["verified"])
     session.execute(insert(Credential), rows)
     _guard(session, organization.id, held)
