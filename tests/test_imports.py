@@ -360,6 +360,15 @@ def test_the_wallet_marks_imported_credentials_and_the_page_names_the_issuer(
     # No downloads or hosted OB 2.0 assertion: nothing here is signed by us.
     assert "/download/" not in page.text
     assert client.get(f"/ob2/assertions/{item['public_id']}").status_code == 404
+    # Its address gives the original as imported; none of our formats or files.
+    original = client.get(f"/credentials/{item['public_id']}")
+    assert (
+        original.status_code == 200 and original.json()["badge"]["id"] == assertion["badge"]["id"]
+    )
+    for path in ("?format=vc-jwt", "/download/badge.png", "/download/credential.json"):
+        refused = client.get(f"/credentials/{item['public_id']}{path}")
+        assert refused.status_code == 404, path
+        assert "imported" in refused.json()["detail"], path
 
 
 def test_a_verified_import_says_so_on_its_page_in_french(

@@ -76,6 +76,10 @@ def make(
     filename: str,
 ) -> Artifact:
     document = credential.document
+    if credential.imported:
+        raise NotFound(
+            "This credential was issued elsewhere and imported here: it has no files of ours."
+        )
     if document is None:
         raise NotFound("This credential is being signed; try again in a moment.")
     text = json.dumps(document, ensure_ascii=False, indent=2)

@@ -60,6 +60,17 @@ def _document(
         raise Forbidden(
             "Its owner made this credential private; a copy of it still verifies on its own."
         )
+    if credential.imported:
+        # Not ours to re-sign: the original, exactly as it was imported.
+        original = credential.imported_document
+        if original is None or format is not None:
+            raise NotFound(
+                "This credential was issued elsewhere and imported here; "
+                "only its original document is kept, in its original format."
+            )
+        if isinstance(original, str):
+            return Response(original, media_type="application/vc+jwt")
+        return JSONResponse(original, media_type=VC_MEDIA_TYPE)
     if credential.document is None:
         raise NotFound("This credential is being signed; try again in a moment.")
     organization = session.get(Organization, credential.organization_id)
