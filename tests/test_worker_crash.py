@@ -110,8 +110,13 @@ def test_a_worker_killed_mid_delivery_loses_and_duplicates_nothing(
             issued = issue(client, tenant, learner="crash")
 
         worker = _start_worker(env)
-        assert _wait_for(smtp_server.mailbox.held.is_set), "the email never reached DATA"
-        assert _wait_for(receiver.held.is_set), "the webhook never reached the receiver"
+        reached = _wait_for(
+            lambda: smtp_server.mailbox.held.is_set() and receiver.held.is_set(), timeout=60
+        )
+        if not reached:
+            worker.kill()
+            output, _ = worker.communicate(timeout=10)
+            pytest.fail(f"the worker never reached both peers; it said:\n{output[-3000:]}")
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
         # The peers now finish what they held: no answer reaches the dead worker.
