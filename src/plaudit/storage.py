@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,511}$")
 
@@ -17,6 +19,10 @@ class FileStore(Protocol):
     def get(self, key: str) -> bytes | None: ...
 
     def delete(self, key: str) -> None: ...
+
+    def put_stream(self, key: str, source: BinaryIO) -> None: ...
+
+    def open(self, key: str) -> BinaryIO | None: ...
 
 
 class LocalFileStore:
@@ -31,17 +37,28 @@ class LocalFileStore:
         return self.root / key
 
     def put(self, key: str, data: bytes) -> None:
+        self.put_stream(key, io.BytesIO(data))
+
+    def put_stream(self, key: str, source: BinaryIO) -> None:
+        """Copy ``source`` from where it stands, in chunks (large uploads stay out of memory)."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write then rename: a reader never sees half a file, a crash never leaves one.
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                shutil.copyfileobj(source, handle)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    def open(self, key: str) -> BinaryIO | None:
+        """The file for reading in a stream (the caller closes it), or None."""
+        try:
+            return self._path(key).open("rb")
+        except FileNotFoundError:
+            return None
 
     def get(self, key: str) -> bytes | None:
         try:

@@ -81,6 +81,10 @@ class Grant:
     evidence: list[dict[str, Any]] = field(default_factory=list)
     backfill_id: uuid.UUID | None = None
     issued_at: datetime | None = None
+    # Bulk issuance: an explicit expiry instead of the template's policy, and the row's key
+    # (unique per organization, so that a row is never issued twice).
+    expires_at: datetime | None = None
+    issuance_key: str | None = None
 
 
 @dataclass
@@ -209,7 +213,8 @@ class AwardBook:
                 "activity_started_at": None,
                 "activity_ended_at": grant.occurred_at,
                 "emitted_at": now,
-                "expires_at": expires_at(template.snapshot.get("expiry", {}), issued_at=now),
+                "expires_at": grant.expires_at
+                or expires_at(template.snapshot.get("expiry", {}), issued_at=now),
                 "notes": None,
                 "additional_details": {},
                 "fields": grant.fields,
@@ -220,6 +225,7 @@ class AwardBook:
                 "revoked_reason": None,
                 "document": None,
                 "signed_at": None,
+                "issuance_key": grant.issuance_key,
                 "created_at": now,
                 "updated_at": now,
             }

@@ -80,13 +80,7 @@ def build(
 ) -> dict[str, Any]:
     snapshot = version.snapshot
     image_id = snapshot.get("image_id")
-    evidence = [
-        ob.Evidence(
-            narrative=f"{e.get('event_type', 'event')} at {e.get('occurred_at', '')}",
-            name=str(e.get("id")) if e.get("id") else None,
-        )
-        for e in credential.evidence
-    ]
+    evidence = [_evidence(e) for e in credential.evidence]
     data = ob.CredentialData(
         id=credential_url(base_url, credential),
         issuer=ob.Issuer(
@@ -127,6 +121,18 @@ def build(
         statuses=statuses,
     )
     return ob.build_credential(data)
+
+
+def _evidence(entry: dict[str, Any]) -> ob.Evidence:
+    if entry.get("type") == "url":
+        # Given with the award (bulk issuance): a web address and what it shows.
+        url = str(entry["id"]) if entry.get("id") else None
+        return ob.Evidence(narrative=str(entry.get("narrative") or url or ""), id=url)
+    # The event that earned it.
+    return ob.Evidence(
+        narrative=f"{entry.get('event_type', 'event')} at {entry.get('occurred_at', '')}",
+        name=str(entry.get("id")) if entry.get("id") else None,
+    )
 
 
 def sign(session: Session, runtime: Runtime, *, credential_id: uuid.UUID) -> Credential | None:

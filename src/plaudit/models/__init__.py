@@ -2,6 +2,7 @@
 
 from plaudit.models.apikey import ApiKey, Scope
 from plaudit.models.award import Award, AwardGuard, AwardLog, Credential, CredentialStatus
+from plaudit.models.bulk import BulkIssuance, BulkStatus
 from plaudit.models.connector import Connector, ConnectorPayload, PayloadStatus
 from plaudit.models.delivery import (
     Channel,
@@ -37,6 +38,8 @@ __all__ = [
     "AwardLog",
     "Backfill",
     "BackfillStatus",
+    "BulkIssuance",
+    "BulkStatus",
     "Channel",
     "Connector",
     "ConnectorPayload",

@@ -114,6 +114,9 @@ class Credential(Base):
         # Importing the same credential again finds it instead of duplicating it (NULLs never
         # collide, so credentials issued here are not concerned).
         UniqueConstraint("organization_id", "import_source", "legacy_id"),
+        # A bulk issuance row is issued once, however often its file (or another file holding
+        # the same row) is uploaded: see plaudit.bulk. NULL for every other credential.
+        UniqueConstraint("organization_id", "issuance_key"),
     )
 
     id: Mapped[IdPk]
@@ -169,6 +172,8 @@ class Credential(Base):
     imported_document: Mapped[dict[str, Any] | str | None] = mapped_column(JSONType, nullable=True)
     # {"issuer": {...}, "verification": {...}, "notes": [...]}, as found at import time.
     import_details: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    # Bulk issuance: a hash of (organization, template, recipient email, issue date).
+    issuance_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
 

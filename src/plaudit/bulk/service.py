@@ -1,0 +1,459 @@
+"""Bulk issuance from a CSV: preview (writes nothing), start, then apply batch by batch.
+
+Idempotency works at two levels.
+
+* The file: its SHA-256 is unique per organization (``bulk_issuances``). Posting the same bytes
+  again returns the job it already started (or restarts it, if it failed): no second job.
+* The row: each row has an issuance key, the SHA-256 of (organization, template, lower-case
+  email, issue date), stored on the credential it produced (``credentials.issuance_key``,
+  unique per organization). A row whose key exists is skipped, whichever file it came from:
+  an overlapping file, a re-exported file with other columns or another order, a job resumed
+  after a crash, two jobs racing (the loser's batch fails on the constraint and is retried,
+  then skips). The key has no time of day on purpose: one recipient gets one credential of a
+  template per day through bulk issuance, which is what a row of such a file means.
+
+The apply job streams the stored file in constant memory: rows are read, checked and issued
+by batches of ``BATCH`` per transaction (learners, awards, logs and credentials each in one or
+two multi-row statements); each batch's credentials are signed by one job after it commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO, Final
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from plaudit import jobs
+from plaudit.awards.service import AwardableTemplate, AwardBook, Grant
+from plaudit.bulk import parsing
+from plaudit.bulk.parsing import BadFile, Checker, Header, Row, RowError, Templates, TemplateSpec
+from plaudit.bulk.schemas import BulkPreviewOut, RowErrorOut, TemplateRowsOut
+from plaudit.credentials import tasks as credential_tasks
+from plaudit.db import utcnow
+from plaudit.errors import InvalidInput, not_found
+from plaudit.events.schemas import LearnerIn
+from plaudit.learners import service as learners
+from plaudit.models.award import Credential
+from plaudit.models.bulk import BulkIssuance, BulkStatus
+from plaudit.models.learner import Learner
+from plaudit.models.template import Template, TemplateStatus, TemplateVersion
+from plaudit.openbadges.credential import iso
+from plaudit.storage import FileStore
+from plaudit.webhooks import service as webhooks
+
+BATCH: Final = 1_000  # rows per transaction
+MAX_REPORTED: Final = 1_000  # errors listed in a preview (all are counted)
+MAX_KEPT: Final = 100  # errors of rows that failed when applied, kept on the job
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The organization's templates, for checking rows and for issuing them."""
+
+    templates: Templates
+    awardable: dict[uuid.UUID, AwardableTemplate]
+
+
+def catalog(session: Session, *, organization_id: uuid.UUID) -> Catalog:
+    rows = session.execute(
+        select(Template.id, Template.name, Template.status, TemplateVersion)
+        .outerjoin(
+            TemplateVersion,
+            (TemplateVersion.template_id == Template.id)
+            & (TemplateVersion.number == Template.published_version),
+        )
+        .where(Template.organization_id == organization_id)
+    ).all()
+    published: list[TemplateSpec] = []
+    unpublished: list[tuple[uuid.UUID, str, str]] = []
+    awardable: dict[uuid.UUID, AwardableTemplate] = {}
+    for ident, name, status, version in rows:
+        if status is TemplateStatus.PUBLISHED and version is not None:
+            published.append(TemplateSpec.of(ident, version.snapshot))
+            awardable[ident] = AwardableTemplate(
+                ident, str(version.snapshot["name"]), version.id, version.number, version.snapshot
+            )
+        else:
+            unpublished.append((ident, name, status.value))
+    return Catalog(Templates.build(published, unpublished), awardable)
+
+
+def _issued_keys(session: Session, *, organization_id: uuid.UUID, keys: list[str]) -> set[str]:
+    if not keys:
+        return set()
+    return set(
+        session.scalars(
+            select(Credential.issuance_key).where(
+                Credential.organization_id == organization_id, Credential.issuance_key.in_(keys)
+            )
+        )
+    )
+
+
+def _report(errors: list[RowError]) -> list[RowErrorOut]:
+    return [RowErrorOut.model_validate(e.as_dict()) for e in errors]
+
+
+def preview(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    stream: BinaryIO,
+    now: datetime | None = None,
+) -> BulkPreviewOut:
+    """Check every row of the file, in a stream; report what applying it would do."""
+    found = catalog(session, organization_id=organization_id)
+    errors: list[RowError] = []
+    error_count = rows = valid = already = 0
+    per_template: Counter[uuid.UUID] = Counter()
+    names: dict[uuid.UUID, str] = {}
+    pending: list[str] = []
+
+    def error(e: RowError) -> None:
+        nonlocal error_count
+        error_count += 1
+        if len(errors) < MAX_REPORTED:
+            errors.append(e)
+
+    def flush() -> None:
+        nonlocal already
+        already += len(_issued_keys(session, organization_id=organization_id, keys=pending))
+        pending.clear()
+
+    try:
+        records = parsing.records(stream)
+        first = next(records, None)
+        if first is None:
+            error(RowError(1, None, parsing.Code.EMPTY_FILE, "the file is empty"))
+        else:
+            header = parsing.parse_header(first[1])
+            if isinstance(header, list):
+                for e in header:
+                    error(e)
+            else:
+                checker = Checker(organization_id, header, found.templates, now or utcnow())
+                for line, cells in records:
+                    rows += 1
+                    row = checker.check(line, cells)
+                    if isinstance(row, Row):
+                        valid += 1
+                        per_template[row.template.id] += 1
+                        names[row.template.id] = row.template.name
+                        pending.append(row.key)
+                        if len(pending) >= BATCH:
+                            flush()
+                    else:
+                        for e in row:
+                            error(e)
+                flush()
+    except BadFile as exc:
+        error(exc.error)
+    if rows == 0 and error_count == 0:
+        error(RowError(2, None, parsing.Code.EMPTY_FILE, "the file has a header but no rows"))
+    return BulkPreviewOut(
+        rows=rows,
+        valid=valid,
+        invalid=rows - valid,
+        to_issue=valid - already,
+        already_issued=already,
+        templates=[
+            TemplateRowsOut(template_id=ident, name=names[ident], rows=count)
+            for ident, count in per_template.most_common()
+        ],
+        error_count=error_count,
+        errors=_report(errors),
+        errors_truncated=error_count > len(errors),
+    )
+
+
+def sha256_of(stream: BinaryIO) -> tuple[str, int]:
+    """The stream's digest and size; leaves it at its start again."""
+    stream.seek(0)
+    digest, size = hashlib.sha256(), 0
+    while chunk := stream.read(1 << 20):
+        digest.update(chunk)
+        size += len(chunk)
+    stream.seek(0)
+    return digest.hexdigest(), size
+
+
+def start(
+    session: Session,
+    files: FileStore,
+    *,
+    organization_id: uuid.UUID,
+    stream: BinaryIO,
+    filename: str | None,
+    notify: bool = True,
+    skip_invalid: bool = False,
+) -> tuple[BulkIssuance, bool]:
+    """The job for this file, and whether it is to be run now (new, or failed before).
+
+    A file with invalid rows is refused (with the preview's errors) unless ``skip_invalid``:
+    then its valid rows are issued and the others counted as failed."""
+    sha256, size = sha256_of(stream)
+    existing = session.scalar(
+        select(BulkIssuance)
+        .where(BulkIssuance.organization_id == organization_id, BulkIssuance.sha256 == sha256)
+        .with_for_update()
+    )
+    if existing is not None:
+        if existing.status is not BulkStatus.FAILED:
+            return existing, False
+        # Resumed where it stopped (the file stored again, in case it was lost); rows issued
+        # already are skipped by their keys in any case.
+        files.put_stream(existing.file_key, stream)
+        existing.status, existing.error, existing.finished_at = BulkStatus.PENDING, None, None
+        return existing, True
+    report = preview(session, organization_id=organization_id, stream=stream)
+    stream.seek(0)
+    if report.valid == 0 or (report.error_count and not skip_invalid):
+        raise InvalidInput(
+            f"The file has {report.error_count} error(s) in {report.invalid} of its "
+            f"{report.rows} row(s); nothing was issued. Correct them, or send "
+            "skip_invalid=true to issue the valid rows only."
+            if report.valid
+            else "The file has no valid row to issue; nothing was issued.",
+            extra={
+                "errors": [e.model_dump() for e in report.errors],
+                "report": report.model_dump(),
+            },
+        )
+    bulk = BulkIssuance(
+        organization_id=organization_id,
+        sha256=sha256,
+        filename=(filename or "")[:255] or None,
+        file_key=f"bulk/{organization_id}/{sha256}.csv",
+        size_bytes=size,
+        notify=notify,
+        skip_invalid=skip_invalid,
+        status=BulkStatus.PENDING,
+        total_rows=report.rows,
+        processed_rows=0,
+        issued=0,
+        skipped=0,
+        failed=0,
+        errors=[],
+    )
+    files.put_stream(bulk.file_key, stream)
+    session.add(bulk)
+    session.flush()
+    return bulk, True
+
+
+def get(session: Session, *, organization_id: uuid.UUID, bulk_id: uuid.UUID) -> BulkIssuance:
+    bulk = session.scalar(
+        select(BulkIssuance).where(
+            BulkIssuance.id == bulk_id, BulkIssuance.organization_id == organization_id
+        )
+    )
+    if bulk is None:
+        raise not_found("bulk issuance", bulk_id)
+    return bulk
+
+
+def query(*, organization_id: uuid.UUID) -> Select[BulkIssuance]:
+    return select(BulkIssuance).where(BulkIssuance.organization_id == organization_id)
+
+
+# The apply job: begin, then apply_batch for each batch of rows(), then finish.
+
+
+@dataclass(frozen=True)
+class Plan:
+    bulk_id: uuid.UUID
+    organization_id: uuid.UUID
+    file_key: str
+    done_rows: int  # rows processed by an earlier run: skipped when reading
+
+
+@dataclass(frozen=True)
+class Progress:
+    total_rows: int
+    processed_rows: int
+    issued: int
+    skipped: int
+    failed: int
+
+
+def progress_of(bulk: BulkIssuance) -> Progress:
+    return Progress(bulk.total_rows, bulk.processed_rows, bulk.issued, bulk.skipped, bulk.failed)
+
+
+def begin(session: Session, *, bulk_id: uuid.UUID) -> Plan | None:
+    """Mark the job running; None when there is nothing (left) to do."""
+    bulk = session.get(BulkIssuance, bulk_id, with_for_update=True)
+    if bulk is None or bulk.status in (BulkStatus.COMPLETED, BulkStatus.FAILED):
+        return None
+    bulk.status = BulkStatus.RUNNING
+    bulk.started_at = bulk.started_at or utcnow()
+    return Plan(bulk.id, bulk.organization_id, bulk.file_key, bulk.processed_rows)
+
+
+def batches(
+    files: FileStore, plan: Plan, *, size: int = BATCH
+) -> Iterator[tuple[Header, list[tuple[int, list[str]]]]]:
+    """The stored file's rows not processed yet, ``size`` at a time, read in a stream.
+    Raises BadFile when the file is gone or unreadable."""
+    stream = files.open(plan.file_key)
+    if stream is None:
+        raise BadFile(1, "the uploaded file is no longer stored")
+    records = parsing.records(stream)
+    try:
+        first = next(records, None)
+        header = parsing.parse_header(first[1]) if first else None
+        if not isinstance(header, Header):
+            raise BadFile(1, "the file's header is not valid any more")
+        rest = itertools.islice(records, plan.done_rows, None)
+        while chunk := list(itertools.islice(rest, size)):
+            yield header, chunk
+    finally:
+        records.close()
+        stream.close()
+
+
+def _learners(
+    session: Session, *, organization_id: uuid.UUID, rows: list[Row]
+) -> dict[str, Learner]:
+    """Each row's learner by email: one already known by that email (whatever its id in the
+    LMS), else a new one identified by the email alone. Names fill only what is missing."""
+    by_email: dict[str, Learner] = {}
+    emails = {row.email for row in rows}
+    for learner in session.scalars(
+        select(Learner)
+        .where(Learner.organization_id == organization_id, Learner.email.in_(emails))
+        .order_by(Learner.created_at, Learner.id)
+    ):
+        if learner.email is not None:
+            by_email.setdefault(learner.email, learner)
+    for row in rows:
+        known = by_email.get(row.email)
+        if known is not None:
+            known.first_name = known.first_name or row.first_name
+            known.last_name = known.last_name or row.last_name
+    new = [
+        LearnerIn.model_construct(
+            id=None, email=row.email, first_name=row.first_name, last_name=row.last_name
+        )
+        for row in rows
+        if row.email not in by_email
+    ]
+    if new:
+        created = learners.upsert_many(session, organization_id=organization_id, learners=new)
+        for learner in created.values():
+            if learner.email is not None:
+                by_email.setdefault(learner.email, learner)
+    return by_email
+
+
+def apply_batch(
+    session: Session,
+    *,
+    bulk_id: uuid.UUID,
+    header: Header,
+    records: list[tuple[int, list[str]]],
+) -> Progress:
+    """Issue the batch's rows not issued yet; count them with the job's progress."""
+    bulk = session.get(BulkIssuance, bulk_id, with_for_update=True)
+    if bulk is None:
+        raise LookupError(f"bulk issuance {bulk_id} is gone")
+    organization_id = bulk.organization_id
+    found = catalog(session, organization_id=organization_id)
+    # Repeats within this batch are caught here, across batches by the stored keys.
+    checker = Checker(organization_id, header, found.templates, utcnow())
+    rows: list[Row] = []
+    failures: list[RowError] = []
+    repeated = 0
+    for line, cells in records:
+        row = checker.check(line, cells)
+        if isinstance(row, Row):
+            rows.append(row)
+        elif row[0].code == parsing.Code.DUPLICATE_ROW:
+            repeated += 1
+        else:
+            failures.extend(row)
+    issued_before = _issued_keys(
+        session, organization_id=organization_id, keys=[row.key for row in rows]
+    )
+    todo = [row for row in rows if row.key not in issued_before]
+    created: list[uuid.UUID] = []
+    if todo:
+        by_email = _learners(session, organization_id=organization_id, rows=todo)
+        book = AwardBook.load(
+            session,
+            organization_id=organization_id,
+            learner_ids=[learner.id for learner in by_email.values()],
+        )
+        book.notify = bulk.notify
+        for row in todo:
+            issued_at = row.issued_at
+            book.grant(
+                Grant(
+                    learner=by_email[row.email],
+                    template=found.awardable[row.template.id],
+                    rule_id=None,
+                    event_id=None,
+                    occurred_at=issued_at,
+                    entity_type=None,
+                    entity_id=None,
+                    entity_title=None,
+                    fields=row.fields,
+                    evidence=row.evidence,
+                    issued_at=issued_at,
+                    expires_at=row.expires_at,
+                    issuance_key=row.key,
+                ),
+                once=False,
+            )
+        created = book.write()
+        jobs.enqueue(session, credential_tasks.sign_credentials, [str(c) for c in created])
+    failed_rows = len({e.line for e in failures})
+    bulk.processed_rows += len(records)
+    bulk.issued += len(created)
+    bulk.skipped += len(rows) - len(todo) + repeated
+    bulk.failed += failed_rows
+    if failures and len(bulk.errors) < MAX_KEPT:
+        bulk.errors = [*bulk.errors, *(e.as_dict() for e in failures)][:MAX_KEPT]
+    return progress_of(bulk)
+
+
+def finish(session: Session, *, bulk_id: uuid.UUID) -> Progress | None:
+    """Mark the job completed and announce it (once, however often this runs)."""
+    bulk = session.get(BulkIssuance, bulk_id, with_for_update=True)
+    if bulk is None:
+        return None
+    if bulk.status is not BulkStatus.COMPLETED:
+        bulk.status = BulkStatus.COMPLETED
+        bulk.finished_at = utcnow()
+        session.flush()
+        webhooks.emit(
+            session,
+            organization_id=bulk.organization_id,
+            kind="bulk.completed",
+            occurrence=str(bulk.id),
+            data={
+                "bulk_issuance_id": str(bulk.id),
+                "filename": bulk.filename,
+                "sha256": bulk.sha256,
+                "total_rows": bulk.total_rows,
+                "issued": bulk.issued,
+                "skipped": bulk.skipped,
+                "failed": bulk.failed,
+                "finished_at": iso(bulk.finished_at),
+            },
+        )
+    return progress_of(bulk)
+
+
+def fail(session: Session, *, bulk_id: uuid.UUID, reason: str) -> None:
+    bulk = session.get(BulkIssuance, bulk_id, with_for_update=True)
+    if bulk is not None and bulk.status is not BulkStatus.COMPLETED:
+        bulk.status, bulk.error, bulk.finished_at = BulkStatus.FAILED, reason, utcnow()

@@ -1,0 +1,88 @@
+"""Jobs of bulk issuance: apply an uploaded file batch by batch, resumable after a crash."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+
+from huey import crontab
+from huey.exceptions import TaskLockedException
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from plaudit import jobs
+from plaudit.bulk import service as bulk
+from plaudit.bulk.parsing import BadFile
+from plaudit.db import unit_of_work
+from plaudit.models.bulk import BulkIssuance, BulkStatus
+from plaudit.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5  # per batch, when a concurrent writer wins a race on a unique key
+
+
+@jobs.task(retries=3, retry_delay=5)
+def apply_bulk(bulk_id: str) -> None:
+    """Each batch commits its credentials and the job's progress together; a rerun continues
+    after the last committed batch, and the rows' keys make a replayed batch issue nothing."""
+    rt = jobs.runtime()
+    try:
+        with jobs.queue.lock_task(f"bulk-{bulk_id}"):
+            run(rt, uuid.UUID(bulk_id))
+    except TaskLockedException:
+        log.info("bulk issuance %s is already running elsewhere", bulk_id)
+
+
+def run(
+    rt: Runtime,
+    bulk_id: uuid.UUID,
+    *,
+    on_progress: Callable[[bulk.Progress], None] | None = None,
+    batch_size: int = bulk.BATCH,
+) -> bulk.Progress | None:
+    """Apply the job to its end, here and now (the job above, and `plaudit issue --csv`)."""
+    with unit_of_work(rt.sessions) as session:
+        plan = bulk.begin(session, bulk_id=bulk_id)
+    if plan is None:
+        return None
+    try:
+        for header, records in bulk.batches(rt.files, plan, size=batch_size):
+            for attempt in range(1, MAX_ATTEMPTS + 1):
+                try:
+                    with unit_of_work(rt.sessions) as session:
+                        progress = bulk.apply_batch(
+                            session, bulk_id=bulk_id, header=header, records=records
+                        )
+                    break
+                except (IntegrityError, OperationalError):
+                    # Lost a race for a new learner or a row's key (an overlapping job, events
+                    # arriving): the batch runs again and skips what the winner committed.
+                    if attempt == MAX_ATTEMPTS:
+                        raise
+                    log.info(
+                        "bulk issuance %s batch raced (attempt %d); retrying", bulk_id, attempt
+                    )
+            if on_progress is not None:
+                on_progress(progress)
+    except BadFile as exc:
+        with unit_of_work(rt.sessions) as session:
+            bulk.fail(session, bulk_id=bulk_id, reason=str(exc))
+        return None
+    with unit_of_work(rt.sessions) as session:
+        return bulk.finish(session, bulk_id=bulk_id)
+
+
+@jobs.periodic(crontab(minute="*"))
+def resume_bulk_issuances() -> None:
+    """A job whose worker died is picked up again (the lock keeps it to one runner)."""
+    rt = jobs.runtime()
+    with unit_of_work(rt.read_sessions) as session:
+        ids = session.scalars(
+            select(BulkIssuance.id).where(
+                BulkIssuance.status.in_([BulkStatus.PENDING, BulkStatus.RUNNING])
+            )
+        ).all()
+    for ident in ids:
+        apply_bulk(str(ident))
