@@ -17,6 +17,7 @@ from plaudit.api.middleware import RequestContextMiddleware
 from plaudit.apikeys.routes import router as apikeys_router
 from plaudit.automations.routes import backfills_router
 from plaudit.automations.routes import router as rules_router
+from plaudit.bulk.routes import router as bulk_router
 from plaudit.config import Settings, get_settings
 from plaudit.connectors.routes import hooks_router
 from plaudit.connectors.routes import router as connectors_router
@@ -75,6 +76,7 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     connectors_router,
     hooks_router,
     imports_router,
+    bulk_router,
 )
 
 
