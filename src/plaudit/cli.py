@@ -328,6 +328,113 @@ def verify(
 
 
 @app.command()
+def issue(
+    csv_file: Annotated[
+        Path,
+        typer.Option(
+            "--csv",
+            help="UTF-8 CSV: email, first_name, last_name, template (id or name), issue_date, "
+            "expiry_date, evidence_url, narrative, then certificate fields by name.",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
+    org: Annotated[str, typer.Option(help="Organization slug.")],
+    apply: Annotated[
+        bool,
+        typer.Option("--apply", "--yes", help="Issue the rows (default: only preview them)."),
+    ] = False,
+    notify: Annotated[
+        bool,
+        typer.Option(
+            "--notify/--no-notify", help="Email the learners and tell the webhooks of each one."
+        ),
+    ] = True,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="With --apply: issue the valid rows anyway.")
+    ] = False,
+) -> None:
+    """Issue credentials from a CSV: preview every row, then --apply it with a progress bar."""
+    from huey.exceptions import TaskLockedException
+    from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from plaudit.bulk import service as bulk
+    from plaudit.bulk import tasks as bulk_tasks
+    from plaudit.models.bulk import BulkStatus
+    from plaudit.organizations import service as organizations
+
+    _settings, runtime = _setup()
+    with unit_of_work(runtime.read_sessions) as session, csv_file.open("rb") as stream:
+        organization_id = organizations.get_by_slug(session, org).id
+        report = bulk.preview(session, organization_id=organization_id, stream=stream)
+    summary = Table("rows", "valid", "invalid", "to issue", "already issued")
+    summary.add_row(
+        *(
+            f"{n:,}"
+            for n in (
+                report.rows,
+                report.valid,
+                report.invalid,
+                report.to_issue,
+                report.already_issued,
+            )
+        )
+    )
+    out.print(summary)
+    if report.errors:
+        errors = Table("line", "column", "problem", "code", title="Errors")
+        for e in report.errors[:50]:
+            errors.add_row(str(e.line), e.column or "", e.message, e.code)
+        out.print(errors)
+        if report.error_count > 50:
+            out.print(f"... and {report.error_count - 50:,} more error(s).")
+    if not apply:
+        if report.to_issue and not report.error_count:
+            out.print("Nothing was written. Run again with --apply to issue.")
+        raise typer.Exit(1 if report.error_count else 0)
+    if report.valid == 0 or (report.error_count and not skip_invalid):
+        err.print("Nothing was issued: correct the errors, or pass --skip-invalid.")
+        raise typer.Exit(1)
+    with unit_of_work(runtime.sessions) as session, csv_file.open("rb") as stream:
+        job, _new = bulk.start(
+            session,
+            runtime.files,
+            organization_id=organization_id,
+            stream=stream,
+            filename=csv_file.name,
+            notify=notify,
+            skip_invalid=skip_invalid,
+        )
+        bulk_id, status, total = job.id, job.status, job.total_rows
+    if status is BulkStatus.COMPLETED:
+        out.print(f"This file was applied before (bulk issuance {bulk_id}): nothing to do.")
+        return
+    columns = (*Progress.get_default_columns()[:-1], MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with (
+            jobs.queue.lock_task(f"bulk-{bulk_id}"),
+            Progress(*columns, console=err) as bar,
+        ):
+            task = bar.add_task("Issuing", total=total)
+            done = bulk_tasks.run(
+                runtime,
+                bulk_id,
+                on_progress=lambda p: bar.update(task, completed=p.processed_rows),
+            )
+    except TaskLockedException:
+        out.print(f"Bulk issuance {bulk_id} is being applied by a worker; see its progress.")
+        return
+    if done is None:
+        raise PlauditError(f"Bulk issuance {bulk_id} failed; see GET /api/v1/bulk-issuances.")
+    out.print(
+        f"Bulk issuance {bulk_id}: {done.issued:,} issued, {done.skipped:,} already issued, "
+        f"{done.failed:,} failed. The credentials are signed by the job workers "
+        "(`plaudit serve` or `plaudit worker`)."
+    )
+
+
+@app.command()
 def demo() -> None:
     """Create (or refresh) the demo organization and print what to open and an API key."""
     from plaudit.demo import load_demo

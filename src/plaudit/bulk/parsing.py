@@ -10,11 +10,10 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
-import io
 import re
 import urllib.parse
 import uuid
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any, BinaryIO, Final
@@ -209,21 +208,27 @@ def issuance_key(
 def records(stream: BinaryIO) -> Generator[tuple[int, list[str]]]:
     """(line where the record starts, cells) of every non-blank record, header included;
     read in a stream, whatever the file's size. UTF-8, with or without a byte order mark."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="", errors="strict")
+    reader = csv.reader(_text_lines(stream))
+    line = 1
     try:
-        reader = csv.reader(text)
-        line = 1
+        for cells in reader:
+            if cells and any(c.strip() for c in cells):
+                yield line, cells
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise BadFile(reader.line_num, f"the CSV cannot be read here: {exc}") from exc
+
+
+def _text_lines(stream: BinaryIO) -> Iterator[str]:
+    # Decoded line by line (a UTF-8 sequence never holds a newline byte), so that a bad byte
+    # is reported at its own line rather than somewhere in a decoded block.
+    for number, raw in enumerate(stream, start=1):
         try:
-            for cells in reader:
-                if cells and any(c.strip() for c in cells):
-                    yield line, cells
-                line = reader.line_num + 1
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError as exc:
-            raise BadFile(line, "the file is not UTF-8 text (save it as 'CSV UTF-8')") from exc
-        except csv.Error as exc:
-            raise BadFile(reader.line_num, f"the CSV cannot be read here: {exc}") from exc
-    finally:
-        text.detach()  # the caller owns (and closes) the stream
+            raise BadFile(
+                number, "this line is not UTF-8 text (save the file as CSV UTF-8)"
+            ) from exc
 
 
 class BadFile(Exception):

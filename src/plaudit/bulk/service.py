@@ -223,8 +223,8 @@ def start(
             if report.valid
             else "The file has no valid row to issue; nothing was issued.",
             extra={
-                "errors": [e.model_dump() for e in report.errors],
-                "report": report.model_dump(),
+                "errors": [e.model_dump(mode="json") for e in report.errors],
+                "report": report.model_dump(mode="json"),
             },
         )
     bulk = BulkIssuance(
