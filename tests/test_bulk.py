@@ -77,7 +77,7 @@ def post(
     )
 
 
-RUN = {"apply_bulk", "sign_credentials", "provision_organization_keys"}
+RUN = {"apply_bulk", "sign_bulk", "provision_organization_keys"}
 
 
 def run_jobs() -> list[str]:

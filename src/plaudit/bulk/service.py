@@ -31,12 +31,10 @@ from typing import BinaryIO, Final
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from plaudit import jobs
 from plaudit.awards.service import AwardableTemplate, AwardBook, Grant
 from plaudit.bulk import parsing
 from plaudit.bulk.parsing import BadFile, Checker, Header, Row, RowError, Templates, TemplateSpec
 from plaudit.bulk.schemas import BulkPreviewOut, RowErrorOut, TemplateRowsOut
-from plaudit.credentials import tasks as credential_tasks
 from plaudit.db import utcnow
 from plaudit.errors import InvalidInput, not_found
 from plaudit.events.schemas import LearnerIn
@@ -360,8 +358,9 @@ def apply_batch(
     bulk_id: uuid.UUID,
     header: Header,
     records: list[tuple[int, list[str]]],
-) -> Progress:
-    """Issue the batch's rows not issued yet; count them with the job's progress."""
+) -> tuple[Progress, list[uuid.UUID]]:
+    """Issue the batch's rows not issued yet; count them with the job's progress. Returns the
+    progress and the new credentials (to be signed once the transaction commits)."""
     bulk = session.get(BulkIssuance, bulk_id, with_for_update=True)
     if bulk is None:
         raise LookupError(f"bulk issuance {bulk_id} is gone")
@@ -414,7 +413,6 @@ def apply_batch(
                 once=False,
             )
         created = book.write()
-        jobs.enqueue(session, credential_tasks.sign_credentials, [str(c) for c in created])
     failed_rows = len({e.line for e in failures})
     bulk.processed_rows += len(records)
     bulk.issued += len(created)
@@ -422,7 +420,7 @@ def apply_batch(
     bulk.failed += failed_rows
     if failures and len(bulk.errors) < MAX_KEPT:
         bulk.errors = [*bulk.errors, *(e.as_dict() for e in failures)][:MAX_KEPT]
-    return progress_of(bulk)
+    return progress_of(bulk), created
 
 
 def finish(session: Session, *, bulk_id: uuid.UUID) -> Progress | None:

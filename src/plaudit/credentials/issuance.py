@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from plaudit.credentials import status_lists
@@ -179,9 +179,144 @@ def sign(session: Session, runtime: Runtime, *, credential_id: uuid.UUID) -> Cre
     return credential
 
 
-def _signed(runtime: Runtime, who: IssuerIdentity, unsigned: dict[str, Any]) -> dict[str, Any]:
-    private = keys.load_private_key(who.key, vault=runtime.vault)
-    assert isinstance(private, Ed25519PrivateKey)
+# Signing many at once (bulk issuance): the same documents as ``sign``, in three steps so that
+# no write lock is held while signatures are computed (SQLite has one writer at a time, and
+# PostgreSQL's signers would queue on the status lists' row lock):
+# ``prepare_many`` (a short write), ``sign_many`` (reads, then CPU), ``store_many`` (a short
+# write that never overwrites a document stored meanwhile). "Not signed yet" is read from
+# signed_at: an unsigned document may be stored as JSON null rather than SQL NULL.
+
+
+def prepare_many(
+    session: Session, runtime: Runtime, *, credential_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Give the credentials not signed yet their status-list index (and their bits, if revoked
+    or suspended already), and their organizations a key. Returns the organizations whose
+    lists changed (to be re-signed)."""
+    pending = list(
+        session.scalars(
+            select(Credential)
+            .where(
+                Credential.id.in_(credential_ids),
+                Credential.signed_at.is_(None),
+                Credential.imported.is_(False),
+                Credential.status_index.is_(None),
+            )
+            .order_by(Credential.id)
+        )
+    )
+    by_org: dict[uuid.UUID, list[Credential]] = {}
+    for credential in pending:
+        by_org.setdefault(credential.organization_id, []).append(credential)
+    changed = set()
+    for organization_id in sorted(by_org):
+        group = by_org[organization_id]
+        keys.provision(session, organization_id=organization_id, vault=runtime.vault)
+        indices = status_lists.allocate_many(
+            session, organization_id=organization_id, count=len(group)
+        )
+        for credential, index in zip(group, indices, strict=True):
+            credential.status_index = index
+        if status_lists.apply(session, organization_id=organization_id, credentials=group):
+            changed.add(organization_id)
+    session.flush()
+    return changed
+
+
+def sign_many(
+    session: Session, runtime: Runtime, *, credential_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """Signed documents of the prepared credentials not signed yet (nothing is written)."""
+    credentials = list(
+        session.scalars(
+            select(Credential).where(
+                Credential.id.in_(credential_ids),
+                Credential.signed_at.is_(None),
+                Credential.imported.is_(False),
+                Credential.status_index.is_not(None),
+            )
+        )
+    )
+    versions = {
+        v.id: v
+        for v in session.scalars(
+            select(TemplateVersion).where(
+                TemplateVersion.id.in_({c.template_version_id for c in credentials})
+            )
+        )
+    }
+    base = runtime.settings.public_base_url
+    signers: dict[uuid.UUID, tuple[Organization, IssuerIdentity, Ed25519PrivateKey] | None] = {}
+    documents: dict[uuid.UUID, dict[str, Any]] = {}
+    for credential in credentials:
+        organization_id = credential.organization_id
+        if organization_id not in signers:
+            organization = session.get(Organization, organization_id)
+            key = next(
+                (
+                    k
+                    for k in keys.active_keys(session, organization_id=organization_id)
+                    if k.algorithm is KeyAlgorithm.ED25519
+                ),
+                None,
+            )
+            if organization is None or key is None:
+                signers[organization_id] = None
+            else:
+                private = keys.load_private_key(key, vault=runtime.vault)
+                assert isinstance(private, Ed25519PrivateKey)
+                signers[organization_id] = (
+                    organization,
+                    identity(base, organization, key),
+                    private,
+                )
+        signer, version = signers[organization_id], versions.get(credential.template_version_id)
+        if signer is None or version is None or credential.status_index is None:
+            continue
+        organization, who, private = signer
+        statuses = [
+            ob.StatusEntry(
+                status_lists.list_url(base, organization.slug, StatusPurpose.REVOCATION),
+                credential.status_index,
+                StatusPurpose.REVOCATION.value,
+            )
+        ]
+        unsigned = build(
+            base,
+            organization=organization,
+            credential=credential,
+            version=version,
+            issuer_id=who.did,
+            statuses=statuses,
+        )
+        documents[credential.id] = _signed(runtime, who, unsigned, private=private)
+    return documents
+
+
+def store_many(session: Session, *, documents: dict[uuid.UUID, dict[str, Any]]) -> None:
+    if not documents:
+        return
+    table = Credential.__table__
+    assert isinstance(table, Table)
+    session.execute(
+        table.update()
+        .where(table.c.id == bindparam("credential_id"), table.c.signed_at.is_(None))
+        .values(document=bindparam("signed"), signed_at=utcnow()),
+        [{"credential_id": ident, "signed": doc} for ident, doc in documents.items()],
+    )
+
+
+def _signed(
+    runtime: Runtime,
+    who: IssuerIdentity,
+    unsigned: dict[str, Any],
+    *,
+    private: Ed25519PrivateKey | None = None,
+) -> dict[str, Any]:
+    if private is None:
+        loaded = keys.load_private_key(who.key, vault=runtime.vault)
+        assert isinstance(loaded, Ed25519PrivateKey)
+        private = loaded
     # Our credentials come in few shapes (one per template version, roughly): the fast path
     # compiles each once and proves it against the general path on its first document.
     return sign_rdfc_fast(

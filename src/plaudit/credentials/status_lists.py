@@ -79,6 +79,20 @@ def allocate(session: Session, *, organization_id: uuid.UUID) -> int:
     return index
 
 
+def allocate_many(session: Session, *, organization_id: uuid.UUID, count: int) -> range:
+    """``count`` consecutive free indices, the lists locked once (see ``allocate``)."""
+    found = lists(session, organization_id=organization_id)
+    start = found[StatusPurpose.REVOCATION].next_index
+    if start + count > statuslist.LIST_SIZE:
+        raise StatusListFull(
+            f"This organization's status lists are full ({statuslist.LIST_SIZE} credentials); "
+            "a further list is not supported yet."
+        )
+    for status_list in found.values():
+        status_list.next_index = start + count
+    return range(start, start + count)
+
+
 def apply(
     session: Session, *, organization_id: uuid.UUID, credentials: Iterable[Credential]
 ) -> bool:
