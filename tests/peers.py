@@ -11,11 +11,35 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from sqlalchemy import Engine
+
+from plaudit.config import Settings
+from tests.conftest import make_settings
+
+
+def delivery_settings(
+    engine: Engine, data_dir: Path, smtp_server: SmtpServer, **overrides: object
+) -> Settings:
+    """Settings that send to the test's SMTP server and let webhooks reach loopback, with
+    retries after milliseconds instead of minutes (the schedule's shape is unchanged)."""
+    return make_settings(
+        engine,
+        data_dir,
+        **{
+            "smtp_host": smtp_server.host,
+            "smtp_port": smtp_server.port,
+            "smtp_security": "none",
+            "webhooks_allow_private_networks": True,
+            "delivery_backoff_scale": 0.001,
+            **overrides,
+        },
+    )
 
 
 def free_port() -> int:

@@ -21,23 +21,14 @@ from plaudit.runtime import Runtime
 from tests.conftest import make_settings
 from tests.factories import Tenant, make_tenant
 from tests.issued import act, issue
-from tests.peers import Receiver, SmtpServer, receiver, smtp_server
+from tests.peers import Receiver, SmtpServer, delivery_settings, receiver, smtp_server
 
 __all__ = ["receiver", "smtp_server"]
 
 
 @pytest.fixture
 def settings(engine: Engine, tmp_path: Path, smtp_server: SmtpServer) -> Settings:
-    return make_settings(
-        engine,
-        tmp_path,
-        smtp_host=smtp_server.host,
-        smtp_port=smtp_server.port,
-        smtp_security="none",
-        webhooks_allow_private_networks=True,
-        # Retries after milliseconds instead of minutes; the schedule's shape is unchanged.
-        delivery_backoff_scale=0.001,
-    )
+    return delivery_settings(engine, tmp_path, smtp_server)
 
 
 @pytest.fixture

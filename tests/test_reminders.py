@@ -15,10 +15,9 @@ from plaudit.config import Settings
 from plaudit.db import unit_of_work, utcnow
 from plaudit.notifications import reminders
 from plaudit.runtime import Runtime
-from tests.conftest import make_settings
 from tests.factories import Tenant, make_tenant
 from tests.issued import issue
-from tests.peers import Receiver, SmtpServer, receiver, smtp_server
+from tests.peers import Receiver, SmtpServer, delivery_settings, receiver, smtp_server
 from tests.test_delivery import deliver_all, subscribe
 
 __all__ = ["receiver", "smtp_server"]
@@ -28,15 +27,7 @@ T = datetime(2026, 1, 1, tzinfo=UTC)
 
 @pytest.fixture
 def settings(engine: Engine, tmp_path: Path, smtp_server: SmtpServer) -> Settings:
-    return make_settings(
-        engine,
-        tmp_path,
-        smtp_host=smtp_server.host,
-        smtp_port=smtp_server.port,
-        smtp_security="none",
-        webhooks_allow_private_networks=True,
-        delivery_backoff_scale=0.001,
-    )
+    return delivery_settings(engine, tmp_path, smtp_server)
 
 
 @pytest.mark.parametrize(
