@@ -96,6 +96,10 @@ class AwardBook:
     held: dict[uuid.UUID, dict[str, int]]  # learner -> template id -> active credentials
     pending_logs: list[dict[str, Any]] = field(default_factory=list)
     pending_credentials: list[dict[str, Any]] = field(default_factory=list)
+    # New guards and awards, inserted by ``write`` too (awards already stored are ORM objects
+    # in ``awards``, updated by the flush).
+    pending_guards: dict[tuple[uuid.UUID, uuid.UUID], dict[str, Any]] = field(default_factory=dict)
+    pending_awards: dict[tuple[uuid.UUID, uuid.UUID], dict[str, Any]] = field(default_factory=dict)
     # Email the learners and tell the webhooks (bulk imports of old awards may not want to).
     notify: bool = True
     _announce: dict[uuid.UUID, announce.Issued] = field(default_factory=dict)
@@ -142,8 +146,9 @@ class AwardBook:
     def grant(self, grant: Grant, *, once: bool) -> uuid.UUID:
         """Record one assignment: aggregate, immutable log, guard and credential.
 
-        Returns the credential's id. Log and credential rows wait in memory for ``write`` (one
-        multi-row INSERT each per batch: ORM objects cost more than the database work here).
+        Returns the credential's id. New guard, award, log and credential rows wait in memory
+        for ``write`` (one multi-row INSERT each per batch: ORM objects cost more than the
+        database work here).
         """
         learner, template = grant.learner, grant.template
         key = (learner.id, template.template_id)
@@ -151,38 +156,46 @@ class AwardBook:
         if key not in self.guards:
             # For a ONCE rule this insert is the claim: a concurrent claim fails on the primary
             # key and its whole transaction is retried, then sees the guard and skips.
-            self.session.add(
-                AwardGuard(
-                    learner_id=learner.id,
-                    template_id=template.template_id,
-                    organization_id=self.organization_id,
-                )
-            )
+            self.pending_guards[key] = {
+                "learner_id": learner.id,
+                "template_id": template.template_id,
+                "organization_id": self.organization_id,
+                "created_at": utcnow(),
+            }
             self.guards.add(key)
         elif once:
             raise AssertionError("a ONCE grant for a held template must be skipped by the caller")
         award = self.awards.get(key)
-        if award is None:
-            award = Award(
-                id=new_id(),
-                organization_id=self.organization_id,
-                learner_id=learner.id,
-                template_id=template.template_id,
-                count=0,
-                first_assigned_at=grant.occurred_at,
-                last_assigned_at=grant.occurred_at,
-            )
-            self.session.add(award)
-            self.awards[key] = award
-        award.count += 1
-        award.first_assigned_at = min(award.first_assigned_at, grant.occurred_at)
-        award.last_assigned_at = max(award.last_assigned_at, grant.occurred_at)
+        if award is not None:
+            award.count += 1
+            award.first_assigned_at = min(award.first_assigned_at, grant.occurred_at)
+            award.last_assigned_at = max(award.last_assigned_at, grant.occurred_at)
+            award_id = award.id
+        else:
+            row = self.pending_awards.get(key)
+            if row is None:
+                created = utcnow()
+                row = self.pending_awards[key] = {
+                    "id": new_id(),
+                    "organization_id": self.organization_id,
+                    "learner_id": learner.id,
+                    "template_id": template.template_id,
+                    "count": 0,
+                    "first_assigned_at": grant.occurred_at,
+                    "last_assigned_at": grant.occurred_at,
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            row["count"] += 1
+            row["first_assigned_at"] = min(row["first_assigned_at"], grant.occurred_at)
+            row["last_assigned_at"] = max(row["last_assigned_at"], grant.occurred_at)
+            award_id = row["id"]
         log_id, credential_id = new_id(), new_id()
         self.pending_logs.append(
             {
                 "id": log_id,
                 "organization_id": self.organization_id,
-                "award_id": award.id,
+                "award_id": award_id,
                 "learner_id": learner.id,
                 "template_id": template.template_id,
                 "template_version": template.version,
@@ -288,6 +301,7 @@ class AwardBook:
                 AwardGuard.learner_id == learner_id, AwardGuard.template_id == template_id
             )
         )
+        self.pending_guards.pop((learner_id, template_id), None)
         self.guards.discard((learner_id, template_id))
         self.held[learner_id].pop(str(template_id), None)
         return revoked
@@ -296,6 +310,10 @@ class AwardBook:
         """Insert the pending rows, after whatever they point at (events, awards) exists.
         Returns the new credentials' ids (to be signed once this transaction commits)."""
         self.session.flush()
+        if self.pending_guards:
+            self.session.execute(insert(AwardGuard), list(self.pending_guards.values()))
+        if self.pending_awards:
+            self.session.execute(insert(Award), list(self.pending_awards.values()))
         if self.pending_logs:
             self.session.execute(insert(AwardLog), self.pending_logs)
         created = [row["id"] for row in self.pending_credentials]
@@ -313,6 +331,7 @@ class AwardBook:
                 ],
             )
         self.pending_logs, self.pending_credentials = [], []
+        self.pending_guards, self.pending_awards = {}, {}
         self._announce = {}
         return created
 

@@ -26,19 +26,17 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO, Final
+from typing import Any, BinaryIO, Final
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
 from plaudit.awards.service import AwardableTemplate, AwardBook, Grant
 from plaudit.bulk import parsing
 from plaudit.bulk.parsing import BadFile, Checker, Header, Row, RowError, Templates, TemplateSpec
 from plaudit.bulk.schemas import BulkPreviewOut, RowErrorOut, TemplateRowsOut
-from plaudit.db import utcnow
+from plaudit.db import new_id, utcnow
 from plaudit.errors import InvalidInput, not_found
-from plaudit.events.schemas import LearnerIn
-from plaudit.learners import service as learners
 from plaudit.models.award import Credential
 from plaudit.models.bulk import BulkIssuance, BulkStatus
 from plaudit.models.learner import Learner
@@ -337,19 +335,36 @@ def _learners(
         if known is not None:
             known.first_name = known.first_name or row.first_name
             known.last_name = known.last_name or row.last_name
-    new = [
-        LearnerIn.model_construct(
-            id=None, email=row.email, first_name=row.first_name, last_name=row.last_name
-        )
-        for row in rows
-        if row.email not in by_email
-    ]
+    new: dict[str, dict[str, Any]] = {}
+    now = utcnow()
+    for row in rows:
+        if row.email not in by_email and row.email not in new:
+            new[row.email] = {
+                "id": new_id(),
+                "organization_id": organization_id,
+                "external_id": f"email:{row.email}",
+                "email": row.email,
+                "first_name": row.first_name,
+                "last_name": row.last_name,
+                "locale": None,
+                "email_opt_out_at": None,
+                "created_at": now,
+                "updated_at": now,
+            }
     if new:
-        created = learners.upsert_many(session, organization_id=organization_id, learners=new)
-        for learner in created.values():
-            if learner.email is not None:
-                by_email.setdefault(learner.email, learner)
+        # One multi-row INSERT (ORM objects would cost more than the database work). A learner
+        # created meanwhile by an event collides on its external id: the batch is retried.
+        session.execute(insert(Learner), list(new.values()))
+        for learner in session.scalars(
+            select(Learner).where(Learner.id.in_([r["id"] for r in new.values()]))
+        ):
+            by_email[row_email(learner)] = learner
     return by_email
+
+
+def row_email(learner: Learner) -> str:
+    assert learner.email is not None
+    return learner.email
 
 
 def apply_batch(
