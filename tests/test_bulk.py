@@ -373,3 +373,22 @@ def test_the_cli_previews_then_applies(
         assert count(runtime, Credential) == 5
     finally:
         get_settings.cache_clear()
+
+
+def test_a_template_name_resolves_to_its_one_published_template() -> None:
+    from plaudit.bulk.parsing import Templates, TemplateSpec
+
+    one, twin_a, twin_b, draft = (uuid.uuid4() for _ in range(4))
+    templates = Templates.build(
+        [
+            TemplateSpec(one, "Safety Champion", ()),
+            TemplateSpec(twin_a, "Twin", ()),
+            TemplateSpec(twin_b, "twin", ()),
+        ],
+        [(draft, "Safety Champion", "draft")],
+    )
+    assert templates.resolve(" safety CHAMPION ") == TemplateSpec(one, "Safety Champion", ())
+    assert templates.resolve(str(twin_b).upper()) == TemplateSpec(twin_b, "twin", ())
+    assert templates.resolve("Twin")[0] == "ambiguous_template"  # type: ignore[index]
+    assert templates.resolve(str(draft))[0] == "template_not_published"  # type: ignore[index]
+    assert templates.resolve("Nope")[0] == "unknown_template"  # type: ignore[index]

@@ -132,26 +132,25 @@ class Templates:
         """``unpublished``: (id, name, status) of templates that exist but cannot be issued."""
         usable: dict[str, TemplateSpec] = {}
         refused: dict[str, tuple[str, str]] = {}
-        names: dict[str, int] = {}
-        for spec in published:
-            names[spec.name.lower()] = names.get(spec.name.lower(), 0) + 1
-        for _ident, name, _status in unpublished:
-            names[name.lower()] = names.get(name.lower(), 0) + 1
         for ident, name, status in unpublished:
             why = (Code.TEMPLATE_NOT_PUBLISHED, f"template '{name}' is {status}, not published")
             refused[str(ident)] = why
             refused.setdefault(name.lower(), why)
+        # A name names the one published template of that name (drafts and archived copies
+        # of the same name do not make it ambiguous).
+        named: dict[str, list[TemplateSpec]] = {}
         for spec in published:
             usable[str(spec.id)] = spec
-            refused.pop(str(spec.id), None)
-            if names[spec.name.lower()] == 1:
-                usable[spec.name.lower()] = spec
-        for name, count in names.items():
-            if count > 1:
-                usable.pop(name, None)
+            named.setdefault(spec.name.lower(), []).append(spec)
+        for name, specs in named.items():
+            if len(specs) == 1:
+                usable[name] = specs[0]
+                refused.pop(name, None)
+            else:
                 refused[name] = (
                     Code.AMBIGUOUS_TEMPLATE,
-                    f"{count} templates are named '{name}'; use the template's id instead",
+                    f"{len(specs)} published templates are named '{specs[0].name}'; "
+                    "use the template's id instead",
                 )
         return cls(usable, refused)
 
