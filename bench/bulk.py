@@ -51,8 +51,17 @@ def write_csv(path: Path, rows: int, template: str) -> None:
             )
 
 
-def peak_mb(who: int) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024  # kilobytes on Linux
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def worker_peak_mb(pid: int) -> float:
+    # VmHWM: the process's own high-water mark (ru_maxrss of a child would start from the
+    # parent's size at fork).
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def child(label: str, database_url: str | None, rows: int, workers: int, notify: bool) -> None:
@@ -130,15 +139,19 @@ def child(label: str, database_url: str | None, rows: int, workers: int, notify:
         while signed < rows:
             time.sleep(0.25)
             with unit_of_work(runtime.read_sessions) as session:
-                signed = session.scalar(
-                    select(func.count())
-                    .select_from(Credential)
-                    .where(
-                        Credential.organization_id == organization_id,
-                        Credential.signed_at.is_not(None),
+                signed = (
+                    session.scalar(
+                        select(func.count())
+                        .select_from(Credential)
+                        .where(
+                            Credential.organization_id == organization_id,
+                            Credential.signed_at.is_not(None),
+                        )
                     )
-                ) or 0
+                    or 0
+                )
         all_signed = time.perf_counter() - started
+        workers_peak = max(worker_peak_mb(worker.pid) for worker in signers)
     finally:
         for worker in signers:
             worker.terminate()
@@ -162,8 +175,7 @@ def child(label: str, database_url: str | None, rows: int, workers: int, notify:
         f"  apply (rows inserted)  {applied:7.1f} s  ({rows / applied:,.0f} rows/s)\n"
         f"  until all signed       {all_signed:7.1f} s  ({rows / all_signed:,.0f} credentials/s)\n"
         f"  same file again        {again_seconds:7.2f} s  (its job returned, nothing issued)\n"
-        f"  peak RSS: applying process {peak_mb(resource.RUSAGE_SELF):.0f} MB, "
-        f"largest worker {peak_mb(resource.RUSAGE_CHILDREN):.0f} MB",
+        f"  peak RSS: applying process {peak_mb():.0f} MB, largest worker {workers_peak:.0f} MB",
         flush=True,
     )
     runtime.close()
