@@ -303,9 +303,12 @@ def test_progress_is_saved_batch_by_batch_and_a_restarted_job_resumes(
     with unit_of_work(runtime.sessions) as session:
         plan = bulk.begin(session, bulk_id=bulk_id)
     assert plan is not None
-    header, records = next(bulk.batches(runtime.files, plan, size=3))
+    first = next(bulk.batches(runtime.files, plan, size=3))
     with unit_of_work(runtime.sessions) as session:
-        bulk.apply_batch(session, bulk_id=bulk_id, header=header, records=records)
+        bulk.apply_batch(session, bulk_id=bulk_id, batch=first)
+    # A second runner that read the same batch stops instead of counting it again.
+    with pytest.raises(bulk.Superseded), unit_of_work(runtime.sessions) as session:
+        bulk.apply_batch(session, bulk_id=bulk_id, batch=first)
     # The worker "dies" here. Its progress is visible, then a new run continues after it.
     midway = client.get(f"/api/v1/bulk-issuances/{bulk_id}", headers=tenant.headers).json()
     assert (midway["status"], midway["processed_rows"], midway["issued"]) == ("running", 3, 3)

@@ -412,10 +412,7 @@ def issue(
         return
     columns = (*Progress.get_default_columns()[:-1], MofNCompleteColumn(), TimeElapsedColumn())
     try:
-        with (
-            jobs.queue.lock_task(f"bulk-{bulk_id}"),
-            Progress(*columns, console=err) as bar,
-        ):
+        with Progress(*columns, console=err) as bar:
             task = bar.add_task("Issuing", total=total)
             done = bulk_tasks.run(
                 runtime,

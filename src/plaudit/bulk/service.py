@@ -294,9 +294,18 @@ def begin(session: Session, *, bulk_id: uuid.UUID) -> Plan | None:
     return Plan(bulk.id, bulk.organization_id, bulk.file_key, bulk.processed_rows)
 
 
-def batches(
-    files: FileStore, plan: Plan, *, size: int = BATCH
-) -> Iterator[tuple[Header, list[tuple[int, list[str]]]]]:
+@dataclass(frozen=True)
+class Batch:
+    header: Header
+    start: int  # rows of the file before this batch
+    records: list[tuple[int, list[str]]]
+
+
+class Superseded(Exception):
+    """Another runner of the same job got there first (the job's cursor moved)."""
+
+
+def batches(files: FileStore, plan: Plan, *, size: int = BATCH) -> Iterator[Batch]:
     """The stored file's rows not processed yet, ``size`` at a time, read in a stream.
     Raises BadFile when the file is gone or unreadable."""
     stream = files.open(plan.file_key)
@@ -309,8 +318,10 @@ def batches(
         if not isinstance(header, Header):
             raise BadFile(1, "the file's header is not valid any more")
         rest = itertools.islice(records, plan.done_rows, None)
+        start = plan.done_rows
         while chunk := list(itertools.islice(rest, size)):
-            yield header, chunk
+            yield Batch(header, start, chunk)
+            start += len(chunk)
     finally:
         records.close()
         stream.close()
@@ -368,17 +379,19 @@ def row_email(learner: Learner) -> str:
 
 
 def apply_batch(
-    session: Session,
-    *,
-    bulk_id: uuid.UUID,
-    header: Header,
-    records: list[tuple[int, list[str]]],
+    session: Session, *, bulk_id: uuid.UUID, batch: Batch
 ) -> tuple[Progress, list[uuid.UUID]]:
     """Issue the batch's rows not issued yet; count them with the job's progress. Returns the
-    progress and the new credentials (to be signed once the transaction commits)."""
+    progress and the new credentials (to be signed once the transaction commits).
+
+    Raises Superseded if the job is not where this batch starts: a second runner of the job
+    (say, one resumed while the first was only slow) stops rather than counting rows twice."""
     bulk = session.get(BulkIssuance, bulk_id, with_for_update=True)
     if bulk is None:
         raise LookupError(f"bulk issuance {bulk_id} is gone")
+    if bulk.processed_rows != batch.start or bulk.status is not BulkStatus.RUNNING:
+        raise Superseded(f"bulk issuance {bulk_id} moved on to row {bulk.processed_rows}")
+    header, records = batch.header, batch.records
     organization_id = bulk.organization_id
     found = catalog(session, organization_id=organization_id)
     # Repeats within this batch are caught here, across batches by the stored keys.

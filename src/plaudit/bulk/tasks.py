@@ -29,10 +29,8 @@ MAX_ATTEMPTS = 5  # per batch, when a concurrent writer wins a race on a unique 
 def apply_bulk(bulk_id: str) -> None:
     """Each batch commits its credentials and the job's progress together; a rerun continues
     after the last committed batch, and the rows' keys make a replayed batch issue nothing."""
-    rt = jobs.runtime()
     try:
-        with jobs.queue.lock_task(f"bulk-{bulk_id}"):
-            run(rt, uuid.UUID(bulk_id))
+        run(jobs.runtime(), uuid.UUID(bulk_id))
     except TaskLockedException:
         log.info("bulk issuance %s is already running elsewhere", bulk_id)
 
@@ -44,19 +42,29 @@ def run(
     on_progress: Callable[[bulk.Progress], None] | None = None,
     batch_size: int = bulk.BATCH,
 ) -> bulk.Progress | None:
-    """Apply the job to its end, here and now (the job above, and `plaudit issue --csv`)."""
+    """Apply the job to its end, here and now (the job above, and `plaudit issue --csv`).
+    Raises TaskLockedException when another process is applying it."""
+    with jobs.queue.lock_task(f"bulk-{bulk_id}"):
+        return _run(rt, bulk_id, on_progress=on_progress, batch_size=batch_size)
+
+
+def _run(
+    rt: Runtime,
+    bulk_id: uuid.UUID,
+    *,
+    on_progress: Callable[[bulk.Progress], None] | None = None,
+    batch_size: int = bulk.BATCH,
+) -> bulk.Progress | None:
     with unit_of_work(rt.sessions) as session:
         plan = bulk.begin(session, bulk_id=bulk_id)
     if plan is None:
         return None
     try:
-        for header, records in bulk.batches(rt.files, plan, size=batch_size):
+        for batch in bulk.batches(rt.files, plan, size=batch_size):
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 try:
                     with unit_of_work(rt.sessions) as session:
-                        progress, created = bulk.apply_batch(
-                            session, bulk_id=bulk_id, header=header, records=records
-                        )
+                        progress, created = bulk.apply_batch(session, bulk_id=bulk_id, batch=batch)
                         if created:
                             jobs.enqueue(session, sign_bulk, [str(c) for c in created])
                     break
@@ -73,6 +81,9 @@ def run(
     except BadFile as exc:
         with unit_of_work(rt.sessions) as session:
             bulk.fail(session, bulk_id=bulk_id, reason=str(exc))
+        return None
+    except bulk.Superseded:
+        log.info("bulk issuance %s is being applied by another runner", bulk_id)
         return None
     with unit_of_work(rt.sessions) as session:
         return bulk.finish(session, bulk_id=bulk_id)
