@@ -78,15 +78,15 @@ def upgrade() -> None:
     with op.batch_alter_table("credentials", schema=None) as batch_op:
         batch_op.add_column(sa.Column("issuance_key", sa.String(length=64), nullable=True))
         batch_op.create_unique_constraint(
-            batch_op.f("uq_credentials_organization_id_issuance_key"),
-            ["organization_id", "issuance_key"],
+            batch_op.f("uq_credentials_issuance_key_organization_id"),
+            ["issuance_key", "organization_id"],
         )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("credentials", schema=None) as batch_op:
         batch_op.drop_constraint(
-            batch_op.f("uq_credentials_organization_id_issuance_key"), type_="unique"
+            batch_op.f("uq_credentials_issuance_key_organization_id"), type_="unique"
         )
         batch_op.drop_column("issuance_key")
     with op.batch_alter_table("bulk_issuances", schema=None) as batch_op:
