@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO, Final
 
-from sqlalchemy import Select, insert, select
+from sqlalchemy import Select, insert, select, text
 from sqlalchemy.orm import Session
 
 from plaudit.awards.service import AwardableTemplate, AwardBook, Grant
@@ -449,6 +449,14 @@ def apply_batch(
     if failures and len(bulk.errors) < MAX_KEPT:
         bulk.errors = [*bulk.errors, *(e.as_dict() for e in failures)][:MAX_KEPT]
     return progress_of(bulk), created
+
+
+def refresh_statistics(session: Session) -> None:
+    """Let PostgreSQL's planner see how big the tables grew. Planned for the small tables of
+    the job's start, its lookups (learners by email, credentials by learner) scan the whole
+    organization's rows, slower with each batch, until autovacuum analyses them."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE learners, credentials, awards, award_guards"))
 
 
 def finish(session: Session, *, bulk_id: uuid.UUID) -> Progress | None:

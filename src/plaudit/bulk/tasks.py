@@ -60,7 +60,10 @@ def _run(
     if plan is None:
         return None
     try:
-        for batch in bulk.batches(rt.files, plan, size=batch_size):
+        for number, batch in enumerate(bulk.batches(rt.files, plan, size=batch_size), start=1):
+            if number in (2, 5, 10) or number % 25 == 0:
+                with unit_of_work(rt.sessions) as session:
+                    bulk.refresh_statistics(session)
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 try:
                     with unit_of_work(rt.sessions) as session:
