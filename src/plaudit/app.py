@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.pool import QueuePool
 
 from plaudit import __version__, jobs
+from plaudit.admin import app as admin_app
 from plaudit.api import problems
 from plaudit.api.middleware import RequestContextMiddleware
 from plaudit.apikeys.routes import router as apikeys_router
@@ -135,9 +136,10 @@ def create_app(
     for router in FEATURE_ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    admin_app.install(app)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:
-        return RedirectResponse("/docs")
+        return RedirectResponse("/admin/")
 
     return app

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from plaudit.errors import PROBLEM_BASE, PROBLEM_JSON, PlauditError
@@ -25,6 +26,22 @@ _HTTP_TITLES = {
     415: ("unsupported-media-type", "Unsupported media type"),
     500: ("internal", "Internal error"),
 }
+
+
+# Paths whose errors a person reads in a browser (the dashboard): prefix -> page renderer.
+# A renderer returns None to fall back to problem+json.
+HtmlErrorPage = Callable[[Request, Exception, int, str, str], Response | None]
+HTML_PAGES: dict[str, HtmlErrorPage] = {}
+
+
+def _html_page(
+    request: Request, exc: Exception, status: int, title: str, detail: str
+) -> Response | None:
+    path = request.url.path
+    for prefix, render in HTML_PAGES.items():
+        if path == prefix or path.startswith(prefix + "/"):
+            return render(request, exc, status, title, detail)
+    return None
 
 
 def problem_response(
@@ -66,8 +83,10 @@ def _reason(error: dict[str, Any]) -> str:
     return str(error.get("msg", "is invalid")).removeprefix("Value error, ")
 
 
-async def _plaudit_error(request: Request, exc: Exception) -> JSONResponse:
+async def _plaudit_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PlauditError)
+    if (page := _html_page(request, exc, exc.status, exc.title, exc.detail)) is not None:
+        return page
     problem = exc.problem()
     status = problem.pop("status")
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
@@ -88,9 +107,15 @@ def validation_errors(errors: Any) -> list[dict[str, str]]:
     return [{"field": _loc(tuple(e.get("loc", ()))), "reason": _reason(dict(e))} for e in errors]
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
+    summary_html = "; ".join(
+        f"'{_loc(tuple(e.get('loc', ())))}' {_reason(dict(e))}" for e in errors[:5]
+    )
+    detail_html = f"Fix these fields and try again: {summary_html}."
+    if (page := _html_page(request, exc, 422, "Invalid input", detail_html)) is not None:
+        return page
     if any(e.get("type") == "json_invalid" for e in errors):
         first = errors[0]
         position = first.get("loc", ("body", 0))[-1]
@@ -117,14 +142,19 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     slug, title = _HTTP_TITLES.get(exc.status_code, ("http-error", "HTTP error"))
     detail = exc.detail if isinstance(exc.detail, str) else title
     if exc.status_code == 404 and detail == "Not Found":
-        detail = f"There is nothing at {request.url.path}. See /docs for the API."
+        detail = f"There is nothing at {request.url.path}."
+        if (page := _html_page(request, exc, 404, title, detail)) is not None:
+            return page
+        detail += " See /docs for the API."
     if exc.status_code == 405:
         detail = f"{request.method} is not allowed on {request.url.path}."
+    if (page := _html_page(request, exc, exc.status_code, title, detail)) is not None:
+        return page
     return problem_response(
         exc.status_code,
         slug=slug,

@@ -29,9 +29,10 @@ from plaudit.models.template import (
     TemplateTag,
     TemplateVersion,
 )
-from plaudit.models.user import Membership, Role, User
+from plaudit.models.user import AdminSession, Invitation, Membership, Role, User
 
 __all__ = [
+    "AdminSession",
     "ApiKey",
     "Award",
     "AwardGuard",
@@ -53,6 +54,7 @@ __all__ = [
     "EventOutcome",
     "IdempotencyRecord",
     "Image",
+    "Invitation",
     "Learner",
     "Membership",
     "MessageStatus",

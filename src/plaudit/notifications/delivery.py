@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
@@ -15,12 +16,17 @@ from plaudit.models.delivery import Channel, EmailSettings, OutboxMessage
 from plaudit.models.learner import Learner
 from plaudit.models.organization import Organization
 from plaudit.models.template import TemplateVersion
+from plaudit.models.user import Invitation, User
 from plaudit.notifications import compose, smtp
 from plaudit.notifications.service import LEARNER_TOPICS, UNSUBSCRIBE_PURPOSE, settings_of
 from plaudit.pages import wallet
 from plaudit.pages.view import recipient_name
 from plaudit.runtime import Runtime
 from plaudit.templates.service import localized
+from plaudit.users import tokens
+
+# Emails to the people who run the dashboard: sent even when learner emails are off.
+ACCOUNT_TOPICS = ("account.password_reset", "account.invitation")
 
 SIGNING_WAIT_SECONDS = 10
 
@@ -78,7 +84,8 @@ class EmailHandler:
             return Cancel("the organization is gone")
         own = settings_of(session, organization.id)
         manual = message.last_error == engine.REDELIVERY
-        if own is not None and not own.enabled and not manual and message.topic != "test":
+        exempt = message.topic == "test" or message.topic in ACCOUNT_TOPICS
+        if own is not None and not own.enabled and not manual and not exempt:
             return Cancel("the organization turned email off")
         base = runtime.settings.public_base_url
         attachments: tuple[compose.Attachment, ...] = ()
@@ -135,6 +142,11 @@ class EmailHandler:
                 certificate=certificate,
                 copy_of=copy_of,
             )
+        elif message.topic in ACCOUNT_TOPICS:
+            account = _account_facts(session, runtime, message, organization)
+            if isinstance(account, Cancel):
+                return account
+            facts = account
         else:
             facts = _admin_facts(message, organization)
         override = ((own.templates or {}) if own is not None else {}).get(message.topic)
@@ -183,6 +195,53 @@ def _admin_facts(message: OutboxMessage, organization: Organization) -> compose.
         expires_on=str(payload.get("day", "")),
         extra={"paragraphs": paragraphs},
     )
+
+
+def _account_facts(
+    session: Session, runtime: Runtime, message: OutboxMessage, organization: Organization
+) -> compose.Facts | Cancel:
+    """The link is made now, from the master key: no secret waits in the outbox."""
+    base = runtime.settings.public_base_url
+    payload = message.payload
+    if message.topic == "account.password_reset":
+        user = session.get(User, _uuid(payload.get("user_id")))
+        if user is None or not user.is_active:
+            return Cancel("the account is gone")
+        if tokens.password_fingerprint(user.password_hash) != payload.get("fingerprint"):
+            return Cancel("the password was changed since the reset was asked for")
+        expires = datetime.fromtimestamp(int(payload.get("expires", 0)), UTC)
+        if expires <= datetime.now(UTC):
+            return Cancel("the reset link expired before it could be sent")
+        token = tokens.reset_token(
+            runtime.vault, user_id=user.id, expires=expires, password_hash=user.password_hash
+        )
+        return compose.Facts(
+            topic=message.topic,
+            lang=organization.default_language,
+            issuer=organization.name,
+            learner_name=user.name or "",
+            credential_url=f"{base}/admin/password/reset/{token}",
+            expires_on=f"{expires:%Y-%m-%d %H:%M} UTC",
+        )
+    invitation = session.get(Invitation, _uuid(payload.get("invitation_id")))
+    if invitation is None or invitation.accepted_at or invitation.revoked_at:
+        return Cancel("the invitation was accepted or withdrawn")
+    return compose.Facts(
+        topic=message.topic,
+        lang=organization.default_language,
+        issuer=organization.name,
+        credential_url=f"{base}/admin/invitations/"
+        + tokens.invitation_token(runtime.vault, invitation.id),
+        expires_on=f"{invitation.expires_at:%Y-%m-%d}",
+        extra={"paragraphs": [f"Role: {invitation.role.value}"]},
+    )
+
+
+def _uuid(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
 
 
 def _day(moment: datetime | None) -> str | None:

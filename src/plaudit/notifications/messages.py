@@ -32,6 +32,18 @@ EN = {
     "admin.digest.intro": "What happened to {issuer}'s credentials on {date} (UTC):",
     "webhook.disabled.subject": "A webhook endpoint of {issuer} was disabled",
     "webhook.disabled.intro": "Plaudit stopped sending webhooks to an endpoint of {issuer}.",
+    "account.password_reset.subject": "Choose a new Plaudit password",
+    "account.password_reset.intro": (
+        "Someone asked to reset the password of your Plaudit account. If it was you, choose a "
+        "new one with the link below (it works once, until {date}). If not, ignore this email."
+    ),
+    "account.password_reset.action": "Choose a new password",
+    "account.invitation.subject": "You are invited to {issuer} on Plaudit",
+    "account.invitation.intro": (
+        "You are invited to run the badge program of {issuer} on Plaudit. The invitation "
+        "works until {date}."
+    ),
+    "account.invitation.action": "Accept the invitation",
 }
 
 FR = {

@@ -1,0 +1,469 @@
+"""What every dashboard page shares: who is signed in, CSRF, forms, flashes, rendering, paging.
+
+Pages are GET routes that render; changes are POST forms that redirect (303) on success, or
+render the form again with the messages beside the fields (422) and what the user typed.
+Every POST carries the session's CSRF token and is refused if the browser says it came from
+another site. Viewers can look at everything and change nothing.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import math
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+from urllib.parse import quote, urlencode
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData, UploadFile
+
+from plaudit.admin import auth
+from plaudit.api.deps import SessionDep
+from plaudit.db import utcnow
+from plaudit.errors import Forbidden, PlauditError, Unauthenticated
+from plaudit.models.user import AdminSession, Role, User
+
+ADMIN = "/admin"
+SESSION_COOKIE = "plaudit_admin"
+FLASH_COOKIE = "plaudit_flash"
+LOGIN_CSRF_COOKIE = "plaudit_login_csrf"
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+        "connect-src 'self'; frame-src 'self'; object-src 'self'; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+env = Environment(
+    loader=FileSystemLoader(TEMPLATES_DIR),
+    autoescape=select_autoescape(default=True),
+    undefined=StrictUndefined,
+    auto_reload=False,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _tojson_attr(value: Any) -> Markup:
+    """JSON for a data-* attribute (escaped as an attribute value)."""
+    from markupsafe import escape
+
+    return Markup(escape(json.dumps(value, ensure_ascii=False)))  # noqa: S704 (escaped)
+
+
+env.filters["json_attr"] = _tojson_attr
+
+
+# --- who is signed in --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrgChoice:
+    id: uuid.UUID
+    name: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class Person:
+    id: uuid.UUID
+    email: str
+    name: str | None
+
+
+@dataclass(frozen=True)
+class CurrentOrg:
+    id: uuid.UUID
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True)
+class Admin:
+    """The signed-in person and the organization the dashboard shows (plain values, usable
+    after the request's transaction ended, e.g. on an error page)."""
+
+    user: Person
+    organization: CurrentOrg
+    role: Role
+    organizations: tuple[OrgChoice, ...]
+    csrf: str
+    session_id: uuid.UUID
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role in (Role.OWNER, Role.ADMIN)
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role is Role.OWNER
+
+    @property
+    def organization_id(self) -> uuid.UUID:
+        return self.organization.id
+
+
+class LoginRequired(Unauthenticated):
+    """Raised by dashboard pages without a valid session; answered with the sign-in page."""
+
+    def __init__(self) -> None:
+        super().__init__("Sign in to use the dashboard.")
+
+
+class NoOrganization(Forbidden):
+    def __init__(self) -> None:
+        super().__init__(
+            "Your account belongs to no organization. Ask an owner to invite you, or create "
+            "one with 'plaudit org create'."
+        )
+
+
+def session_token(request: Request) -> str | None:
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def _load(request: Request, session: Session) -> tuple[Admin, AdminSession]:
+    cached = getattr(request.state, "admin", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    row = auth.find_session(session, session_token(request), now=utcnow())
+    if row is None:
+        raise LoginRequired
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise LoginRequired
+    choices = auth.memberships(session, user.id)
+    if not choices:
+        raise NoOrganization
+    current = next((c for c in choices if c[1].id == row.organization_id), choices[0])
+    org = current[1]
+    admin = Admin(
+        user=Person(user.id, user.email, user.name),
+        organization=CurrentOrg(org.id, org.name, org.slug),
+        role=current[0].role,
+        organizations=tuple(OrgChoice(o.id, o.name, m.role) for m, o in choices),
+        csrf=row.csrf_token,
+        session_id=row.id,
+    )
+    request.state.admin = (admin, row)
+    return admin, row
+
+
+def _viewer(request: Request, session: SessionDep) -> Admin:
+    return _load(request, session)[0]
+
+
+async def read_form(request: Request) -> FormData:
+    if request.method != "POST":
+        return FormData()
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(read_form)]
+
+
+def check_same_site(request: Request) -> None:
+    """Browsers say where a request came from; a form posted from another site is refused."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        raise Forbidden("This form was posted from another site; it was refused.")
+    origin = request.headers.get("origin")
+    if origin is not None and origin != "null":
+        expected = f"{request.url.scheme}://{request.url.netloc}"
+        if origin.rstrip("/") != expected:
+            raise Forbidden("This form was posted from another site; it was refused.")
+
+
+def check_csrf(request: Request, form: FormData, expected: str) -> None:
+    check_same_site(request)
+    given = form.get("csrf_token")
+    if not isinstance(given, str) or not hmac.compare_digest(given, expected):
+        raise Forbidden(
+            "The form's security token is missing or out of date. Reload the page and try again."
+        )
+
+
+def _member(request: Request, session: SessionDep, form: FormDep) -> Admin:
+    admin, row = _load(request, session)
+    check_csrf(request, form, row.csrf_token)
+    return admin
+
+
+def _editor(request: Request, session: SessionDep, form: FormDep) -> Admin:
+    admin = _member(request, session, form)
+    if not admin.can_edit:
+        raise Forbidden("Viewers can look at everything but change nothing; ask an owner.")
+    return admin
+
+
+def _owner(request: Request, session: SessionDep, form: FormDep) -> Admin:
+    admin = _member(request, session, form)
+    if not admin.is_owner:
+        raise Forbidden("Only an owner of the organization can do this.")
+    return admin
+
+
+# GET pages: anyone signed in. POST forms: Member (CSRF only), Editor (owner or admin), Owner.
+Viewer = Annotated[Admin, Depends(_viewer)]
+Member = Annotated[Admin, Depends(_member)]
+Editor = Annotated[Admin, Depends(_editor)]
+Owner = Annotated[Admin, Depends(_owner)]
+
+
+def admin_session_row(request: Request) -> AdminSession | None:
+    cached = getattr(request.state, "admin", None)
+    return cached[1] if cached else None
+
+
+# --- forms -------------------------------------------------------------------------------
+
+
+def text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def optional(form: FormData, name: str) -> str | None:
+    return text(form, name) or None
+
+
+def texts(form: FormData, name: str) -> list[str]:
+    return [v.strip() for v in form.getlist(name) if isinstance(v, str) and v.strip()]
+
+
+def upload(form: FormData, name: str) -> UploadFile | None:
+    value = form.get(name)
+    if isinstance(value, UploadFile) and value.filename:
+        return value
+    return None
+
+
+def values(form: FormData) -> dict[str, str]:
+    """What the user typed, to put back in the form when it is shown again."""
+    kept: dict[str, str] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str) and key != "csrf_token":
+            kept[key] = value
+    return kept
+
+
+@dataclass
+class FormErrors:
+    """Messages by field name ("" for the whole form)."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def add(self, name: str, message: str) -> None:
+        self.fields.setdefault(name, message)
+
+    def __bool__(self) -> bool:
+        return bool(self.fields)
+
+    def get(self, name: str) -> str | None:
+        return self.fields.get(name)
+
+    @property
+    def general(self) -> str | None:
+        return self.fields.get("")
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _field_name(loc: Iterable[Any], aliases: Mapping[str, str]) -> str:
+    parts = [str(p) for p in loc if p not in ("body",)]
+    dotted = ".".join(parts)
+    return aliases.get(dotted, aliases.get(parts[0], parts[0]) if parts else "")
+
+
+def parse(
+    model: type[M], data: Mapping[str, Any], *, aliases: Mapping[str, str] | None = None
+) -> tuple[M | None, FormErrors]:
+    """Validate with the API's own schema; errors land on the form field that caused them
+    (``aliases`` maps a schema location such as "translations.0.name" to a field name)."""
+    errors = FormErrors()
+    try:
+        return model.model_validate(data), errors
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = _field_name(error.get("loc", ()), aliases or {})
+            message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+            if error.get("type") == "missing":
+                message = "This field is required."
+            errors.add(name, message)
+        return None, errors
+
+
+def errors_from(exc: PlauditError) -> FormErrors:
+    """A service's refusal: its per-field reasons where it gives them, else one message."""
+    errors = FormErrors()
+    for item in exc.extra.get("errors", []) if isinstance(exc.extra, dict) else []:
+        if isinstance(item, dict) and "field" in item:
+            errors.add(str(item["field"]).split(".")[0], str(item.get("reason", "is invalid")))
+    errors.add("", exc.detail)
+    return errors
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+
+def set_flash(response: Response, message: str, kind: str = "ok") -> None:
+    response.set_cookie(
+        FLASH_COOKIE,
+        quote(json.dumps({"message": message[:500], "kind": kind})),
+        path=ADMIN,
+        httponly=True,
+        samesite="lax",
+        max_age=60,
+    )
+
+
+def _pop_flash(request: Request) -> dict[str, str] | None:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return None
+    from urllib.parse import unquote
+
+    try:
+        data = json.loads(unquote(raw))
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    return {"message": str(data.get("message", "")), "kind": str(data.get("kind", "ok"))}
+
+
+def redirect(url: str, *, flash: str | None = None, kind: str = "ok") -> RedirectResponse:
+    response = RedirectResponse(url, status_code=303)
+    if flash:
+        set_flash(response, flash, kind)
+    return response
+
+
+def render(
+    request: Request,
+    admin: Admin | None,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status: int = 200,
+    section: str = "",
+) -> HTMLResponse:
+    flash = _pop_flash(request)
+    html = env.get_template(template).render(
+        request=request,
+        admin=admin,
+        csrf=admin.csrf if admin else "",
+        flash=flash,
+        section=section,
+        path=request.url.path,
+        **(context or {}),
+    )
+    response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+    if flash is not None:
+        response.delete_cookie(FLASH_COOKIE, path=ADMIN)
+    return response
+
+
+def error_page(request: Request, exc: Exception, status: int, title: str, detail: str) -> Response:
+    """Errors under /admin as pages (problem+json stays for clients asking for JSON)."""
+    if "application/json" in request.headers.get("accept", "") and "text/html" not in (
+        request.headers.get("accept", "")
+    ):
+        return None  # type: ignore[return-value]
+    if isinstance(exc, LoginRequired):
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query
+        if request.method != "GET":
+            target = ADMIN
+        response = RedirectResponse(f"{ADMIN}/login?{urlencode({'next': target})}", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path=ADMIN)
+        return response
+    cached = getattr(request.state, "admin", None)
+    admin = cached[0] if cached else None
+    return render(
+        request,
+        admin,
+        "admin/error.html",
+        {"status": status, "title": title, "detail": detail},
+        status=status,
+    )
+
+
+# --- lists -------------------------------------------------------------------------------
+
+
+PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class Paged:
+    """One page of a list, with what the pager needs to link the others (same filters)."""
+
+    items: list[Any]
+    page: int
+    pages: int
+    total: int
+    base_query: dict[str, str]
+
+    def url(self, page: int) -> str:
+        query = {**self.base_query, "page": str(page)}
+        return "?" + urlencode({k: v for k, v in query.items() if v not in ("", None)})
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def page_number(request: Request) -> int:
+    raw = request.query_params.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+
+
+def paginate(
+    session: Session,
+    request: Request,
+    stmt: Select[Any],
+    *,
+    per_page: int = PER_PAGE,
+    scalars: bool = True,
+) -> Paged:
+    """``stmt`` must already be filtered to the organization and ordered."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    pages = max(1, math.ceil(total / per_page))
+    page = min(page_number(request), pages)
+    limited = stmt.limit(per_page).offset((page - 1) * per_page)
+    items: list[Any] = (
+        list(session.scalars(limited).all()) if scalars else list(session.execute(limited).all())
+    )
+    base = {k: v for k, v in request.query_params.items() if k != "page"}
+    return Paged(items=items, page=page, pages=pages, total=total, base_query=base)
+
+
+def parse_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
