@@ -21,8 +21,11 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine
 
 from plaudit.app import create_app
+from plaudit.models.user import Role
 from plaudit.runtime import Runtime
+from tests.admin.conftest import PASSWORD, add_person
 from tests.conftest import make_settings
+from tests.factories import Tenant, make_tenant
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # As root in a container: no sandbox; and no calls home, which this closed network refuses.
@@ -110,3 +113,35 @@ def screenshot(page: Page, name: str) -> Path:
     path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@dataclass(frozen=True)
+class AdminBrowser:
+    """A signed-in dashboard in Chromium: the owner of ``tenant``'s organization."""
+
+    page: Page
+    live: LiveServer
+    tenant: Tenant
+    email: str
+
+    def go(self, path: str) -> None:
+        self.page.goto(self.live.url + path)
+
+    def shot(self, name: str) -> Path:
+        return screenshot(self.page, f"admin-{name}")
+
+
+def admin_sign_in(page: Page, live: LiveServer, email: str, password: str) -> None:
+    page.goto(live.url + "/admin/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/admin/login" not in url)
+
+
+@pytest.fixture
+def admin(live: LiveServer, page: Page) -> AdminBrowser:
+    tenant = make_tenant(live.runtime)
+    email = add_person(live.runtime, tenant.id, Role.OWNER)
+    admin_sign_in(page, live, email, PASSWORD)
+    return AdminBrowser(page, live, tenant, email)

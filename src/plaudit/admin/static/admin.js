@@ -16,13 +16,6 @@
       if (button) { button.hidden = true; }
     });
 
-    // Buttons that ask before doing something that cannot be undone.
-    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-      form.addEventListener("submit", function (event) {
-        if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
-      });
-    });
-
     // Pages that follow a running job reload themselves until it ends.
     var refresh = document.querySelector("[data-refresh-seconds]");
     if (refresh) {
