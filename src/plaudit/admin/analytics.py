@@ -1,0 +1,478 @@
+"""The overview's figures for one organization over a period of days, aggregated in SQL.
+
+Days are UTC days, as the engagement counts are. Each query is bounded by the organization and
+the period (or returns a handful of rows), so the page costs the same for an organization with
+ten credentials as for one with a million issued over the years.
+
+Definitions shown on the page:
+- issued: credentials emitted in the period, imported ones left out (another issuer made them);
+- claimed: a credential issued in the period whose page was opened, or one of whose files was
+  downloaded, at least once. Plaudit keeps no visitor data, so a visit by the learner cannot be
+  told from anyone else's: the learner's email link is how most credentials are first opened;
+- share rate: LinkedIn "add to profile" and "share" clicks on the credentials issued in the
+  period, per credential issued (it can pass 100% when people share more than once);
+- claim rate: claimed / issued.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Date, and_, case, cast, func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from plaudit.models.award import Credential, CredentialStatus
+from plaudit.models.delivery import Channel, MessageStatus, OutboxMessage
+from plaudit.models.engagement import Engagement, EngagementCount
+from plaudit.models.event import Event, EventOutcome
+from plaudit.models.learner import Learner
+from plaudit.models.rule import Rule, RuleStatus
+from plaudit.models.template import Template, TemplateStatus
+
+PERIODS = (7, 30, 90)
+DEFAULT_PERIOD = 30
+EXPIRY_HORIZON = timedelta(days=30)
+TOP_TEMPLATES = 10
+LATEST = 5
+
+VIEW_KINDS = (Engagement.VIEW,)
+DOWNLOAD_KINDS = tuple(kind for kind in Engagement if kind.value.startswith("download_"))
+LINKEDIN_KINDS = (Engagement.LINKEDIN_ADD, Engagement.LINKEDIN_SHARE)
+# What counts as the credential being claimed (opened or saved), see the module docstring.
+CLAIM_KINDS = (*VIEW_KINDS, *DOWNLOAD_KINDS)
+ENGAGEMENT_GROUPS: tuple[tuple[str, tuple[Engagement, ...]], ...] = (
+    ("Views", VIEW_KINDS),
+    ("Downloads", DOWNLOAD_KINDS),
+    ("LinkedIn", LINKEDIN_KINDS),
+    ("Verifications", (Engagement.VERIFICATION,)),
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    days: int
+    first_day: date
+    last_day: date
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first_day, time(), UTC)
+
+    @property
+    def end(self) -> datetime:
+        """The midnight after the last day (exclusive)."""
+        return datetime.combine(self.last_day + timedelta(days=1), time(), UTC)
+
+    @property
+    def dates(self) -> list[date]:
+        return [self.first_day + timedelta(days=i) for i in range(self.days)]
+
+
+def period(days: int, *, now: datetime) -> Period:
+    """The last ``days`` UTC days, today included."""
+    today = now.astimezone(UTC).date()
+    return Period(days, today - timedelta(days=days - 1), today)
+
+
+def period_of(raw: str | None) -> int:
+    """The period asked for in the address; anything else is the default."""
+    return int(raw) if raw in {str(p) for p in PERIODS} else DEFAULT_PERIOD
+
+
+def _utc_day(session: Session, column: Any) -> ColumnElement[Any]:
+    """A timestamp's UTC day, as the engine can compute it."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.timezone("UTC", column), Date)
+    # SQLite stores UTC timestamps as ISO text: date() reads their first ten characters.
+    return func.date(column)
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _issued_in(organization_id: uuid.UUID, span: Period) -> list[ColumnElement[bool]]:
+    return [
+        Credential.organization_id == organization_id,
+        Credential.emitted_at >= span.start,
+        Credential.emitted_at < span.end,
+        Credential.imported.is_(False),
+    ]
+
+
+# --- issuance ----------------------------------------------------------------------------
+
+
+def issued_per_day(session: Session, organization_id: uuid.UUID, span: Period) -> list[int]:
+    """Credentials issued on each day of the period (zeros included), oldest first."""
+    day = _utc_day(session, Credential.emitted_at).label("day")
+    rows = session.execute(
+        select(day, func.count()).where(*_issued_in(organization_id, span)).group_by(day)
+    ).all()
+    counts = {_as_date(d): int(n) for d, n in rows}
+    return [counts.get(d, 0) for d in span.dates]
+
+
+@dataclass(frozen=True)
+class TemplateCount:
+    template_id: uuid.UUID | None  # None for "the others"
+    name: str
+    count: int
+
+
+def issued_by_template(
+    session: Session, organization_id: uuid.UUID, span: Period, *, top: int = TOP_TEMPLATES
+) -> list[TemplateCount]:
+    """The templates issued most in the period, then one line for all the others."""
+    issued = func.count(Credential.id)
+    rows = session.execute(
+        select(Template.id, Template.name, issued)
+        .join(Template, Template.id == Credential.template_id)
+        .where(*_issued_in(organization_id, span))
+        .group_by(Template.id, Template.name)
+        .order_by(issued.desc(), Template.name, Template.id)
+    ).all()
+    counts = [TemplateCount(tid, name, int(n)) for tid, name, n in rows]
+    if len(counts) <= top:
+        return counts
+    rest = counts[top:]
+    others = TemplateCount(None, f"{len(rest)} other templates", sum(c.count for c in rest))
+    return [*counts[:top], others]
+
+
+# --- engagement --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Engaged:
+    """Engagement with the credentials issued in the period (counted up to now)."""
+
+    issued: int
+    views: int
+    downloads: int
+    linkedin_add: int
+    linkedin_share: int
+    verifications: int
+    claimed: int
+
+    @property
+    def linkedin(self) -> int:
+        return self.linkedin_add + self.linkedin_share
+
+    @property
+    def share_rate(self) -> float | None:
+        return self.linkedin / self.issued if self.issued else None
+
+    @property
+    def claim_rate(self) -> float | None:
+        return self.claimed / self.issued if self.issued else None
+
+    @property
+    def views_per_credential(self) -> float | None:
+        return self.views / self.issued if self.issued else None
+
+
+def engagement(
+    session: Session, organization_id: uuid.UUID, span: Period, *, issued: int
+) -> Engaged:
+    """Engagement with the ``issued`` credentials of the period (one join on the counts' key)."""
+    cohort = (
+        EngagementCount.organization_id == organization_id,
+        EngagementCount.day >= span.first_day,  # nothing is viewed before it is issued
+        *_issued_in(organization_id, span),
+    )
+    on = Credential.id == EngagementCount.credential_id
+    totals: dict[str, int] = {
+        kind: int(n or 0)
+        for kind, n in session.execute(
+            select(EngagementCount.kind, func.sum(EngagementCount.count))
+            .join(Credential, on)
+            .where(*cohort)
+            .group_by(EngagementCount.kind)
+        ).all()
+    }
+    claimed = session.scalar(
+        select(func.count(func.distinct(EngagementCount.credential_id)))
+        .join(Credential, on)
+        .where(*cohort, EngagementCount.kind.in_([k.value for k in CLAIM_KINDS]))
+    )
+    return Engaged(
+        issued=issued,
+        views=sum(totals.get(k.value, 0) for k in VIEW_KINDS),
+        downloads=sum(totals.get(k.value, 0) for k in DOWNLOAD_KINDS),
+        linkedin_add=totals.get(Engagement.LINKEDIN_ADD.value, 0),
+        linkedin_share=totals.get(Engagement.LINKEDIN_SHARE.value, 0),
+        verifications=totals.get(Engagement.VERIFICATION.value, 0),
+        claimed=int(claimed or 0),
+    )
+
+
+def engagement_per_day(
+    session: Session, organization_id: uuid.UUID, span: Period
+) -> dict[str, list[int]]:
+    """Engagement with any of the organization's credentials, per day of the period, by group
+    (views, downloads, LinkedIn, verifications)."""
+    rows = session.execute(
+        select(EngagementCount.day, EngagementCount.kind, func.sum(EngagementCount.count))
+        .where(
+            EngagementCount.organization_id == organization_id,
+            EngagementCount.day >= span.first_day,
+            EngagementCount.day <= span.last_day,
+        )
+        .group_by(EngagementCount.day, EngagementCount.kind)
+    ).all()
+    group_of = {kind.value: name for name, kinds in ENGAGEMENT_GROUPS for kind in kinds}
+    index = {d: i for i, d in enumerate(span.dates)}
+    series = {name: [0] * span.days for name, _ in ENGAGEMENT_GROUPS}
+    for day, kind, n in rows:
+        position = index.get(_as_date(day))
+        if position is not None and kind in group_of:
+            series[group_of[kind]][position] += int(n or 0)
+    return series
+
+
+# --- what needs attention ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expiring:
+    id: uuid.UUID
+    recipient: str
+    template: str
+    expires_at: datetime | None  # never None here (filtered on it); typed as the column is
+
+
+def expiring_soon(
+    session: Session, organization_id: uuid.UUID, *, now: datetime, limit: int = LATEST
+) -> tuple[int, list[Expiring]]:
+    """Valid credentials that expire within the next 30 days: how many, and the first few."""
+    where = (
+        Credential.organization_id == organization_id,
+        Credential.status == CredentialStatus.ACTIVE,
+        Credential.expires_at > now,
+        Credential.expires_at <= now + EXPIRY_HORIZON,
+    )
+    count = session.scalar(select(func.count()).select_from(Credential).where(*where)) or 0
+    rows = session.execute(
+        select(
+            Credential.id,
+            Credential.recipient_first_name,
+            Credential.recipient_last_name,
+            Credential.recipient_email,
+            Template.name,
+            Credential.expires_at,
+        )
+        .join(Template, Template.id == Credential.template_id)
+        .where(*where)
+        .order_by(Credential.expires_at, Credential.id)
+        .limit(limit)
+    ).all()
+    items = [
+        Expiring(
+            id=cid,
+            recipient=" ".join(p for p in (first, last) if p) or email or "—",
+            template=name,
+            expires_at=expires,
+        )
+        for cid, first, last, email, name, expires in rows
+    ]
+    return int(count), items
+
+
+@dataclass(frozen=True)
+class FailedDelivery:
+    id: uuid.UUID
+    channel: Channel
+    topic: str
+    recipient: str
+    status: str  # "failed" or "retrying"
+    attempts: int
+    last_error: str | None
+    credential_id: uuid.UUID | None
+    endpoint_id: uuid.UUID | None
+    when: datetime
+
+
+def failed_deliveries(
+    session: Session, organization_id: uuid.UUID, span: Period, *, limit: int = LATEST
+) -> tuple[int, list[FailedDelivery]]:
+    """Emails and webhooks that gave up in the period, and those retrying after a failure now."""
+    where = (
+        OutboxMessage.organization_id == organization_id,
+        or_(
+            and_(
+                OutboxMessage.status == MessageStatus.FAILED,
+                OutboxMessage.updated_at >= span.start,
+            ),
+            and_(OutboxMessage.status == MessageStatus.PENDING, OutboxMessage.attempts > 0),
+        ),
+    )
+    count = session.scalar(select(func.count()).select_from(OutboxMessage).where(*where)) or 0
+    rows = session.scalars(
+        select(OutboxMessage)
+        .where(*where)
+        .order_by(OutboxMessage.updated_at.desc(), OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    items = [
+        FailedDelivery(
+            id=m.id,
+            channel=m.channel,
+            topic=m.topic,
+            recipient=m.recipient,
+            status="failed" if m.status is MessageStatus.FAILED else "retrying",
+            attempts=m.attempts,
+            last_error=m.last_error,
+            credential_id=m.credential_id,
+            endpoint_id=m.endpoint_id,
+            when=m.updated_at,
+        )
+        for m in rows
+    ]
+    return int(count), items
+
+
+@dataclass(frozen=True)
+class Unawarded:
+    id: uuid.UUID
+    type: str
+    outcome: EventOutcome
+    learner: str
+    entity: str | None
+    received_at: datetime
+
+
+def events_without_award(
+    session: Session, organization_id: uuid.UUID, span: Period, *, limit: int = LATEST
+) -> tuple[int, list[Unawarded]]:
+    """Events received in the period that awarded nothing (no rule matched, or none gave)."""
+    where = (
+        Event.organization_id == organization_id,
+        Event.outcome != EventOutcome.AWARDED,
+        Event.received_at >= span.start,
+        Event.received_at < span.end,
+    )
+    count = session.scalar(select(func.count()).select_from(Event).where(*where)) or 0
+    rows = session.execute(
+        select(
+            Event.id,
+            Event.type,
+            Event.outcome,
+            Learner.external_id,
+            Event.entity_title,
+            Event.entity_id,
+            Event.received_at,
+        )
+        .join(Learner, Learner.id == Event.learner_id)
+        .where(*where)
+        .order_by(Event.received_at.desc(), Event.id)
+        .limit(limit)
+    ).all()
+    items = [
+        Unawarded(eid, etype, outcome, learner, title or entity_id, received)
+        for eid, etype, outcome, learner, title, entity_id, received in rows
+    ]
+    return int(count), items
+
+
+# --- the program's size ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Totals:
+    templates_published: int
+    templates: int
+    rules_active: int
+    rules: int
+    learners: int
+    valid: int
+    expired: int
+    suspended: int
+    revoked: int
+
+
+def totals(session: Session, organization_id: uuid.UUID, *, now: datetime) -> Totals:
+    templates = session.execute(
+        select(
+            func.count(),
+            func.count(case((Template.status == TemplateStatus.PUBLISHED, 1))),
+        ).where(Template.organization_id == organization_id)
+    ).one()
+    rules = session.execute(
+        select(func.count(), func.count(case((Rule.status == RuleStatus.ACTIVE, 1)))).where(
+            Rule.organization_id == organization_id
+        )
+    ).one()
+    learners = session.scalar(
+        select(func.count()).select_from(Learner).where(Learner.organization_id == organization_id)
+    )
+    active = Credential.status == CredentialStatus.ACTIVE
+    lapsed = and_(Credential.expires_at.is_not(None), Credential.expires_at <= now)
+    credentials = session.execute(
+        select(
+            func.count(case((and_(active, ~lapsed), 1))),
+            func.count(case((and_(active, lapsed), 1))),
+            func.count(case((Credential.status == CredentialStatus.SUSPENDED, 1))),
+            func.count(case((Credential.status == CredentialStatus.REVOKED, 1))),
+        ).where(Credential.organization_id == organization_id)
+    ).one()
+    return Totals(
+        templates_published=int(templates[1]),
+        templates=int(templates[0]),
+        rules_active=int(rules[1]),
+        rules=int(rules[0]),
+        learners=int(learners or 0),
+        valid=int(credentials[0]),
+        expired=int(credentials[1]),
+        suspended=int(credentials[2]),
+        revoked=int(credentials[3]),
+    )
+
+
+# --- everything the page shows -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overview:
+    period: Period
+    issued_per_day: list[int]
+    by_template: list[TemplateCount]
+    engaged: Engaged
+    engagement_per_day: dict[str, list[int]]
+    expiring_count: int
+    expiring: list[Expiring]
+    failed_count: int
+    failed: list[FailedDelivery]
+    unawarded_count: int
+    unawarded: list[Unawarded]
+    totals: Totals
+
+    @property
+    def issued(self) -> int:
+        return sum(self.issued_per_day)
+
+
+def overview(session: Session, organization_id: uuid.UUID, *, days: int, now: datetime) -> Overview:
+    span = period(days, now=now)
+    expiring_count, expiring = expiring_soon(session, organization_id, now=now)
+    failed_count, failed = failed_deliveries(session, organization_id, span)
+    unawarded_count, unawarded = events_without_award(session, organization_id, span)
+    per_day = issued_per_day(session, organization_id, span)
+    return Overview(
+        period=span,
+        issued_per_day=per_day,
+        by_template=issued_by_template(session, organization_id, span),
+        engaged=engagement(session, organization_id, span, issued=sum(per_day)),
+        engagement_per_day=engagement_per_day(session, organization_id, span),
+        expiring_count=expiring_count,
+        expiring=expiring,
+        failed_count=failed_count,
+        failed=failed,
+        unawarded_count=unawarded_count,
+        unawarded=unawarded,
+        totals=totals(session, organization_id, now=now),
+    )
