@@ -454,8 +454,9 @@ def demo() -> None:
         ).first()
     base = settings.public_base_url
     out.print(f"[bold]Demo organization:[/] {result.organization_name} (slug {result.slug})")
-    out.print(f"API docs:   {base}/docs")
+    out.print(f"Dashboard:  {base}/admin/")
     out.print(f"Sign in:    {result.email} / {result.password}")
+    out.print(f"API docs:   {base}/docs")
     if first is not None:
         out.print(f"A credential's public page: {base}/credentials/{first.public_id}")
         out.print(

@@ -1,0 +1,364 @@
+"""The overview: its numbers match what the API made, per period, per organization; the demo's
+printed login opens it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select, update
+
+from plaudit.app import create_app
+from plaudit.config import Settings
+from plaudit.db import unit_of_work, utcnow
+from plaudit.delivery import engine as delivery
+from plaudit.models.award import Credential
+from plaudit.models.engagement import Engagement
+from plaudit.models.event import Event, EventOutcome
+from plaudit.models.organization import Organization
+from plaudit.runtime import Runtime
+from tests.admin.conftest import Dashboard, csrf_of
+from tests.factories import Tenant, make_tenant
+from tests.issued import Issued, act, issue
+from tests.peers import SmtpServer, delivery_settings, smtp_server
+from tests.scenario import event, send
+from tests.test_delivery import deliver_all, subscribe
+
+__all__ = ["smtp_server"]
+
+
+@pytest.fixture
+def settings(engine: Engine, tmp_path: Path, smtp_server: SmtpServer) -> Settings:
+    return delivery_settings(engine, tmp_path, smtp_server)
+
+
+@pytest.fixture
+def api(app: FastAPI) -> TestClient:
+    with TestClient(app) as client:
+        return client
+
+
+VOID = {"br", "input", "meta", "link", "img"}
+
+
+class _Texts(HTMLParser):
+    """The text of every element that has an id (nested ones included)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: dict[str, list[str]] = {}
+        self.open: list[str | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in VOID:
+            return
+        ident = dict(attrs).get("id")
+        self.open.append(ident)
+        if ident:
+            self.texts[ident] = []
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """<rect/> and the like: nothing to read."""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in VOID and self.open:
+            self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        for ident in self.open:
+            if ident:
+                self.texts[ident].append(data)
+
+
+def texts(html: str) -> dict[str, str]:
+    parser = _Texts()
+    parser.feed(html)
+    return {k: " ".join(" ".join(v).split()) for k, v in parser.texts.items()}
+
+
+def figure(page: dict[str, str], ident: str) -> str:
+    """A stat's value: the first word of its text."""
+    return page[ident].split()[0]
+
+
+def row(page: dict[str, str], ident: str) -> list[str]:
+    """An engagement row's total and rate (its last two words)."""
+    return page[ident].split()[-2:]
+
+
+def overview(dashboard: Dashboard, days: int | str | None = None) -> dict[str, str]:
+    response = dashboard.get("/admin/" + (f"?days={days}" if days is not None else ""))
+    assert response.status_code == 200, response.text
+    return texts(response.text)
+
+
+def another_credential(api: TestClient, tenant: Tenant, issued: Issued, learner: str) -> str:
+    """A second credential of the same template, for another learner (the rule's course)."""
+    record = api.get(f"/api/v1/credentials/{issued.credential_id}", headers=tenant.headers).json()
+    payload = event(
+        f"e-{uuid.uuid4().hex[:8]}",
+        "course.completed",
+        learner=learner,
+        entity=("course", f"c-{record['template_id']}"),
+    )
+    return str(send(api, tenant, payload)["awards"][0]["credential_id"])
+
+
+def record(runtime: Runtime, tenant: Tenant, credential_id: str, kind: Engagement) -> None:
+    runtime.engagement.record(
+        organization_id=tenant.id, credential_id=uuid.UUID(credential_id), kind=kind
+    )
+
+
+def test_a_new_organization_sees_empty_states(owner: Dashboard) -> None:
+    response = owner.get("/admin/")
+    assert response.status_code == 200
+    html = response.text
+    page = texts(html)
+    assert figure(page, "stat-issued") == "0"
+    assert figure(page, "stat-claim-rate") == "—"
+    assert figure(page, "stat-share-rate") == "—"
+    assert "No credentials were issued in the last 30 days" in page["issued-empty"]
+    assert 'href="/admin/templates"' in html  # what to do first
+    assert page["expiring-count"] == "0" and page["failed-count"] == "0"
+    assert page["unawarded-count"] == "0"
+    assert "No data in this period" in html  # the engagement chart, drawn empty
+    for ident in ("count-templates", "count-rules", "count-learners", "count-valid"):
+        assert figure(page, ident) != ""
+    assert page["count-learners"].endswith("0")
+    assert 'aria-current="page">Last 30 days' in html
+
+
+def test_the_numbers_match_what_the_api_made(
+    owner: Dashboard, api: TestClient, runtime: Runtime, tenant: Tenant
+) -> None:
+    alpha = issue(api, tenant, template_name="Alpha Badge", learner="ada")
+    alpha_2 = another_credential(api, tenant, alpha, "grace")
+    alpha_3 = another_credential(api, tenant, alpha, "alan")
+    beta = issue(
+        api,
+        tenant,
+        template_name="Beta <Certificate>",
+        learner="katherine",
+        expiry={"type": "duration", "duration": "P10D"},
+    )
+    # An event no rule wants.
+    send(api, tenant, event("e-nothing", "forum.posted", learner="linus"))
+
+    # Engagement: two page views of alpha, a download of beta, LinkedIn add and share,
+    # one verification of a credential nobody opened.
+    headers = {"accept": "text/html"}
+    assert api.get(alpha.page, headers=headers).status_code == 200
+    assert api.get(alpha.page, headers=headers).status_code == 200
+    download = api.get(f"/credentials/{beta.public_id}/download/credential.json")
+    assert download.status_code == 200
+    added = api.get(f"{alpha.page}/linkedin?action=add", follow_redirects=False)
+    assert added.status_code == 303
+    shared = api.get(f"{beta.page}/linkedin?action=share", follow_redirects=False)
+    assert shared.status_code == 303
+    record(runtime, tenant, alpha_3, Engagement.VERIFICATION)
+    runtime.engagement.flush(runtime.sessions)
+
+    # A revoked and a suspended credential.
+    act(api, tenant, Issued(alpha_2, "", ""), "suspend", "checking")
+    revoked = issue(api, tenant, template_name="Gamma", learner="margaret")
+    act(api, tenant, revoked, "revoke", "issued by mistake")
+
+    page = overview(owner)
+    assert figure(page, "stat-issued") == "5"
+    assert row(page, "eng-views") == ["2", "0.4"]
+    assert row(page, "eng-downloads") == ["1", "0.2"]
+    assert row(page, "eng-linkedin-add") == ["1", "0.2"]
+    assert row(page, "eng-linkedin-share") == ["1", "0.2"]
+    assert row(page, "eng-verifications") == ["1", "0.2"]
+    # Claimed: alpha (viewed) and beta (downloaded); a verification is not a claim.
+    assert row(page, "eng-claimed") == ["2", "40%"]
+    assert figure(page, "stat-claim-rate") == "40%"
+    assert figure(page, "stat-share-rate") == "40%"  # 2 LinkedIn clicks / 5 issued
+    # By template, the most issued first; the names escaped.
+    html = owner.get("/admin/").text
+    assert "Beta &lt;Certificate&gt;" in html and "Beta <Certificate>" not in html
+    bars = page["chart-templates"]
+    assert bars.index("Alpha Badge: 3") < bars.index("Beta <Certificate>: 1")
+    assert "Gamma: 1" in bars
+    # Per day: today's row in the table holds all five.
+    today = utcnow().date().isoformat()
+    assert f'<th scope="row">{today}</th><td class="num">5</td>' in html
+    # Expiring soon: beta, in ten days, linked to its page.
+    assert page["expiring-count"] == "1"
+    assert f'href="/admin/credentials/{beta.credential_id}"' in html
+    # The event nobody wanted, linked to its trace.
+    assert page["unawarded-count"] == "1" and figure(page, "stat-unawarded") == "1"
+    assert "forum.posted" in page["unawarded"]
+    with unit_of_work(runtime.read_sessions) as session:
+        quiet = session.scalar(select(Event.id).where(Event.external_id == "e-nothing"))
+    assert f'href="/admin/events/{quiet}"' in html
+    # The program: templates, rules, learners, credentials by state.
+    assert page["count-templates"].split()[-3:] == ["3", "of", "3"]
+    assert page["count-rules"].split()[-3:] == ["3", "of", "3"]
+    assert page["count-learners"].split()[-1] == "6"
+    assert page["count-valid"].split()[-1] == "3"
+    assert page["count-suspended"].split()[-1] == "1"
+    assert page["count-revoked"].split()[-1] == "1"
+    assert page["count-expired"].split()[-1] == "0"
+
+
+def test_failed_and_retrying_deliveries_are_listed(
+    owner: Dashboard, api: TestClient, runtime: Runtime, tenant: Tenant
+) -> None:
+    issued = issue(api, tenant, template_name="Alpha")
+    deliver_all(runtime)  # the learner's email goes out
+    gone = subscribe(api, tenant, "http://127.0.0.1:9/nothing-listens-here")
+    api.post(f"/api/v1/webhooks/{gone['id']}/ping", headers=tenant.headers)
+    # Days pass: every retry fails until the message gives up.
+    deliver_all(runtime, rounds=16, step=timedelta(days=1))
+    page = overview(owner)
+    assert page["failed-count"] == "1"
+    assert "failed webhook webhook.ping" in page["failed"]
+    html = owner.get("/admin/").text
+    assert 'href="/admin/settings/webhooks"' in html
+
+    waiting = subscribe(api, tenant, "http://127.0.0.1:9/still-nothing")
+    api.post(f"/api/v1/webhooks/{waiting['id']}/ping", headers=tenant.headers)
+    delivery.run_due(runtime)
+    page = overview(owner)
+    assert page["failed-count"] == "2" and figure(page, "stat-failed") == "2"
+    assert "retrying webhook webhook.ping" in page["failed"]
+    assert "Connection refused" in page["failed"]
+    assert issued.credential_id not in page["failed"]
+
+
+def test_the_period_filter_counts_only_its_days(
+    owner: Dashboard, api: TestClient, runtime: Runtime, tenant: Tenant
+) -> None:
+    recent = issue(api, tenant, template_name="Alpha", learner="ada")
+    older = another_credential(api, tenant, recent, "grace")
+    oldest = another_credential(api, tenant, recent, "alan")
+    send(api, tenant, event("e-old", "forum.posted", learner="linus"))
+    now = utcnow()
+    with unit_of_work(runtime.sessions) as session:
+        for ident, age in ((older, 20), (oldest, 60)):
+            session.execute(
+                update(Credential)
+                .where(Credential.id == uuid.UUID(ident))
+                .values(emitted_at=now - timedelta(days=age))
+            )
+        session.execute(
+            update(Event)
+            .where(Event.external_id == "e-old")
+            .values(received_at=now - timedelta(days=10))
+        )
+    assert figure(overview(owner, 7), "stat-issued") == "1"
+    assert figure(overview(owner, 30), "stat-issued") == "2"
+    assert figure(overview(owner, 90), "stat-issued") == "3"
+    assert figure(overview(owner), "stat-issued") == "2"  # 30 days by default
+    assert figure(overview(owner, "365"), "stat-issued") == "2"  # not offered: the default
+    assert figure(overview(owner, "<x>"), "stat-issued") == "2"
+    assert overview(owner, 7)["unawarded-count"] == "0"
+    assert overview(owner, 30)["unawarded-count"] == "1"
+    html = owner.get("/admin/?days=90").text
+    assert 'aria-current="page">Last 90 days' in html
+    # The charts cover 90 days: 90 rows in each day chart's table (issued, engagement); the
+    # day 60 days ago holds one credential.
+    day = (now - timedelta(days=60)).date().isoformat()
+    assert f'<th scope="row">{day}</th><td class="num">1</td>' in html
+    assert html.count('<tr><th scope="row">20') == 2 * 90
+
+
+def test_another_organizations_numbers_never_appear(
+    dashboard: Callable[..., Dashboard], api: TestClient, runtime: Runtime, tenant: Tenant
+) -> None:
+    other = make_tenant(runtime, name="Other Academy")
+    theirs = issue(api, other, template_name="Their Secret Badge", learner="eve")
+    another_credential(api, other, theirs, "mallory")
+    send(api, other, event("e-theirs", "forum.posted", learner="eve"))
+    api.get(theirs.page, headers={"accept": "text/html"})
+    runtime.engagement.flush(runtime.sessions)
+    issue(api, tenant, template_name="Our Badge", learner="ada")
+
+    viewer = dashboard()
+    html = viewer.get("/admin/").text
+    page = texts(html)
+    assert figure(page, "stat-issued") == "1"
+    assert row(page, "eng-views") == ["0", "0.0"]
+    assert page["unawarded-count"] == "0"
+    assert page["count-learners"].split()[-1] == "1"
+    assert "Their Secret Badge" not in html and theirs.credential_id not in html
+    # Their owner sees theirs.
+    page = overview(dashboard(tenant_=other))
+    assert figure(page, "stat-issued") == "2" and page["unawarded-count"] == "1"
+
+
+def test_viewers_see_the_overview(viewer: Dashboard, api: TestClient, tenant: Tenant) -> None:
+    issue(api, tenant, template_name="Alpha")
+    page = overview(viewer)
+    assert figure(page, "stat-issued") == "1"
+
+
+def test_the_demos_printed_login_opens_the_overview_with_its_numbers(
+    engine: Engine, tmp_path: Path, settings: Settings
+) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PLAUDIT_")},
+        "PLAUDIT_DATA_DIR": str(tmp_path),
+        "PLAUDIT_DATABASE_URL": settings.resolved_database_url,
+        "PLAUDIT_MASTER_KEY": settings.master_key or "",
+        "PLAUDIT_QUEUE_URL": "memory://",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "plaudit", "demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    dashboard_url = next(line for line in lines if line.startswith("Dashboard:")).split()[-1]
+    assert dashboard_url == "http://127.0.0.1:8000/admin/"
+    email, password = (
+        next(line for line in lines if line.startswith("Sign in:"))
+        .removeprefix("Sign in:")
+        .strip()
+        .split(" / ")
+    )
+
+    app = create_app(settings, runtime=Runtime(settings=settings, engine=engine))
+    with TestClient(app) as browser:
+        login = browser.get("/admin/login")
+        signed_in = browser.post(
+            "/admin/login",
+            data={"csrf_token": csrf_of(login.text), "email": email, "password": password},
+            follow_redirects=False,
+        )
+        assert signed_in.status_code == 303 and signed_in.headers["location"] == "/admin/"
+        response = browser.get("/admin/")
+    assert response.status_code == 200
+    page = texts(response.text)
+    assert "Plaudit Academy" in page["main"]
+    with unit_of_work(Runtime(settings=settings, engine=engine).read_sessions) as session:
+        org = session.scalar(select(Organization.id).where(Organization.slug == "demo"))
+        issued = session.scalar(
+            select(func.count()).select_from(Credential).where(Credential.organization_id == org)
+        )
+        quiet = session.scalar(
+            select(func.count())
+            .select_from(Event)
+            .where(Event.organization_id == org, Event.outcome != EventOutcome.AWARDED)
+        )
+    assert issued and issued > 0
+    assert figure(page, "stat-issued") == str(issued)
+    assert page["unawarded-count"] == str(quiet)
+    assert page["count-learners"].split()[-1] == "6"
+    assert page["count-rules"].split()[-3:] == ["3", "of", "3"]
+    assert page["count-templates"].split()[-3:] == ["4", "of", "4"]
