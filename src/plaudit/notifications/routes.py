@@ -4,70 +4,26 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import EmailStr
 
 from plaudit.api import API_PREFIX
 from plaudit.api.deps import AdminPrincipal, RuntimeDep, SessionDep
 from plaudit.api.idempotency import Idempotent
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.db import utcnow
-from plaudit.delivery import outbox
-from plaudit.errors import InvalidInput
-from plaudit.models.delivery import Channel, EmailSettings
+from plaudit.models.delivery import EmailSettings
 from plaudit.models.learner import Learner
-from plaudit.notifications import compose, service
-from plaudit.notifications.delivery import password_context
+from plaudit.notifications import service
+from plaudit.notifications.schemas import EmailSettingsIn
 from plaudit.pages import wallet
 from plaudit.pages.render import message as message_page
 from plaudit.schemas import Input, Output
 
 router = APIRouter(prefix=f"{API_PREFIX}/email", tags=["email"], route_class=UnitOfWorkRoute)
 public_router = APIRouter(tags=["public"], route_class=UnitOfWorkRoute, include_in_schema=False)
-
-Topic = Literal[
-    "credential.issued",
-    "credential.expiring",
-    "credential.expired",
-    "credential.suspended",
-    "credential.revoked",
-    "admin.digest",
-    "webhook.disabled",
-]
-
-
-class EmailTemplate(Input):
-    subject: Annotated[str, StringConstraints(max_length=2000)] | None = None
-    text: Annotated[str, StringConstraints(max_length=compose.MAX_TEMPLATE)] | None = None
-    html: Annotated[str, StringConstraints(max_length=compose.MAX_TEMPLATE)] | None = None
-
-
-class EmailSettingsIn(Input):
-    enabled: bool = True
-    smtp_host: Annotated[str, StringConstraints(max_length=255)] | None = Field(
-        default=None, description="Your own SMTP server; empty to use the instance's."
-    )
-    smtp_port: int | None = Field(default=None, ge=1, le=65535)
-    smtp_security: Literal["starttls", "tls", "none"] | None = None
-    smtp_username: Annotated[str, StringConstraints(max_length=255)] | None = None
-    smtp_password: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
-        default=None,
-        description="Write-only, stored encrypted. Omit to keep the stored one; '' removes it.",
-    )
-    from_address: EmailStr | None = None
-    from_name: Annotated[str, StringConstraints(max_length=200)] | None = None
-    reply_to: EmailStr | None = None
-    admin_notifications: Literal["off", "copy", "digest"] = "off"
-    admin_emails: list[EmailStr] = Field(default_factory=list, max_length=20)
-    topics_off: list[Topic] = Field(default_factory=list)
-    templates: dict[Topic, EmailTemplate] = Field(
-        default_factory=dict,
-        description="Your own subject/text/html per topic: Jinja2, sandboxed "
-        "(docs/notifications.md).",
-    )
 
 
 class EmailSettingsOut(Output):
@@ -140,38 +96,9 @@ def read_settings(session: SessionDep, principal: AdminPrincipal) -> EmailSettin
 def put_settings(
     body: EmailSettingsIn, session: SessionDep, runtime: RuntimeDep, principal: AdminPrincipal
 ) -> EmailSettingsOut:
-    templates: dict[str, dict[str, str]] = {}
-    for topic, parts in body.templates.items():
-        given = {k: v for k, v in parts.model_dump().items() if v is not None}
-        try:
-            compose.check_override(given)
-        except ValueError as exc:
-            raise InvalidInput(f"templates.{topic}.{exc}") from exc
-        if given:
-            templates[topic] = given
-    row = session.get(EmailSettings, principal.organization_id)
-    if row is None:
-        row = EmailSettings(organization_id=principal.organization_id)
-        session.add(row)
-    row.enabled = body.enabled
-    row.smtp_host = body.smtp_host or None
-    row.smtp_port = body.smtp_port
-    row.smtp_security = body.smtp_security
-    row.smtp_username = body.smtp_username or None
-    if body.smtp_password is not None:
-        row.smtp_password_sealed = (
-            runtime.vault.seal(body.smtp_password.encode(), context=password_context(row))
-            if body.smtp_password
-            else None
-        )
-    row.from_address = body.from_address
-    row.from_name = body.from_name
-    row.reply_to = body.reply_to
-    row.admin_notifications = body.admin_notifications
-    row.admin_emails = [str(a) for a in body.admin_emails]
-    row.topics_off = sorted(set(body.topics_off))
-    row.templates = templates
-    session.flush()
+    row = service.save_settings(
+        session, runtime.vault, organization_id=principal.organization_id, data=body
+    )
     return _out(row)
 
 
@@ -183,17 +110,8 @@ def put_settings(
     summary="Send a test email with these settings (see its result under deliveries)",
 )
 def test_email(body: TestEmailIn, session: SessionDep, principal: AdminPrincipal) -> TestEmailOut:
-    [message_id] = outbox.record(
-        session,
-        [
-            outbox.NewMessage(
-                organization_id=principal.organization_id,
-                channel=Channel.EMAIL,
-                topic="test",
-                dedupe_key=f"email:test:{uuid.uuid4()}",
-                recipient=str(body.to),
-            )
-        ],
+    message_id = service.send_test_email(
+        session, organization_id=principal.organization_id, to=str(body.to)
     )
     return TestEmailOut(message_id=message_id)
 

@@ -18,8 +18,12 @@ from sqlalchemy.orm import Session
 
 from plaudit.db import transaction_cache
 from plaudit.delivery import outbox
+from plaudit.errors import InvalidInput
 from plaudit.models.delivery import Channel, EmailSettings
 from plaudit.models.user import Membership, Role, User
+from plaudit.notifications import compose
+from plaudit.notifications.schemas import EmailSettingsIn
+from plaudit.vault import Vault
 
 LEARNER_TOPICS = (
     "credential.issued",
@@ -148,3 +152,64 @@ def record_digest(
         occurrence=f"{organization_id}:{day.isoformat()}",
         data={"day": day.isoformat(), "counts": counts},
     )
+
+
+def save_settings(
+    session: Session, vault: Vault, *, organization_id: uuid.UUID, data: EmailSettingsIn
+) -> EmailSettings:
+    """Replace the organization's email settings. The SMTP password is sealed; ``None`` keeps
+    the stored one and '' removes it. Templates that do not compile are refused (422)."""
+    # delivery imports this module; the seal's context is its business.
+    from plaudit.notifications.delivery import password_context
+
+    templates: dict[str, dict[str, str]] = {}
+    for topic, parts in data.templates.items():
+        given = {k: v for k, v in parts.model_dump().items() if v is not None}
+        try:
+            compose.check_override(given)
+        except ValueError as exc:
+            raise InvalidInput(f"templates.{topic}.{exc}") from exc
+        if given:
+            templates[topic] = given
+    row = session.get(EmailSettings, organization_id)
+    if row is None:
+        row = EmailSettings(organization_id=organization_id)
+        session.add(row)
+    row.enabled = data.enabled
+    row.smtp_host = data.smtp_host or None
+    row.smtp_port = data.smtp_port
+    row.smtp_security = data.smtp_security
+    row.smtp_username = data.smtp_username or None
+    if data.smtp_password is not None:
+        row.smtp_password_sealed = (
+            vault.seal(data.smtp_password.encode(), context=password_context(row))
+            if data.smtp_password
+            else None
+        )
+    row.from_address = data.from_address
+    row.from_name = data.from_name
+    row.reply_to = data.reply_to
+    row.admin_notifications = data.admin_notifications
+    row.admin_emails = [str(a) for a in data.admin_emails]
+    row.topics_off = sorted(set(data.topics_off))
+    row.templates = templates
+    session.flush()
+    transaction_cache(session, _SETTINGS_KEY).pop(organization_id, None)
+    return row
+
+
+def send_test_email(session: Session, *, organization_id: uuid.UUID, to: str) -> uuid.UUID:
+    """A test email with the current settings; its result shows in the delivery log."""
+    [message_id] = outbox.record(
+        session,
+        [
+            outbox.NewMessage(
+                organization_id=organization_id,
+                channel=Channel.EMAIL,
+                topic="test",
+                dedupe_key=f"email:test:{uuid.uuid4()}",
+                recipient=to,
+            )
+        ],
+    )
+    return message_id
