@@ -111,28 +111,31 @@ def test_a_line_chart_places_each_day_at_its_value_with_axis_labels() -> None:
         y_label="Credentials",
     )
     svg = parsed(chart)
+    # A dot (with its tooltip) on each day above zero, at a height proportional to its value
+    # (the top is 10, a round number).
     dots = list(svg.iter(f"{SVG}circle"))
-    assert len(dots) == 5
-    ys = [float(c.get("cy", "0")) for c in dots]
-    bottom = ys[0]  # value 0
-    # Heights above the baseline are proportional to the values (the top is 10, a round number).
-    heights = [bottom - y for y in ys]
-    assert heights[2] == pytest.approx(2 * heights[1])
-    assert heights[4] == pytest.approx(heights[2] * 2 / 10)
-    xs = [float(c.get("cx", "0")) for c in dots]
-    assert xs == sorted(xs) and len(set(xs)) == 5
+    assert [d.find(f"{SVG}title").text for d in dots] == [  # type: ignore[union-attr]
+        "2 Nov: 5 issued",
+        "3 Nov: 10 issued",
+        "5 Nov: 2 issued",
+    ]
+    bottom = charts.LINE_HEIGHT - charts.MARGIN_BOTTOM
+    heights = [bottom - float(d.get("cy", "0")) for d in dots]
+    assert heights[1] == pytest.approx(2 * heights[0])
+    assert heights[2] == pytest.approx(heights[1] * 2 / 10)
+    xs = [float(d.get("cx", "0")) for d in dots]
+    assert xs == sorted(xs) and len(set(xs)) == 3
+    # The line goes through every day, zeros included, on the baseline.
+    line = svg.find(f"{SVG}polyline")
+    assert line is not None
+    points = [p.split(",") for p in line.get("points", "").split()]
+    assert len(points) == 5 and float(points[0][1]) == float(points[3][1]) == bottom
     texts = [t.text for t in svg.iter(f"{SVG}text")]
     assert "Credentials" in texts and "Day (UTC)" in texts
-    assert "1 Nov" in texts and "5 Nov" in texts  # first and last day labelled
-    assert [t for t in texts if t in {"0", "2", "4", "6", "8", "10"}] == [
-        "0",
-        "2",
-        "4",
-        "6",
-        "8",
-        "10",
-    ]
-    assert dots[1].find(f"{SVG}title").text == "2 Nov: 5 issued"  # type: ignore[union-attr]
+    x_ticks = [t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "tick x-tick"]
+    assert x_ticks == ["1 Nov", "2 Nov", "3 Nov", "4 Nov", "5 Nov"]
+    y_ticks = [t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "tick y-tick"]
+    assert y_ticks == ["0", "2", "4", "6", "8", "10"]
     # The first series is filled below its line.
     assert len(list(svg.iter(f"{SVG}polygon"))) == 1
 
@@ -153,13 +156,9 @@ def test_several_series_get_a_legend_and_their_own_lines() -> None:
     legend = [t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "legend"]
     assert legend == ["Views", "Downloads"]
     assert '<th scope="col" class="num">Downloads</th>' in str(chart.table)
-    # At most seven day labels on a month, the last day among them.
-    ticks = [
-        t.text
-        for t in svg.iter(f"{SVG}text")
-        if t.get("text-anchor") == "middle" and t.get("class") == "tick"
-    ]
-    assert len(ticks) <= 7 and ticks[-1] == "30 Nov"
+    # At most seven day labels on a month, the first and the last day among them.
+    ticks = [t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "tick x-tick"]
+    assert len(ticks) <= 7 and ticks[0] == "1 Nov" and ticks[-1] == "30 Nov"
 
 
 def test_series_must_cover_every_day() -> None:

@@ -15,9 +15,9 @@ from datetime import date
 
 from markupsafe import Markup
 
-WIDTH = 640
-LINE_HEIGHT = 240
-MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 48, 12, 14, 40
+WIDTH = 480
+LINE_HEIGHT = 220
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 48, 16, 14, 40
 BAR_WIDTH = 480
 BAR_ROW = 40  # label line, bar, gap
 BAR_VALUE_ROOM = 56  # room after the longest bar for its value
@@ -43,7 +43,8 @@ class Chart:
     def __str__(self) -> str:
         return str(
             Markup(
-                '<figure class="chart-figure">{}<details class="chart-data">'
+                '<figure class="chart-figure"><div class="chart-scroll">{}</div>'
+                '<details class="chart-data">'
                 "<summary>Show the numbers as a table</summary>{}</details></figure>"
             ).format(self.svg, self.table)
         )
@@ -70,12 +71,13 @@ def _num(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def _open(ident: str, width: int, height: int, title: str, description: str) -> Markup:
+def _open(ident: str, kind: str, width: int, height: int, title: str, description: str) -> Markup:
     return Markup(
-        '<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{id}" viewBox="0 0 {w} {h}"'
+        '<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" id="{id}"'
+        ' viewBox="0 0 {w} {h}"'
         ' role="img" aria-labelledby="{id}-title {id}-desc" preserveAspectRatio="xMinYMin meet">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>'
-    ).format(id=ident, w=width, h=height, title=title, desc=description)
+    ).format(id=ident, kind=kind, w=width, h=height, title=title, desc=description)
 
 
 def _table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Markup:
@@ -114,7 +116,7 @@ def bar_chart(
     Each row is its label on a line, then the bar with its value after it: long names (a
     template's) stay readable at phone width, where the SVG scales down."""
     height = max(1, len(items)) * BAR_ROW + 8
-    parts = [_open(ident, BAR_WIDTH, height, title, description)]
+    parts = [_open(ident, "bars", BAR_WIDTH, height, title, description)]
     top = max((value for _, value in items), default=0)
     room = BAR_WIDTH - BAR_VALUE_ROOM
     if not items or top <= 0:
@@ -166,8 +168,8 @@ def _ticks(days: Sequence[date], most: int = 7) -> list[int]:
     step = max(1, math.ceil((len(days) - 1) / (most - 1))) if len(days) > 1 else 1
     ticks = list(range(0, len(days), step))
     if ticks[-1] != len(days) - 1:
-        if len(days) - 1 - ticks[-1] < step / 2 and len(ticks) > 1:
-            ticks[-1] = len(days) - 1  # too close to the last: move it there
+        if len(ticks) > 1 and len(days) - 1 - ticks[-1] < step:
+            ticks[-1] = len(days) - 1  # too close to the last day's label: give way to it
         else:
             ticks.append(len(days) - 1)
     return ticks
@@ -190,8 +192,8 @@ def line_chart(
 ) -> Chart:
     """One line per series over consecutive days (the first one filled below when ``area``).
 
-    Every point carries a ``<title>`` (a tooltip in browsers); a legend names the series when
-    there is more than one."""
+    Every point above zero carries a ``<title>`` (a tooltip in browsers); a legend names the
+    series when there is more than one."""
     for one in series:
         if len(one.values) != len(days):
             raise ValueError(
@@ -211,12 +213,12 @@ def line_chart(
     def y(value: float) -> float:
         return bottom - plot_h * value / top
 
-    parts = [_open(ident, WIDTH, LINE_HEIGHT, title, description)]
+    parts = [_open(ident, "lines", WIDTH, LINE_HEIGHT, title, description)]
     for value in y_ticks(top):
         parts.append(
             Markup(
                 '<line class="grid" x1="{x1}" x2="{x2}" y1="{y}" y2="{y}"/>'
-                '<text class="tick" x="{tx}" y="{ty}" text-anchor="end">{v}</text>'
+                '<text class="tick y-tick" x="{tx}" y="{ty}" text-anchor="end">{v}</text>'
             ).format(
                 x1=MARGIN_LEFT,
                 x2=WIDTH - MARGIN_RIGHT,
@@ -232,11 +234,14 @@ def line_chart(
             '<line class="axis" x1="{l}" x2="{l}" y1="{t}" y2="{b}"/>'
         ).format(l=MARGIN_LEFT, r=WIDTH - MARGIN_RIGHT, t=top_margin, b=bottom)
     )
-    for index in _ticks(days):
+    ticks = _ticks(days)
+    for index in ticks:
+        # The last label ends at its day, so that it stays inside the chart.
+        anchor = "end" if index == len(days) - 1 and len(ticks) > 1 else "middle"
         parts.append(
-            Markup('<text class="tick" x="{x}" y="{y}" text-anchor="middle">{label}</text>').format(
-                x=_num(x(index)), y=bottom + 16, label=day_label(days[index])
-            )
+            Markup(
+                '<text class="tick x-tick" x="{x}" y="{y}" text-anchor="{a}">{label}</text>'
+            ).format(x=_num(x(index)), y=bottom + 16, a=anchor, label=day_label(days[index]))
         )
     # Axis labels.
     parts.append(
@@ -291,6 +296,7 @@ def line_chart(
                     name=one.name,
                 )
                 for i, (px, py) in enumerate(points)
+                if one.values[i]  # a dot on every zero would only clutter the baseline
             ]
             parts.append(Markup('<g class="dots">{}</g>').format(Markup("").join(dots)))
     if legend:
