@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
 
+from plaudit.admin import analytics
 from plaudit.app import create_app
 from plaudit.config import Settings
 from plaudit.db import unit_of_work, utcnow
@@ -190,6 +191,12 @@ def test_the_numbers_match_what_the_api_made(
     bars = page["chart-templates"]
     assert bars.index("Alpha Badge: 3") < bars.index("Beta <Certificate>: 1")
     assert "Gamma: 1" in bars
+    # Past the top ones, the others are summed up in one bar.
+    with unit_of_work(runtime.read_sessions) as session:
+        span = analytics.period(30, now=utcnow())
+        top = analytics.issued_by_template(session, tenant.id, span, top=1)
+    assert [(t.name, t.count) for t in top] == [("Alpha Badge", 3), ("2 other templates", 2)]
+    assert top[1].template_id is None
     # Per day: today's row in the table holds all five.
     today = utcnow().date().isoformat()
     assert f'<th scope="row">{today}</th><td class="num">5</td>' in html

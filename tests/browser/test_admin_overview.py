@@ -60,9 +60,13 @@ def _scene(admin: AdminBrowser) -> int:
 
 
 def test_the_overview_at_desktop_and_phone_width(admin: AdminBrowser) -> None:
-    issued = _scene(admin)
     page = admin.page
     page.set_viewport_size({"width": 1280, "height": 900})
+    admin.go("/admin/")
+    expect(page.locator("#issued-empty")).to_contain_text("No credentials were issued")
+    admin.shot("overview-empty")
+
+    issued = _scene(admin)
     admin.go("/admin/")
     expect(page.locator("#stat-issued .value")).to_have_text(str(issued))
     expect(page.get_by_role("img", name="Credentials issued by template")).to_be_visible()

@@ -140,7 +140,8 @@ def issued_by_template(
     if len(counts) <= top:
         return counts
     rest = counts[top:]
-    others = TemplateCount(None, f"{len(rest)} other templates", sum(c.count for c in rest))
+    label = "1 other template" if len(rest) == 1 else f"{len(rest)} other templates"
+    others = TemplateCount(None, label, sum(c.count for c in rest))
     return [*counts[:top], others]
 
 
