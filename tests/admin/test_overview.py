@@ -232,7 +232,7 @@ def test_failed_and_retrying_deliveries_are_listed(
     assert page["failed-count"] == "1"
     assert "failed webhook webhook.ping" in page["failed"]
     html = owner.get("/admin/").text
-    assert 'href="/admin/settings/webhooks"' in html
+    assert f'href="/admin/settings/webhooks/{gone["id"]}"' in html
 
     waiting = subscribe(api, tenant, "http://127.0.0.1:9/still-nothing")
     api.post(f"/api/v1/webhooks/{waiting['id']}/ping", headers=tenant.headers)
