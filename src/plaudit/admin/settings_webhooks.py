@@ -1,0 +1,342 @@
+"""Dashboard settings: webhook endpoints, their secret, a ping, and what was sent to each
+(with every attempt's response code) with manual redelivery."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from plaudit.admin.settings_common import SETTINGS, checked, page, sub_router, uuid_or_404
+from plaudit.admin.web import (
+    Admin,
+    Editor,
+    FormDep,
+    FormErrors,
+    Viewer,
+    paginate,
+    parse,
+    redirect,
+    text,
+    values,
+)
+from plaudit.api.deps import RuntimeDep, SessionDep
+from plaudit.delivery import engine
+from plaudit.errors import InvalidInput, not_found
+from plaudit.models.delivery import (
+    DeliveryAttempt,
+    MessageStatus,
+    OutboxMessage,
+    WebhookEndpoint,
+)
+from plaudit.runtime import Runtime
+from plaudit.webhooks import service as webhooks
+from plaudit.webhooks.routes import EndpointCreate
+
+router = sub_router()
+BASE = f"{SETTINGS}/webhooks"
+
+
+def _endpoint_form(endpoint: WebhookEndpoint | None) -> dict[str, Any]:
+    if endpoint is None:
+        return {"url": "", "description": "", "kinds": [], "enabled": True}
+    return {
+        "url": endpoint.url,
+        "description": endpoint.description or "",
+        "kinds": list(endpoint.kinds or []),
+        "enabled": endpoint.enabled,
+    }
+
+
+def _kept(form: FormData) -> dict[str, Any]:
+    kept: dict[str, Any] = values(form)
+    kept["kinds"] = form.getlist("kinds")
+    kept["enabled"] = checked(form, "enabled")
+    return kept
+
+
+def _check(
+    form: FormData, runtime: Runtime
+) -> tuple[EndpointCreate | None, str | None, FormErrors]:
+    """The API's schema, then the service's URL and kind checks, each message on its field."""
+    body, errors = parse(
+        EndpointCreate,
+        {
+            "url": text(form, "url"),
+            "description": text(form, "description") or None,
+            "kinds": [k for k in form.getlist("kinds") if isinstance(k, str)],
+        },
+    )
+    if not text(form, "url"):
+        errors.fields["url"] = "Enter the address that receives the webhooks."
+    url = None
+    if body is not None:
+        try:
+            url = webhooks.check_url(
+                body.url, allow_private=runtime.settings.webhooks_allow_private_networks
+            )
+        except InvalidInput as exc:
+            errors.add("url", exc.detail)
+        try:
+            webhooks.check_kinds(body.kinds)
+        except InvalidInput as exc:
+            errors.add("kinds", exc.detail)
+    return body, url, errors
+
+
+@router.get("/settings/webhooks")
+def endpoints(request: Request, admin: Viewer, session: SessionDep) -> Response:
+    stmt = webhooks.query(organization_id=admin.organization_id).order_by(
+        WebhookEndpoint.created_at.desc(), WebhookEndpoint.id.desc()
+    )
+    return page(
+        request,
+        admin,
+        "admin/settings_webhooks.html",
+        "webhooks",
+        {"paged": paginate(session, request, stmt), "max": webhooks.MAX_ENDPOINTS},
+    )
+
+
+def _form_page(
+    request: Request,
+    admin: Admin,
+    *,
+    endpoint: WebhookEndpoint | None,
+    form: dict[str, Any],
+    errors: FormErrors | None = None,
+    status: int = 200,
+) -> Response:
+    return page(
+        request,
+        admin,
+        "admin/settings_webhook_form.html",
+        "webhooks",
+        {
+            "endpoint": endpoint,
+            "form": form,
+            "errors": errors or FormErrors(),
+            "kinds": webhooks.KINDS,
+        },
+        status=status,
+    )
+
+
+@router.get("/settings/webhooks/new")
+def new_endpoint(request: Request, admin: Viewer) -> Response:
+    return _form_page(request, admin, endpoint=None, form=_endpoint_form(None))
+
+
+def _secret_page(
+    request: Request, admin: Admin, endpoint: WebhookEndpoint, secret: str, *, created: bool
+) -> Response:
+    return page(
+        request,
+        admin,
+        "admin/settings_secret.html",
+        "webhooks",
+        {
+            "heading": "Webhook endpoint added" if created else "New signing secret",
+            "what": f"Webhooks sent to {endpoint.url} are signed with this secret "
+            "(the webhook-signature header, Standard Webhooks).",
+            "items": [("Signing secret", secret)],
+            "back": f"{BASE}/{endpoint.id}",
+            "back_label": "Go to the endpoint",
+        },
+    )
+
+
+@router.post("/settings/webhooks")
+def create_endpoint(
+    request: Request, admin: Editor, form: FormDep, session: SessionDep, runtime: RuntimeDep
+) -> Response:
+    body, url, errors = _check(form, runtime)
+    if errors or body is None or url is None:
+        return _form_page(
+            request, admin, endpoint=None, form=_kept(form), errors=errors, status=422
+        )
+    try:
+        endpoint, secret = webhooks.create(
+            session,
+            runtime.vault,
+            organization_id=admin.organization_id,
+            url=url,
+            description=body.description,
+            kinds=body.kinds,
+            allow_private=runtime.settings.webhooks_allow_private_networks,
+        )
+    except InvalidInput as exc:
+        errors.add("", exc.detail)
+        return _form_page(
+            request, admin, endpoint=None, form=_kept(form), errors=errors, status=422
+        )
+    # Shown now, in this response, and never again: only its sealed form is stored.
+    return _secret_page(request, admin, endpoint, secret, created=True)
+
+
+def _endpoint(session: Session, admin: Admin, endpoint_id: str) -> WebhookEndpoint:
+    return webhooks.get(
+        session,
+        organization_id=admin.organization_id,
+        endpoint_id=uuid_or_404(endpoint_id, "webhook endpoint"),
+    )
+
+
+@router.get("/settings/webhooks/{endpoint_id}")
+def endpoint_page(
+    request: Request, endpoint_id: str, admin: Viewer, session: SessionDep
+) -> Response:
+    endpoint = _endpoint(session, admin, endpoint_id)
+    stmt = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.organization_id == admin.organization_id,
+            OutboxMessage.endpoint_id == endpoint.id,
+        )
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    )
+    paged = paginate(session, request, stmt)
+    attempts: dict[Any, list[DeliveryAttempt]] = {m.id: [] for m in paged.items}
+    if attempts:
+        for attempt in session.scalars(
+            select(DeliveryAttempt)
+            .where(DeliveryAttempt.message_id.in_(list(attempts)))
+            .order_by(DeliveryAttempt.number)
+        ):
+            attempts[attempt.message_id].append(attempt)
+    return page(
+        request,
+        admin,
+        "admin/settings_webhook.html",
+        "webhooks",
+        {
+            "endpoint": endpoint,
+            "paged": paged,
+            "attempts": attempts,
+            "form": _endpoint_form(endpoint),
+            "kinds": webhooks.KINDS,
+        },
+    )
+
+
+@router.get("/settings/webhooks/{endpoint_id}/edit")
+def edit_endpoint(
+    request: Request, endpoint_id: str, admin: Viewer, session: SessionDep
+) -> Response:
+    endpoint = _endpoint(session, admin, endpoint_id)
+    return _form_page(request, admin, endpoint=endpoint, form=_endpoint_form(endpoint))
+
+
+@router.post("/settings/webhooks/{endpoint_id}")
+def update_endpoint(
+    request: Request,
+    endpoint_id: str,
+    admin: Editor,
+    form: FormDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> Response:
+    endpoint = _endpoint(session, admin, endpoint_id)
+    body, url, errors = _check(form, runtime)
+    if errors or body is None or url is None:
+        return _form_page(
+            request, admin, endpoint=endpoint, form=_kept(form), errors=errors, status=422
+        )
+    # As PATCH /api/v1/webhooks/{id} does.
+    endpoint.url = url
+    endpoint.description = body.description
+    endpoint.kinds = webhooks.check_kinds(body.kinds)
+    _set_enabled(endpoint, checked(form, "enabled"))
+    session.flush()
+    return redirect(f"{BASE}/{endpoint.id}", flash="The endpoint was saved.")
+
+
+def _set_enabled(endpoint: WebhookEndpoint, enabled: bool) -> None:
+    if enabled == endpoint.enabled:
+        return
+    endpoint.enabled = enabled
+    if enabled:
+        endpoint.disabled_reason = None
+        endpoint.failing_since = None
+    else:
+        endpoint.disabled_reason = "disabled by an administrator"
+
+
+@router.post("/settings/webhooks/{endpoint_id}/enable")
+def enable_endpoint(endpoint_id: str, admin: Editor, session: SessionDep) -> Response:
+    endpoint = _endpoint(session, admin, endpoint_id)
+    _set_enabled(endpoint, True)
+    session.flush()
+    return redirect(
+        f"{BASE}/{endpoint.id}",
+        flash="The endpoint is enabled again. Redeliver below what failed meanwhile.",
+    )
+
+
+@router.post("/settings/webhooks/{endpoint_id}/disable")
+def disable_endpoint(endpoint_id: str, admin: Editor, session: SessionDep) -> Response:
+    endpoint = _endpoint(session, admin, endpoint_id)
+    _set_enabled(endpoint, False)
+    session.flush()
+    return redirect(f"{BASE}/{endpoint.id}", flash="The endpoint is disabled.")
+
+
+@router.post("/settings/webhooks/{endpoint_id}/delete")
+def delete_endpoint(endpoint_id: str, admin: Editor, session: SessionDep) -> Response:
+    endpoint = _endpoint(session, admin, endpoint_id)
+    url = endpoint.url
+    session.delete(endpoint)
+    session.flush()
+    return redirect(BASE, flash=f"The endpoint {url} was deleted.")
+
+
+@router.post("/settings/webhooks/{endpoint_id}/rotate-secret")
+def rotate_endpoint_secret(
+    request: Request, endpoint_id: str, admin: Editor, session: SessionDep, runtime: RuntimeDep
+) -> Response:
+    endpoint = _endpoint(session, admin, endpoint_id)
+    secret = webhooks.rotate_secret(session, runtime.vault, endpoint)
+    return _secret_page(request, admin, endpoint, secret, created=False)
+
+
+@router.post("/settings/webhooks/{endpoint_id}/ping")
+def ping_endpoint(endpoint_id: str, admin: Editor, session: SessionDep) -> Response:
+    endpoint = _endpoint(session, admin, endpoint_id)
+    webhooks.ping(session, endpoint)
+    return redirect(
+        f"{BASE}/{endpoint.id}",
+        flash="A signed webhook.ping is on its way; reload in a moment to see the answer.",
+    )
+
+
+@router.post("/settings/webhooks/{endpoint_id}/deliveries/{message_id}/redeliver")
+def redeliver(endpoint_id: str, message_id: str, admin: Editor, session: SessionDep) -> Response:
+    endpoint = _endpoint(session, admin, endpoint_id)
+    ident = uuid_or_404(message_id, "delivery")
+    # As POST /api/v1/deliveries/{id}/redeliver does.
+    message = session.scalar(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.id == ident,
+            OutboxMessage.organization_id == admin.organization_id,
+            OutboxMessage.endpoint_id == endpoint.id,
+        )
+        .with_for_update()
+    )
+    if message is None:
+        raise not_found("delivery", ident)
+    if message.status is MessageStatus.SENDING:
+        return redirect(
+            f"{BASE}/{endpoint.id}",
+            flash="This message is being sent right now; look again in a minute.",
+            kind="error",
+        )
+    engine.redeliver(session, message)
+    session.flush()
+    return redirect(
+        f"{BASE}/{endpoint.id}", flash=f"The {message.topic} webhook is being sent again."
+    )
