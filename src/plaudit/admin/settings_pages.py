@@ -13,6 +13,7 @@ from plaudit.admin import settings_access, settings_connectors, settings_email, 
 from plaudit.admin.settings_common import SETTINGS, page
 from plaudit.admin.web import (
     ADMIN,
+    Admin,
     Editor,
     FormDep,
     FormErrors,
@@ -57,7 +58,7 @@ def _profile_form(org: Organization) -> dict[str, str]:
 
 def _profile_page(
     request: Request,
-    admin: Any,
+    admin: Admin,
     org: Organization,
     *,
     form: dict[str, str] | None = None,
