@@ -63,6 +63,18 @@ class Dashboard:
         return self.client.post(path, data=form, files=files, follow_redirects=False)
 
 
+def admin_posts(app: FastAPI) -> list[str]:
+    """The path of every POST form under /admin (included routers walked to their routes)."""
+    paths: set[str] = set()
+    for route in app.routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        for item in contexts() if contexts else [route]:
+            path = getattr(item, "path", None) or ""
+            if path.startswith("/admin") and "POST" in (getattr(item, "methods", None) or ()):
+                paths.add(path)
+    return sorted(paths)
+
+
 def deliver(runtime: Runtime) -> None:
     """Send what the outbox holds now (jobs do this in production; tests call it)."""
     for _ in range(20):
