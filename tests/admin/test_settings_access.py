@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -194,3 +195,47 @@ def test_roles_change_and_the_last_owner_stays(owner: Dashboard, runtime: Runtim
         ).status_code
         == 404
     )
+
+
+def test_only_owners_make_or_remove_owners(
+    dashboard: Callable[..., Dashboard], runtime: Runtime
+) -> None:
+    admin = dashboard(Role.ADMIN)
+    owner = dashboard(Role.OWNER)
+    with unit_of_work(runtime.read_sessions) as session:
+        admin_id = session.scalars(select(User.id).where(User.email == admin.email)).one()
+        owner_id = session.scalars(select(User.id).where(User.email == owner.email)).one()
+    page = "/admin/settings/members"
+    invite = admin.post(
+        "/admin/settings/members/invite",
+        {"email": "boss@example.org", "role": "owner"},
+        page=page,
+    )
+    assert invite.status_code == 422
+    assert "Only an owner can" in invite.text
+    assert 'value="boss@example.org"' in invite.text
+    for path, data in [
+        (f"/admin/settings/members/{admin_id}/role", {"role": "owner"}),
+        (f"/admin/settings/members/{owner_id}/role", {"role": "viewer"}),
+        (f"/admin/settings/members/{owner_id}/remove", {}),
+    ]:
+        assert admin.post(path, data, page=page).status_code == 303
+        assert "Only an owner can" in admin.get(page).text
+    with unit_of_work(runtime.read_sessions) as session:
+        roles = dict(
+            session.execute(
+                select(Membership.user_id, Membership.role).where(
+                    Membership.organization_id == admin.tenant.id
+                )
+            ).all()
+        )
+    assert roles[admin_id] is Role.ADMIN and roles[owner_id] is Role.OWNER
+    # An owner may.
+    assert (
+        owner.post(
+            f"/admin/settings/members/{admin_id}/role", {"role": "owner"}, page=page
+        ).status_code
+        == 303
+    )
+    with unit_of_work(runtime.read_sessions) as session:
+        assert session.get(Membership, (admin_id, admin.tenant.id)).role is Role.OWNER  # type: ignore[union-attr]

@@ -186,11 +186,18 @@ def members(request: Request, admin: Viewer, session: SessionDep) -> Response:
     return _members_page(request, admin, session)
 
 
+# Admins manage admins and viewers; only an owner makes, unmakes or removes an owner (an admin
+# could otherwise make themselves owner and remove the others).
+OWNERS_ONLY = "Only an owner can give or take away the owner role, or remove an owner."
+
+
 @router.post("/settings/members/invite")
 def invite_member(request: Request, admin: Editor, form: FormDep, session: SessionDep) -> Response:
     body, errors = parse(MemberCreate, {"email": text(form, "email"), "role": text(form, "role")})
     if not text(form, "email"):
         errors.fields["email"] = "Enter the address to send the invitation to."
+    if body is not None and body.role is Role.OWNER and not admin.is_owner:
+        errors.add("role", OWNERS_ONLY)
     if body is not None and not errors:
         try:
             invitation = auth.invite(
@@ -222,6 +229,9 @@ def change_role(user_id: str, admin: Editor, form: FormDep, session: SessionDep)
     role = _role(text(form, "role"))
     if role is None:
         return redirect(MEMBERS, flash="Choose owner, admin or viewer.", kind="error")
+    current, _ = users.get_member(session, organization_id=admin.organization_id, user_id=ident)
+    if Role.OWNER in (role, current.role) and not admin.is_owner:
+        return redirect(MEMBERS, flash=OWNERS_ONLY, kind="error")
     try:
         _, user = users.change_role(
             session, organization_id=admin.organization_id, user_id=ident, role=role
@@ -234,7 +244,11 @@ def change_role(user_id: str, admin: Editor, form: FormDep, session: SessionDep)
 @router.post("/settings/members/{user_id}/remove")
 def remove_member(user_id: str, admin: Editor, session: SessionDep) -> Response:
     ident = uuid_or_404(user_id, "member")
-    _, user = users.get_member(session, organization_id=admin.organization_id, user_id=ident)
+    membership, user = users.get_member(
+        session, organization_id=admin.organization_id, user_id=ident
+    )
+    if membership.role is Role.OWNER and not admin.is_owner:
+        return redirect(MEMBERS, flash=OWNERS_ONLY, kind="error")
     email = user.email
     try:
         users.remove_member(session, organization_id=admin.organization_id, user_id=ident)
