@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, Unpack
 from urllib.parse import quote, urlencode
 
 from fastapi import Depends, Request
@@ -423,9 +423,10 @@ class Paged:
     pages: int
     total: int
     base_query: dict[str, str]
+    param: str = "page"
 
     def url(self, page: int) -> str:
-        query = {**self.base_query, "page": str(page)}
+        query = {**self.base_query, self.param: str(page)}
         return "?" + urlencode({k: v for k, v in query.items() if v not in ("", None)})
 
     @property
@@ -437,29 +438,31 @@ class Paged:
         return self.page < self.pages
 
 
-def page_number(request: Request) -> int:
-    raw = request.query_params.get("page", "1")
+def page_number(request: Request, param: str = "page") -> int:
+    raw = request.query_params.get(param, "1")
     return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
 
 
 def paginate(
     session: Session,
     request: Request,
-    stmt: Select[Any],
+    stmt: Select[Unpack[tuple[Any, ...]]],
     *,
     per_page: int = PER_PAGE,
     scalars: bool = True,
+    param: str = "page",
 ) -> Paged:
-    """``stmt`` must already be filtered to the organization and ordered."""
+    """``stmt`` must already be filtered to the organization and ordered. ``param`` names the
+    query parameter of the page number (two lists on one page need two)."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     pages = max(1, math.ceil(total / per_page))
-    page = min(page_number(request), pages)
+    page = min(page_number(request, param), pages)
     limited = stmt.limit(per_page).offset((page - 1) * per_page)
     items: list[Any] = (
         list(session.scalars(limited).all()) if scalars else list(session.execute(limited).all())
     )
-    base = {k: v for k, v in request.query_params.items() if k != "page"}
-    return Paged(items=items, page=page, pages=pages, total=total, base_query=base)
+    base = {k: v for k, v in request.query_params.items() if k != param}
+    return Paged(items=items, page=page, pages=pages, total=total, base_query=base, param=param)
 
 
 def parse_uuid(value: str) -> uuid.UUID | None:

@@ -12,19 +12,16 @@ from plaudit.api import API_PREFIX
 from plaudit.api.deps import ReadPrincipal, RuntimeDep, SessionDep
 from plaudit.api.pagination import Page, PageParams, page_params, paginate
 from plaudit.api.routing import UnitOfWorkRoute
-from plaudit.awards import service as awards
 from plaudit.errors import not_found
 from plaudit.learners import service as learners
 from plaudit.learners.schemas import (
-    AwardLogOut,
     BadgeOut,
     CredentialOut,
     LearnerOut,
     WalletLinkOut,
 )
-from plaudit.models.award import Award, Credential, CredentialStatus
+from plaudit.models.award import Credential, CredentialStatus
 from plaudit.models.learner import Learner
-from plaudit.models.template import Template
 from plaudit.pages import wallet
 
 router = APIRouter(prefix=f"{API_PREFIX}/learners", tags=["learners"], route_class=UnitOfWorkRoute)
@@ -76,31 +73,7 @@ def badges(learner_id: uuid.UUID, session: SessionDep, principal: ReadPrincipal)
     learner = learners.get(
         session, organization_id=principal.organization_id, learner_id=learner_id
     )
-    rows = list(
-        session.scalars(
-            awards.learner_awards_query(
-                organization_id=principal.organization_id, learner_id=learner.id
-            ).order_by(Award.first_assigned_at)
-        )
-    )
-    template_ids = [a.template_id for a in rows]
-    names: dict[uuid.UUID, str] = dict(
-        session.execute(
-            select(Template.id, Template.name).where(Template.id.in_(template_ids))
-        ).all()
-    )
-    logs = awards.logs_for(session, award_ids=[a.id for a in rows])
-    return [
-        BadgeOut(
-            template_id=a.template_id,
-            template_name=names.get(a.template_id, ""),
-            count=a.count,
-            first_assigned_at=a.first_assigned_at,
-            last_assigned_at=a.last_assigned_at,
-            logs=[AwardLogOut.model_validate(log) for log in logs[a.id]],
-        )
-        for a in rows
-    ]
+    return learners.badges(session, learner)
 
 
 @router.get(

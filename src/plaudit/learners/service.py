@@ -8,9 +8,13 @@ from collections.abc import Iterable
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from plaudit.awards import service as awards
 from plaudit.errors import not_found
 from plaudit.events.schemas import LearnerIn
+from plaudit.learners.schemas import AwardLogOut, BadgeOut
+from plaudit.models.award import Award
 from plaudit.models.learner import Learner
+from plaudit.models.template import Template
 
 
 def upsert_many(
@@ -90,3 +94,32 @@ def get_by_external_id(
     if learner is None:
         raise not_found("learner", external_id)
     return learner
+
+
+def badges(session: Session, learner: Learner) -> list[BadgeOut]:
+    """What the learner earned: per template, how often, first and last time, and every
+    assignment (the seed's per-learner aggregate)."""
+    rows = list(
+        session.scalars(
+            awards.learner_awards_query(
+                organization_id=learner.organization_id, learner_id=learner.id
+            ).order_by(Award.first_assigned_at)
+        )
+    )
+    names: dict[uuid.UUID, str] = dict(
+        session.execute(
+            select(Template.id, Template.name).where(Template.id.in_([a.template_id for a in rows]))
+        ).all()
+    )
+    logs = awards.logs_for(session, award_ids=[a.id for a in rows])
+    return [
+        BadgeOut(
+            template_id=a.template_id,
+            template_name=names.get(a.template_id, ""),
+            count=a.count,
+            first_assigned_at=a.first_assigned_at,
+            last_assigned_at=a.last_assigned_at,
+            logs=[AwardLogOut.model_validate(log) for log in logs[a.id]],
+        )
+        for a in rows
+    ]
