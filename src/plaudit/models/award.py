@@ -109,6 +109,8 @@ class Credential(Base):
         Index("ix_credentials_org_template", "organization_id", "template_id"),
         # Expiry reminders look for credentials about to expire.
         Index("ix_credentials_expires_at", "expires_at"),
+        # The dashboard's lists and charts: an organization's credentials by issue date.
+        Index("ix_credentials_org_emitted", "organization_id", "emitted_at"),
         # One index serves both of the organization's lists (revocation and suspension).
         UniqueConstraint("organization_id", "status_index"),
         # Importing the same credential again finds it instead of duplicating it (NULLs never

@@ -27,6 +27,8 @@ class Event(Base):
         UniqueConstraint("organization_id", "external_id"),
         Index("ix_events_org_learner_time", "organization_id", "learner_id", "occurred_at"),
         Index("ix_events_org_type", "organization_id", "type"),
+        # The dashboard's event log and counts: an organization's events as they arrived.
+        Index("ix_events_org_received", "organization_id", "received_at"),
     )
 
     id: Mapped[IdPk]
