@@ -1,10 +1,453 @@
-"""Dashboard: credential pages."""
+"""Dashboard: credentials — search, and each credential's details, files, engagement and
+delivery log, with revoke, suspend, unsuspend and "send the email again" (the API's services)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from collections.abc import Mapping
+from typing import Any
 
-from plaudit.admin.web import ADMIN
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from starlette.datastructures import FormData
+
+from plaudit.admin.web import (
+    ADMIN,
+    Admin,
+    Editor,
+    FormDep,
+    FormErrors,
+    Viewer,
+    paginate,
+    parse_uuid,
+    redirect,
+    render,
+    text,
+    values,
+)
+from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
+from plaudit.credentials import artifacts
+from plaudit.credentials import service as credentials
+from plaudit.db import utcnow
+from plaudit.delivery import service as deliveries
+from plaudit.delivery.routes import described
+from plaudit.errors import Conflict, InvalidInput, not_found
+from plaudit.learners import service as learners
+from plaudit.models.award import AwardLog, Credential, CredentialStatus
+from plaudit.models.delivery import OutboxMessage
+from plaudit.models.engagement import Engagement, EngagementCount
+from plaudit.models.learner import Learner
+from plaudit.models.template import Template
+from plaudit.notifications import service as notifications
+from plaudit.pages import view
+from plaudit.pages.messages import messages
+from plaudit.pages.routes import _attachment
+from plaudit.runtime import Runtime
 
 router = APIRouter(prefix=ADMIN, include_in_schema=False, route_class=UnitOfWorkRoute)
+BASE = f"{ADMIN}/credentials"
+
+STATUSES = (
+    ("", "Any status"),
+    ("valid", "Valid"),
+    ("expired", "Expired"),
+    ("suspended", "Suspended"),
+    ("revoked", "Revoked"),
+)
+ORIGINS = (("", "Issued here or imported"), ("issued", "Issued here"), ("imported", "Imported"))
+ENGAGEMENT_LABELS = (
+    (Engagement.VIEW, "Page views"),
+    (Engagement.DOWNLOAD_JSON, "JSON downloads"),
+    (Engagement.DOWNLOAD_JWT, "JWT downloads"),
+    (Engagement.DOWNLOAD_PNG, "PNG downloads"),
+    (Engagement.DOWNLOAD_SVG, "SVG downloads"),
+    (Engagement.DOWNLOAD_PDF, "PDF downloads"),
+    (Engagement.LINKEDIN_ADD, "LinkedIn: added to profile"),
+    (Engagement.LINKEDIN_SHARE, "LinkedIn: shared"),
+    (Engagement.VERIFICATION, "Verifications"),
+)
+MAX_TEMPLATES = 500
+
+
+def state_of(credential: Credential, now: Any) -> str:
+    """valid, expired, suspended or revoked: as its public page says it."""
+    if credential.status is not CredentialStatus.ACTIVE:
+        return credential.status.value
+    if credential.expires_at is not None and credential.expires_at <= now:
+        return "expired"
+    return "valid"
+
+
+def _status_filter(status: str, now: Any) -> ColumnElement[bool] | None:
+    active = Credential.status == CredentialStatus.ACTIVE
+    if status == "valid":
+        return and_(active, or_(Credential.expires_at.is_(None), Credential.expires_at > now))
+    if status == "expired":
+        return and_(active, Credential.expires_at <= now)
+    if status in ("suspended", "revoked"):
+        return Credential.status == CredentialStatus(status)
+    return None
+
+
+@router.get("/credentials")
+def credential_list(
+    request: Request,
+    admin: Viewer,
+    session: SessionDep,
+    q: str = "",
+    template: str = "",
+    status: str = "",
+    origin: str = "",
+) -> Response:
+    now = utcnow()
+    filters = {
+        "q": q.strip()[:200],
+        "template": template if parse_uuid(template) else "",
+        "status": status if status in dict(STATUSES) else "",
+        "origin": origin if origin in dict(ORIGINS) else "",
+    }
+    stmt = (
+        select(Credential, Template.name, Learner)
+        .join(Template, Template.id == Credential.template_id)
+        .join(Learner, Learner.id == Credential.learner_id)
+        .where(Credential.organization_id == admin.organization_id)
+    )
+    if filters["q"]:
+        # The learner's name, email or id as the learners' search finds them, the email the
+        # credential was issued to, or the credential's public id.
+        found = learners.query(
+            organization_id=admin.organization_id, search=filters["q"]
+        ).with_only_columns(Learner.id)
+        stmt = stmt.where(
+            or_(
+                Credential.learner_id.in_(found),
+                Credential.recipient_email.ilike(f"%{filters['q'].lower()}%"),
+                Credential.public_id == filters["q"],
+            )
+        )
+    if filters["template"]:
+        stmt = stmt.where(Credential.template_id == uuid.UUID(filters["template"]))
+    condition = _status_filter(filters["status"], now)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    if filters["origin"]:
+        stmt = stmt.where(Credential.imported.is_(filters["origin"] == "imported"))
+    stmt = stmt.order_by(Credential.emitted_at.desc(), Credential.id.desc())
+    paged = paginate(session, request, stmt, scalars=False)
+    templates = session.execute(
+        select(Template.id, Template.name)
+        .where(Template.organization_id == admin.organization_id)
+        .order_by(Template.name, Template.id)
+        .limit(MAX_TEMPLATES)
+    ).all()
+    return render(
+        request,
+        admin,
+        "admin/credentials_list.html",
+        {
+            "paged": paged,
+            "filters": filters,
+            "statuses": STATUSES,
+            "origins": ORIGINS,
+            "templates": [("", "Any template"), *((str(i), n) for i, n in templates)],
+            "now": now,
+            "state_of": state_of,
+        },
+        section="credentials",
+    )
+
+
+# --- one credential ----------------------------------------------------------------------
+
+
+def _credential(session: SessionDep, admin: Admin, credential_id: str) -> Credential:
+    ident = parse_uuid(credential_id)
+    credential = (
+        session.scalar(
+            select(Credential).where(
+                Credential.id == ident, Credential.organization_id == admin.organization_id
+            )
+        )
+        if ident is not None
+        else None
+    )
+    if credential is None:
+        raise not_found("credential", credential_id)
+    return credential
+
+
+def _engagement(session: SessionDep, credential: Credential) -> list[tuple[str, int]]:
+    counts = dict(
+        session.execute(
+            select(EngagementCount.kind, func.sum(EngagementCount.count))
+            .where(
+                EngagementCount.credential_id == credential.id,
+                EngagementCount.organization_id == credential.organization_id,
+            )
+            .group_by(EngagementCount.kind)
+        ).all()
+    )
+    return [(label, int(counts.get(kind.value) or 0)) for kind, label in ENGAGEMENT_LABELS]
+
+
+def _detail(
+    request: Request,
+    admin: Admin,
+    session: SessionDep,
+    runtime: Runtime,
+    credential: Credential,
+    *,
+    form: str = "",
+    errors: FormErrors | None = None,
+    kept: Mapping[str, str] | None = None,
+    problem: str | None = None,
+    status: int = 200,
+) -> Response:
+    """The credential's page; ``form`` names the form that ``errors`` and ``kept`` belong to,
+    ``problem`` is a refusal of the current state (revoking twice) shown above the forms."""
+    loaded = view.load(session, credential.public_id)
+    assert loaded is not None
+    version = loaded.version
+    template = session.get(Template, credential.template_id)
+    learner = session.get(Learner, credential.learner_id)
+    log = session.get(AwardLog, credential.award_log_id) if credential.award_log_id else None
+    snapshot = version.snapshot
+    downloads = (
+        view.download_links(
+            f"{BASE}/{credential.id}",
+            messages("en"),
+            certificate=snapshot.get("kind") == "certificate",
+            has_image=bool(snapshot.get("image_id")),
+        )
+        if credential.document is not None and not credential.imported
+        else []
+    )
+    deliveries_page = paginate(
+        session,
+        request,
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.organization_id == admin.organization_id,
+            OutboxMessage.credential_id == credential.id,
+        )
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()),
+        param="deliveries_page",
+        per_page=10,
+    )
+    return render(
+        request,
+        admin,
+        "admin/credentials_detail.html",
+        {
+            "credential": credential,
+            "name": str(snapshot.get("name") or (template.name if template else "")),
+            "template": template,
+            "learner": learner,
+            "log": log,
+            "state": state_of(credential, utcnow()),
+            "public_url": f"{runtime.settings.public_base_url}/credentials/{credential.public_id}",
+            "downloads": downloads,
+            "engagement": _engagement(session, credential),
+            "deliveries": deliveries_page,
+            "messages": described(session, deliveries_page.items, with_payload=False),
+            "recipient": view.recipient_name(credential),
+            "form": form,
+            "errors": errors or FormErrors(),
+            "kept": kept or {},
+            "problem": problem,
+        },
+        status=status,
+        section="credentials",
+    )
+
+
+@router.get("/credentials/{credential_id}")
+def credential_detail(
+    credential_id: str, request: Request, admin: Viewer, session: SessionDep, runtime: RuntimeDep
+) -> Response:
+    credential = _credential(session, admin, credential_id)
+    return _detail(request, admin, session, runtime, credential)
+
+
+@router.get("/credentials/{credential_id}/download/{filename}")
+def credential_download(
+    credential_id: str, filename: str, admin: Viewer, session: SessionDep, runtime: RuntimeDep
+) -> Response:
+    """The files its public page offers, even for a private credential, and not counted as
+    the learner's downloads."""
+    credential = _credential(session, admin, credential_id)
+    loaded = view.load(session, credential.public_id)
+    assert loaded is not None
+    artifact = artifacts.make(
+        session,
+        runtime,
+        credential=credential,
+        organization=loaded.organization,
+        version=loaded.version,
+        filename=filename,
+    )
+    return _attachment(artifact)
+
+
+# --- forms -------------------------------------------------------------------------------
+
+
+def _refused(
+    request: Request,
+    admin: Admin,
+    session: SessionDep,
+    runtime: Runtime,
+    credential: Credential,
+    exc: Conflict,
+) -> Response:
+    session.refresh(credential)
+    return _detail(request, admin, session, runtime, credential, problem=exc.detail, status=409)
+
+
+def _reason(form: FormData, name: str, errors: FormErrors) -> str:
+    try:
+        return credentials.check_reason(text(form, name))
+    except InvalidInput as exc:
+        errors.add(name, exc.detail)
+        return ""
+
+
+@router.post("/credentials/{credential_id}/revoke")
+def revoke(
+    credential_id: str,
+    request: Request,
+    admin: Editor,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    form: FormDep,
+) -> Response:
+    credential = _credential(session, admin, credential_id)
+    errors = FormErrors()
+    reason = _reason(form, "revoke_reason", errors)
+    if text(form, "confirm") != "yes":
+        errors.add("confirm", "Tick the box to confirm: a revocation cannot be undone.")
+    if errors:
+        return _detail(
+            request,
+            admin,
+            session,
+            runtime,
+            credential,
+            form="revoke",
+            errors=errors,
+            kept=values(form),
+            status=422,
+        )
+    try:
+        credentials.revoke(
+            session,
+            organization_id=admin.organization_id,
+            credential_id=credential.id,
+            reason=reason,
+        )
+    except Conflict as exc:
+        return _refused(request, admin, session, runtime, credential, exc)
+    return redirect(
+        f"{BASE}/{credential.id}",
+        flash="The credential is revoked: its page, its status list and verifiers say so.",
+    )
+
+
+@router.post("/credentials/{credential_id}/suspend")
+def suspend(
+    credential_id: str,
+    request: Request,
+    admin: Editor,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    form: FormDep,
+) -> Response:
+    credential = _credential(session, admin, credential_id)
+    errors = FormErrors()
+    reason = _reason(form, "suspend_reason", errors)
+    if errors:
+        return _detail(
+            request,
+            admin,
+            session,
+            runtime,
+            credential,
+            form="suspend",
+            errors=errors,
+            kept=values(form),
+            status=422,
+        )
+    try:
+        credentials.suspend(
+            session,
+            organization_id=admin.organization_id,
+            credential_id=credential.id,
+            reason=reason,
+        )
+    except Conflict as exc:
+        return _refused(request, admin, session, runtime, credential, exc)
+    return redirect(
+        f"{BASE}/{credential.id}", flash="The credential is suspended until you unsuspend it."
+    )
+
+
+@router.post("/credentials/{credential_id}/unsuspend")
+def unsuspend(
+    credential_id: str, request: Request, admin: Editor, session: SessionDep, runtime: RuntimeDep
+) -> Response:
+    credential = _credential(session, admin, credential_id)
+    try:
+        credentials.unsuspend(
+            session, organization_id=admin.organization_id, credential_id=credential.id
+        )
+    except Conflict as exc:
+        return _refused(request, admin, session, runtime, credential, exc)
+    return redirect(f"{BASE}/{credential.id}", flash="The credential is valid again.")
+
+
+@router.post("/credentials/{credential_id}/resend")
+def resend(
+    credential_id: str, request: Request, admin: Editor, session: SessionDep, runtime: RuntimeDep
+) -> Response:
+    credential = _credential(session, admin, credential_id)
+    try:
+        message = notifications.resend_issued(
+            session, organization_id=admin.organization_id, credential_id=credential.id
+        )
+    except Conflict as exc:
+        return _refused(request, admin, session, runtime, credential, exc)
+    return redirect(
+        f"{BASE}/{credential.id}#deliveries",
+        flash=f"The award email is on its way to {message.recipient} again; "
+        "its result shows in the delivery log.",
+    )
+
+
+@router.post("/credentials/{credential_id}/deliveries/{message_id}/redeliver")
+def redeliver(
+    credential_id: str,
+    message_id: str,
+    request: Request,
+    admin: Editor,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> Response:
+    credential = _credential(session, admin, credential_id)
+    ident = parse_uuid(message_id)
+    if ident is None:
+        raise not_found("delivery", message_id)
+    try:
+        message = deliveries.redeliver(
+            session,
+            organization_id=admin.organization_id,
+            message_id=ident,
+            credential_id=credential.id,
+        )
+    except Conflict as exc:
+        return _refused(request, admin, session, runtime, credential, exc)
+    return redirect(
+        f"{BASE}/{credential.id}#deliveries",
+        flash=f"The {message.topic} {message.channel.value} is being sent again.",
+    )

@@ -1,10 +1,289 @@
-"""Dashboard: event pages."""
+"""Dashboard: events — the live log with filters, and each event's trace (which rules it
+triggered, how each condition was decided and with which values, what was awarded)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from plaudit.admin.web import ADMIN
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from plaudit.admin.web import ADMIN, FormErrors, Viewer, paginate, parse_uuid, render
+from plaudit.api.deps import SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
+from plaudit.errors import not_found
+from plaudit.events import queries
+from plaudit.learners import service as learners
+from plaudit.models.award import AwardLog, Credential
+from plaudit.models.event import Event, EventOutcome
+from plaudit.models.learner import Learner
+from plaudit.models.template import Template
 
 router = APIRouter(prefix=ADMIN, include_in_schema=False, route_class=UnitOfWorkRoute)
+
+OUTCOMES = (
+    ("", "Any outcome"),
+    (EventOutcome.AWARDED.value, "Awarded"),
+    (EventOutcome.NO_AWARD.value, "Nothing awarded (a rule was triggered)"),
+    (EventOutcome.NO_RULE.value, "No rule triggered"),
+)
+OUTCOME_WORDS = {
+    EventOutcome.AWARDED: "awarded",
+    EventOutcome.NO_AWARD: "nothing awarded",
+    EventOutcome.NO_RULE: "no rule triggered",
+}
+# How often the live log looks for new events (the script; a <noscript> meta refresh
+# reloads the whole page a little less often).
+LIVE_SECONDS = 5
+MAX_TYPES = 200
+
+
+def _day(raw: str, name: str, errors: FormErrors) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors.add(name, "Give a date as YYYY-MM-DD.")
+        return None
+
+
+@router.get("/events")
+def event_list(
+    request: Request,
+    admin: Viewer,
+    session: SessionDep,
+    type: str = "",
+    learner: str = "",
+    outcome: str = "",
+    since: str = "",
+    until: str = "",
+    live: str = "",
+) -> Response:
+    filters = {
+        "type": type.strip()[:100],
+        "learner": learner.strip()[:200],
+        "outcome": outcome if outcome in {o.value for o in EventOutcome} else "",
+        "since": since.strip()[:10],
+        "until": until.strip()[:10],
+    }
+    errors = FormErrors()
+    first = _day(filters["since"], "since", errors)
+    last = _day(filters["until"], "until", errors)
+    if first and last and last < first:
+        errors.add("until", "The end of the range comes before its start.")
+        last = None
+    stmt = queries.search(
+        session,
+        organization_id=admin.organization_id,
+        type=filters["type"] or None,
+        outcome=EventOutcome(filters["outcome"]) if filters["outcome"] else None,
+    )
+    if filters["learner"]:
+        # Name, email or id, as the learners' search finds them.
+        found = learners.query(
+            organization_id=admin.organization_id, search=filters["learner"]
+        ).with_only_columns(Learner.id)
+        stmt = stmt.where(Event.learner_id.in_(found))
+    # Dates are UTC days, both ends included, on the time the event arrived.
+    if first:
+        stmt = stmt.where(Event.received_at >= datetime.combine(first, time(), tzinfo=UTC))
+    if last:
+        end = datetime.combine(last + timedelta(days=1), time(), tzinfo=UTC)
+        stmt = stmt.where(Event.received_at < end)
+    stmt = (
+        stmt.add_columns(Learner)
+        .join(Learner, Learner.id == Event.learner_id)
+        .order_by(Event.received_at.desc(), Event.id.desc())
+    )
+    paged = paginate(session, request, stmt, scalars=False)
+    types = session.scalars(
+        select(Event.type)
+        .where(Event.organization_id == admin.organization_id)
+        .distinct()
+        .order_by(Event.type)
+        .limit(MAX_TYPES)
+    ).all()
+    following = live == "1" and paged.page == 1
+    query = {k: v for k, v in filters.items() if v}
+    return render(
+        request,
+        admin,
+        "admin/events_list.html",
+        {
+            "paged": paged,
+            "filters": filters,
+            "errors": errors,
+            "outcomes": OUTCOMES,
+            "words": OUTCOME_WORDS,
+            "types": types,
+            "live": following,
+            "live_seconds": LIVE_SECONDS,
+            "live_on": {**query, "live": "1"},
+            "live_off": query,
+        },
+        status=422 if errors else 200,
+        section="events",
+    )
+
+
+# --- the trace ---------------------------------------------------------------------------
+
+
+@dataclass
+class ActionView:
+    kind: str
+    outcome: str
+    template_id: str | None
+    template_name: str | None
+    credential_id: str | None
+    awarded: bool
+
+
+@dataclass
+class RuleView:
+    """One rule's decision about the event, as an administrator reads it."""
+
+    rule_id: str | None
+    name: str
+    triggered: bool
+    trigger_reason: str
+    verdict: str
+    fired: bool
+    condition: dict[str, Any] | None
+    skipped: str | None
+    actions: list[ActionView] = field(default_factory=list)
+
+
+def _verdict(entry: dict[str, Any], actions: list[ActionView]) -> str:
+    trigger = entry.get("trigger") or {}
+    condition = entry.get("condition")
+    if entry.get("skipped"):
+        return f"Skipped: {entry['skipped']}."
+    if not trigger.get("matched"):
+        return f"Not triggered: {trigger.get('reason', '')}."
+    if not entry.get("fires"):
+        if condition is not None:
+            failed = [s["explain"] for s in condition.get("steps", []) if not s.get("result")]
+            return f"Condition not met: {'; '.join(failed) or condition.get('summary', '')}."
+        return "Did not fire."
+    if any(a.awarded for a in actions):
+        return "Fired and awarded."
+    done = "; ".join(a.outcome for a in actions) or "the rule has no action"
+    return f"Fired, but nothing was awarded: {done}."
+
+
+def explain(trace: list[dict[str, Any]], templates: dict[str, str]) -> list[RuleView]:
+    """The stored trace in words: per rule, why it did or did not give anything."""
+    views = []
+    for entry in trace:
+        actions = [
+            ActionView(
+                kind=str(a.get("type", "")),
+                outcome=str(a.get("outcome", "")),
+                template_id=a.get("template_id"),
+                template_name=templates.get(str(a.get("template_id"))),
+                credential_id=a.get("credential_id"),
+                awarded=a.get("outcome") == "awarded",
+            )
+            for a in entry.get("actions", [])
+        ]
+        trigger = entry.get("trigger") or {}
+        views.append(
+            RuleView(
+                rule_id=entry.get("rule_id"),
+                name=str(entry.get("rule") or entry.get("rule_id") or "a rule"),
+                triggered=bool(trigger.get("matched")),
+                trigger_reason=str(trigger.get("reason", "")),
+                verdict=_verdict(entry, actions),
+                fired=bool(entry.get("fires")),
+                condition=entry.get("condition"),
+                skipped=entry.get("skipped"),
+                actions=actions,
+            )
+        )
+    return views
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def summary(event: Event, rules: list[RuleView]) -> str:
+    """One sentence that answers "why did (or didn't) this event give a badge?"."""
+    if event.outcome is EventOutcome.AWARDED:
+        awarded = sum(a.awarded for r in rules for a in r.actions)
+        revoked = event.awards_count - awarded
+        done = [f"awarded {_count(awarded, 'credential')}"] if awarded else []
+        done += [f"revoked {_count(revoked, 'credential')}"] if revoked > 0 else []
+        return f"This event {' and '.join(done)}: the rules below say how."
+    if not rules:
+        return "There was no active rule when this event arrived, so nothing could be awarded."
+    triggered = [r for r in rules if r.triggered]
+    if not triggered:
+        return (
+            f"None of the active rules ({len(rules)} in all) is triggered by this "
+            f"{event.type} event, so nothing was awarded: each rule's trigger says why."
+        )
+    names = ", ".join(r.name for r in triggered)
+    return f"Triggered {names}, but nothing was awarded: each rule below says why."
+
+
+@router.get("/events/{event_id}")
+def event_detail(event_id: str, request: Request, admin: Viewer, session: SessionDep) -> Response:
+    ident = parse_uuid(event_id)
+    event = (
+        session.scalar(
+            select(Event).where(Event.id == ident, Event.organization_id == admin.organization_id)
+        )
+        if ident is not None
+        else None
+    )
+    if event is None:
+        raise not_found("event", event_id)
+    learner = session.get(Learner, event.learner_id)
+    template_ids = {
+        uuid.UUID(str(a["template_id"]))
+        for entry in event.trace
+        for a in entry.get("actions", [])
+        if parse_uuid(str(a.get("template_id", "")))
+    }
+    templates = {
+        str(t_id): name
+        for t_id, name in session.execute(
+            select(Template.id, Template.name).where(
+                Template.organization_id == admin.organization_id, Template.id.in_(template_ids)
+            )
+        )
+    }
+    rules = explain(event.trace, templates)
+    # What the event gave, as it stands now (a credential may have been revoked since).
+    awarded = session.execute(
+        select(Credential, Template.name)
+        .join(AwardLog, AwardLog.id == Credential.award_log_id)
+        .join(Template, Template.id == Credential.template_id)
+        .where(Credential.organization_id == admin.organization_id, AwardLog.event_id == event.id)
+        .order_by(Credential.emitted_at, Credential.id)
+    ).all()
+    payload = queries.to_out(event).model_dump(mode="json")
+    return render(
+        request,
+        admin,
+        "admin/events_detail.html",
+        {
+            "event": event,
+            "learner": learner,
+            "payload": json.dumps(payload, indent=2, ensure_ascii=False),
+            "rules": [r for r in rules if r.triggered or r.skipped],
+            "untriggered": [r for r in rules if not r.triggered and not r.skipped],
+            "summary": summary(event, rules),
+            "awarded": awarded,
+            "words": OUTCOME_WORDS,
+        },
+        section="events",
+    )

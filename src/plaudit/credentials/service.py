@@ -33,7 +33,8 @@ _ALLOWED: dict[CredentialStatus, dict[str, CredentialStatus]] = {
 }
 
 
-def _reason(reason: str) -> str:
+def check_reason(reason: str) -> str:
+    """The reason, trimmed; or refused with the message a form shows beside its field."""
     reason = reason.strip()
     if not 1 <= len(reason) <= MAX_REASON:
         raise InvalidInput(f"Give a reason of 1 to {MAX_REASON} characters.")
@@ -72,7 +73,7 @@ def revoke(
     session: Session, *, organization_id: uuid.UUID, credential_id: uuid.UUID, reason: str
 ) -> Credential:
     """Final: the credential cannot be reinstated, but the learner may earn the template again."""
-    reason = _reason(reason)
+    reason = check_reason(reason)
     credential = _transition(
         session, organization_id=organization_id, credential_id=credential_id, action="revoke"
     )
@@ -89,7 +90,7 @@ def revoke(
 def suspend(
     session: Session, *, organization_id: uuid.UUID, credential_id: uuid.UUID, reason: str
 ) -> Credential:
-    reason = _reason(reason)
+    reason = check_reason(reason)
     credential = _transition(
         session, organization_id=organization_id, credential_id=credential_id, action="suspend"
     )

@@ -14,8 +14,8 @@ from plaudit.api import API_PREFIX
 from plaudit.api.deps import AdminPrincipal, ReadPrincipal, SessionDep
 from plaudit.api.idempotency import Idempotent
 from plaudit.api.routing import UnitOfWorkRoute
-from plaudit.delivery import engine
-from plaudit.errors import Conflict, not_found
+from plaudit.delivery import service as deliveries
+from plaudit.errors import not_found
 from plaudit.models.award import Credential
 from plaudit.models.delivery import Channel, DeliveryAttempt, MessageStatus, OutboxMessage
 from plaudit.schemas import Output
@@ -127,19 +127,8 @@ def list_deliveries(
     summary="Send an email or webhook again now",
 )
 def redeliver(message_id: uuid.UUID, session: SessionDep, principal: AdminPrincipal) -> MessageOut:
-    message = session.scalar(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.organization_id == principal.organization_id,
-        )
-        .with_for_update()
+    message = deliveries.redeliver(
+        session, organization_id=principal.organization_id, message_id=message_id
     )
-    if message is None:
-        raise not_found("delivery", message_id)
-    if message.status is MessageStatus.SENDING:
-        raise Conflict("This message is being sent right now; look again in a minute.")
-    engine.redeliver(session, message)
-    session.flush()
     [out] = described(session, [message], with_payload=False)
     return out

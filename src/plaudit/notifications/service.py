@@ -18,8 +18,11 @@ from sqlalchemy.orm import Session
 
 from plaudit.db import transaction_cache
 from plaudit.delivery import outbox
-from plaudit.errors import InvalidInput
-from plaudit.models.delivery import Channel, EmailSettings
+from plaudit.delivery import service as deliveries
+from plaudit.errors import Conflict, InvalidInput, not_found
+from plaudit.models.award import Credential, CredentialStatus
+from plaudit.models.delivery import Channel, EmailSettings, OutboxMessage
+from plaudit.models.learner import Learner
 from plaudit.models.user import Membership, Role, User
 from plaudit.notifications import compose
 from plaudit.notifications.schemas import EmailSettingsIn
@@ -213,3 +216,47 @@ def send_test_email(session: Session, *, organization_id: uuid.UUID, to: str) ->
         ],
     )
     return message_id
+
+
+def resend_issued(
+    session: Session, *, organization_id: uuid.UUID, credential_id: uuid.UUID
+) -> OutboxMessage:
+    """Send the learner's award email for a credential again ("I never got it")."""
+    credential = session.scalar(
+        select(Credential).where(
+            Credential.id == credential_id, Credential.organization_id == organization_id
+        )
+    )
+    if credential is None:
+        raise not_found("credential", credential_id)
+    if credential.status is not CredentialStatus.ACTIVE:
+        raise Conflict(
+            f"The credential is {credential.status.value}; its award email is not sent again."
+        )
+    learner = session.get(Learner, credential.learner_id)
+    if learner is not None and learner.email_opt_out_at is not None:
+        raise Conflict("The learner unsubscribed from emails; Plaudit sends them none.")
+    # The learner's own message, not the admins' copies of it (those carry "copy_of").
+    message = next(
+        (
+            m
+            for m in session.scalars(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.organization_id == organization_id,
+                    OutboxMessage.credential_id == credential.id,
+                    OutboxMessage.channel == Channel.EMAIL,
+                    OutboxMessage.topic == "credential.issued",
+                )
+                .order_by(OutboxMessage.created_at, OutboxMessage.id)
+            )
+            if not m.payload.get("copy_of")
+        ),
+        None,
+    )
+    if message is None:
+        raise Conflict(
+            "No award email was recorded for this credential: it has no recipient email, "
+            "or emails (or this kind of email) were turned off when it was issued."
+        )
+    return deliveries.redeliver(session, organization_id=organization_id, message_id=message.id)
