@@ -405,6 +405,7 @@ def issue(
             filename=csv_file.name,
             notify=notify,
             skip_invalid=skip_invalid,
+            uploaded_by="the command line (plaudit issue)",
         )
         bulk_id, status, total = job.id, job.status, job.total_rows
     if status is BulkStatus.COMPLETED:

@@ -242,6 +242,15 @@ def _normalise(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
 
 
+def field_column(name: str) -> str:
+    """The header that names a certificate field: its name, unless that name reads as a
+    standard column (or a prefix), then ``field:name``."""
+    normal = _normalise(name)
+    if normal in _ALIASES or normal.startswith(_FIELD_PREFIXES):
+        return f"field:{name}"
+    return name
+
+
 def parse_header(cells: list[str]) -> Header | list[RowError]:
     standard: dict[str, int] = {}
     fields: dict[str, int] = {}

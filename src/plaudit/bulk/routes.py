@@ -13,6 +13,7 @@ from plaudit.api.deps import IssuePrincipal, ReadPrincipal, RuntimeDep, SessionD
 from plaudit.api.idempotency import Idempotent
 from plaudit.api.pagination import Page, PageParams, page_params, paginate
 from plaudit.api.routing import UnitOfWorkRoute
+from plaudit.apikeys import service as apikeys
 from plaudit.bulk import service as bulk
 from plaudit.bulk import tasks as bulk_tasks
 from plaudit.bulk.schemas import BulkIssuanceOut, BulkPreviewOut
@@ -68,6 +69,9 @@ def start(
         bool, Form(description="Issue the valid rows of a file that has invalid ones.")
     ] = False,
 ) -> BulkIssuance:
+    key = apikeys.get(
+        session, organization_id=principal.organization_id, key_id=principal.api_key_id
+    )
     job, run = bulk.start(
         session,
         runtime.files,
@@ -76,6 +80,7 @@ def start(
         filename=file.filename,
         notify=notify,
         skip_invalid=skip_invalid,
+        uploaded_by=f"API key '{key.name}'",
     )
     if run:
         jobs.enqueue(session, bulk_tasks.apply_bulk, str(job.id))

@@ -19,16 +19,18 @@ two multi-row statements); each batch's credentials are signed by one job after 
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import itertools
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, BinaryIO, Final
 
-from sqlalchemy import Select, insert, select, text
+from sqlalchemy import Select, false, insert, select, text
 from sqlalchemy.orm import Session
 
 from plaudit.awards.service import AwardableTemplate, AwardBook, Grant
@@ -190,6 +192,7 @@ def start(
     filename: str | None,
     notify: bool = True,
     skip_invalid: bool = False,
+    uploaded_by: str | None = None,
 ) -> tuple[BulkIssuance, bool]:
     """The job for this file, and whether it is to be run now (new, or failed before).
 
@@ -229,6 +232,7 @@ def start(
         filename=(filename or "")[:255] or None,
         file_key=f"bulk/{organization_id}/{sha256}.csv",
         size_bytes=size,
+        uploaded_by=(uploaded_by or "")[:320] or None,
         notify=notify,
         skip_invalid=skip_invalid,
         status=BulkStatus.PENDING,
@@ -258,6 +262,111 @@ def get(session: Session, *, organization_id: uuid.UUID, bulk_id: uuid.UUID) -> 
 
 def query(*, organization_id: uuid.UUID) -> Select[BulkIssuance]:
     return select(BulkIssuance).where(BulkIssuance.organization_id == organization_id)
+
+
+def find(session: Session, *, organization_id: uuid.UUID, sha256: str) -> BulkIssuance | None:
+    """The job this file (these bytes) started, if it was applied before."""
+    return session.scalar(
+        select(BulkIssuance).where(
+            BulkIssuance.organization_id == organization_id, BulkIssuance.sha256 == sha256
+        )
+    )
+
+
+def issued_query(bulk: BulkIssuance) -> Select[Credential]:
+    """The credentials this job issued: those with an issuance key (only bulk issuance sets
+    one) whose id was made while it ran (ids are UUIDv7, ordered by creation time; their
+    ``created_at`` is the row's issue date). Credentials keep no link to their job: two jobs
+    of one organization running at the same time would each list the other's too."""
+    stmt = select(Credential).where(
+        Credential.organization_id == bulk.organization_id,
+        Credential.issuance_key.is_not(None),
+    )
+    if bulk.started_at is None:
+        return stmt.where(false())
+    stmt = stmt.where(Credential.id >= _id_at(bulk.started_at))
+    if bulk.finished_at is not None:
+        stmt = stmt.where(Credential.id < _id_at(bulk.finished_at, after=True))
+    return stmt
+
+
+def _id_at(moment: datetime, *, after: bool = False) -> uuid.UUID:
+    """The lowest UUIDv7 of ``moment``'s millisecond (or of the next one)."""
+    ms = int(moment.timestamp() * 1000) + (1 if after else 0)
+    return uuid.UUID(int=(ms & ((1 << 48) - 1)) << 80)
+
+
+# Files checked in the dashboard wait here, by their digest, until they are applied (then
+# the job keeps its own copy, as the API's start does) or checked again.
+
+
+def staged_key(*, organization_id: uuid.UUID, sha256: str) -> str:
+    return f"bulk-previews/{organization_id}/{sha256}.csv"
+
+
+def stage(files: FileStore, *, organization_id: uuid.UUID, stream: BinaryIO) -> str:
+    """Keep an uploaded file to preview and apply it later; returns its SHA-256."""
+    sha256, _size = sha256_of(stream)
+    files.put_stream(staged_key(organization_id=organization_id, sha256=sha256), stream)
+    return sha256
+
+
+def open_staged(files: FileStore, *, organization_id: uuid.UUID, sha256: str) -> BinaryIO | None:
+    return files.open(staged_key(organization_id=organization_id, sha256=sha256))
+
+
+EXAMPLE_NAMES: Final = (("Ada", "Lovelace"), ("Grace", "Hopper"), ("Alan", "Turing"))
+_EXAMPLE_VALUES: Final = {
+    "number": "90",
+    "url": "https://example.org/evidence",
+    "email": "someone@example.org",
+}
+
+
+def example(session: Session, *, organization_id: uuid.UUID, today: date) -> str:
+    """A CSV that previews without errors: one row per published template (the first 50 by
+    name), with each certificate field filled in by its type."""
+    usable = catalog(session, organization_id=organization_id).templates.usable
+    specs = sorted({spec.id: spec for spec in usable.values()}.values(), key=lambda s: s.name)
+    specs = specs[:50]
+    fields: dict[str, str] = {}  # field name -> its column header
+    for spec in specs:
+        for f in spec.fields:
+            fields.setdefault(f.name, parsing.field_column(f.name))
+    header = [*parsing.STANDARD, *fields.values()]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    if not specs:
+        placeholder = ["ada@example.org", "Ada", "Lovelace", "Name of a published template"]
+        writer.writerow([*placeholder, today.isoformat(), "", "", ""])
+    for n, spec in enumerate(specs, start=1):
+        first, last = EXAMPLE_NAMES[(n - 1) % len(EXAMPLE_NAMES)]
+        # The name when it names this template alone, else the id.
+        named = usable.get(spec.name.lower()) == spec
+        values = {f.name: _example_value(f, today) for f in spec.fields}
+        writer.writerow(
+            [
+                f"learner{n}@example.org",
+                first,
+                last,
+                spec.name if named else str(spec.id),
+                today.isoformat(),
+                "",
+                "https://example.org/evidence" if n == 1 else "",
+                "What the learner did" if n == 1 else "",
+                *(values.get(name, "") for name in fields),
+            ]
+        )
+    return out.getvalue()
+
+
+def _example_value(spec: parsing.FieldSpec, today: date) -> str:
+    if spec.name == "recipient_name":
+        return ""  # the first and last names fill it
+    if spec.type == "date":
+        return today.isoformat()
+    return _EXAMPLE_VALUES.get(spec.type, "Example")
 
 
 # The apply job: begin, then apply_batch for each batch of rows(), then finish.

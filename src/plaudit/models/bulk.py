@@ -34,6 +34,9 @@ class BulkIssuance(Base):
     # Where the file is kept (plaudit.storage); the job streams it from there.
     file_key: Mapped[str] = mapped_column(String(255))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
+    # Who sent the file, as they were named then: a member's email, an API key's name, or
+    # the command line (a label, kept when the member or key is gone).
+    uploaded_by: Mapped[str | None] = mapped_column(String(320))
     notify: Mapped[bool] = mapped_column(Boolean, default=True)
     skip_invalid: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[BulkStatus] = mapped_column(str_enum(BulkStatus))

@@ -1,0 +1,392 @@
+"""Dashboard bulk issuance: upload, preview with every error by line and column (nothing
+written), issue with the API's checks, progress that follows the job, history, credentials."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from plaudit.bulk import service as bulk
+from plaudit.db import unit_of_work
+from plaudit.models.award import Credential
+from plaudit.models.bulk import BulkIssuance, BulkStatus
+from plaudit.models.learner import Learner
+from plaudit.models.user import Role
+from plaudit.runtime import Runtime
+from tests.admin.conftest import Dashboard
+from tests.factories import Tenant, make_tenant
+from tests.scenario import published
+from tests.test_bulk import HEADER, csv_of, good_rows, run_jobs
+from tests.test_templates import create
+
+FIELDS = [
+    {"name": "recipient_name", "label": "Name", "type": "text", "required": True},
+    {"name": "score", "label": "Score", "type": "number", "required": True},
+    {"name": "completed_on", "label": "Completed", "type": "date", "required": True},
+    {"name": "transcript", "label": "Transcript", "type": "url", "required": False},
+    {"name": "tutor", "label": "Tutor", "type": "email", "required": True},
+    {"name": "course_title", "label": "Course", "type": "text", "required": True},
+    # Its name reads as a standard column: the example names it field:evidence.
+    {"name": "evidence", "label": "Evidence", "type": "text", "required": True},
+]
+
+
+@pytest.fixture
+def api(app: FastAPI) -> TestClient:
+    with TestClient(app) as client:
+        return client
+
+
+@pytest.fixture
+def templates(api: TestClient, tenant: Tenant) -> dict[str, str]:
+    return {
+        "badge": published(api, tenant, name="Safety Champion"),
+        "cert": published(
+            api, tenant, name="First Aid Certificate", kind="certificate", fields=FIELDS[:2]
+        ),
+    }
+
+
+def count(runtime: Runtime, model: Any, *where: Any) -> int:
+    with runtime.sessions() as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+def upload(dashboard: Dashboard, data: bytes, name: str = "awards.csv") -> str:
+    """Upload a file; returns the address of its preview."""
+    response = dashboard.post(
+        "/admin/bulk", files={"file": (name, data, "text/csv")}, page="/admin/bulk"
+    )
+    assert response.status_code == 303, response.text
+    location = response.headers["location"]
+    assert location.startswith("/admin/bulk/preview/")
+    return str(location)
+
+
+def apply(dashboard: Dashboard, preview: str, **form: str) -> Any:
+    path = preview.split("?")[0] + "/apply"
+    return dashboard.post(path, {"filename": "awards.csv", **form}, page="/admin/bulk")
+
+
+def error_rows(html: str) -> list[tuple[int, str, str]]:
+    """(line, column, code) of each row of the errors table."""
+    table = html[html.index('<table class="errors">') :]
+    table = table[: table.index("</table>")]
+    found = []
+    for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        if not cells:
+            continue  # the header
+        column = re.sub(r"<[^>]+>", "", cells[1]).strip()
+        code = re.sub(r"<[^>]+>", "", cells[3]).strip()
+        found.append((int(cells[0]), column, code))
+    return found
+
+
+def test_the_bulk_page_explains_the_file_and_offers_an_example(owner: Dashboard) -> None:
+    page = owner.get("/admin/bulk")
+    assert page.status_code == 200
+    for text in ("Upload a CSV file", "issue_date", "expiry_date", "evidence_url", "narrative"):
+        assert text in page.text
+    assert "No template is published yet" in page.text
+    assert 'href="/admin/bulk/example.csv"' in page.text
+    assert "No file was uploaded yet" in page.text
+    # With no template published, the example still shows the columns.
+    example = owner.get("/admin/bulk/example.csv")
+    assert example.status_code == 200
+    assert example.headers["content-type"].startswith("text/csv")
+    assert "attachment" in example.headers["content-disposition"]
+    assert example.text.splitlines()[0] == (
+        "email,first_name,last_name,template,issue_date,expiry_date,evidence_url,narrative"
+    )
+
+
+def test_the_example_is_built_from_the_published_templates_and_previews_clean(
+    owner: Dashboard, api: TestClient, tenant: Tenant, runtime: Runtime
+) -> None:
+    published(api, tenant, name="Safety Champion")
+    published(
+        api,
+        tenant,
+        name="First Aid Certificate",
+        kind="certificate",
+        fields=FIELDS,
+        expiry={"type": "duration", "duration": "P1Y"},
+    )
+    create(api, tenant, name="Unfinished")  # a draft: not in the example
+    example = owner.get("/admin/bulk/example.csv").text
+    rows = list(csv.reader(io.StringIO(example)))
+    assert rows[0] == [
+        *HEADER.split(",")[:-1],
+        "recipient_name",
+        "score",
+        "completed_on",
+        "transcript",
+        "tutor",
+        "course_title",
+        "field:evidence",
+    ]
+    assert [r[3] for r in rows[1:]] == ["First Aid Certificate", "Safety Champion"]
+    preview = owner.get(upload(owner, example.encode(), "example.csv"))
+    assert "Issue 2 credentials" in preview.text
+    assert '<table class="errors">' not in preview.text and "Upload another file" in preview.text
+    with unit_of_work(runtime.sessions) as session:
+        report = bulk.preview(
+            session, organization_id=tenant.id, stream=io.BytesIO(example.encode())
+        )
+    assert (report.valid, report.error_count) == (2, 0)
+
+
+def test_the_preview_lists_every_error_by_line_and_column_and_writes_nothing(
+    owner: Dashboard, api: TestClient, tenant: Tenant, runtime: Runtime, templates: dict[str, str]
+) -> None:
+    # One row issued before through the API: the preview counts it as issued before.
+    started = api.post(
+        "/api/v1/bulk-issuances",
+        files={"file": ("old.csv", csv_of(*good_rows(1)), "text/csv")},
+        headers=tenant.headers,
+    )
+    assert started.status_code == 202, started.text
+    run_jobs()
+    before = (count(runtime, Credential), count(runtime, Learner), count(runtime, BulkIssuance))
+    data = csv_of(
+        *good_rows(3),  # line 2 was issued before
+        "nobody@example.org,No,Body,<script>alert(1)</script>,2024-03-03,,,,",  # line 5
+        "not-an-email,Bad,Email,Safety Champion,2024-03-04,,,,",  # line 6
+        "date@example.org,Bad,Date,Safety Champion,2024-02-30,,,,",  # line 7
+        "score@example.org,No,Score,First Aid Certificate,2024-03-06,,,,",  # line 8
+        "LEARNER1@example.org,Ada,Again,safety champion,2024-03-02,,,,",  # line 9: repeats 3
+    )
+    preview = upload(owner, data)
+    page = owner.get(preview)
+    assert page.status_code == 200
+    assert error_rows(page.text) == [
+        (5, "template", "unknown_template"),
+        (6, "email", "invalid_email"),
+        (7, "issue_date", "invalid_date"),
+        (8, "score", "missing_value"),
+        (9, "the row", "duplicate_row"),
+    ]
+    assert "repeats line 3" in page.text
+    assert "is not a valid email address" in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert "<script>alert" not in page.text
+    assert "5 errors in 5 rows" in page.text
+    assert "upload it below" in page.text  # the page says what to do
+    stats = dict(re.findall(r'class="value">(\d+)</span><span class="label">([^<]+)<', page.text))
+    assert stats == {
+        "8": "rows",
+        "3": "rows OK",
+        "5": "rows with errors",
+        "2": "to issue",
+        "1": "issued before",
+    }
+    assert "Issue 2 credentials" in page.text
+    assert "Skip the 5 rows with errors" in page.text
+    # Nothing was written: no learner, no credential, no job.
+    assert (
+        count(runtime, Credential),
+        count(runtime, Learner),
+        count(runtime, BulkIssuance),
+    ) == before
+    # The preview has its own address: it can be opened again.
+    assert owner.get(preview).text.count("<tr>") == page.text.count("<tr>")
+
+
+def test_a_file_with_errors_is_refused_unless_its_invalid_rows_are_skipped(
+    owner: Dashboard, runtime: Runtime, templates: dict[str, str]
+) -> None:
+    preview = upload(owner, csv_of(*good_rows(3), "oops,X,Y,Safety Champion,2024-01-01,,,,"))
+    refused = apply(owner, preview, notify="on")
+    assert refused.status_code == 422
+    assert "Nothing was issued" in refused.text
+    assert 'id="e-skip_invalid"' in refused.text
+    assert "tick this box to issue the valid rows only" in refused.text
+    assert count(runtime, BulkIssuance) == 0 and count(runtime, Credential) == 0
+
+    applied = apply(owner, preview, skip_invalid="on")
+    assert applied.status_code == 303, applied.text
+    job_page = applied.headers["location"]
+    with runtime.sessions() as session:
+        job = session.scalars(select(BulkIssuance)).one()
+        assert (job.skip_invalid, job.notify, job.uploaded_by) == (True, False, owner.email)
+    run_jobs()
+    page = owner.get(job_page).text
+    assert "s-completed" in page
+    assert error_rows(page) == [(5, "email", "invalid_email")]
+    assert re.search(r'data-bulk="failed">1<', page)
+    assert count(runtime, Credential) == 3
+
+
+def test_issuing_runs_the_job_and_its_page_follows_it_to_the_end(
+    owner: Dashboard, runtime: Runtime, tenant: Tenant, templates: dict[str, str]
+) -> None:
+    data = csv_of(
+        *good_rows(4), "grace@example.org,Grace,Hopper,First Aid Certificate,2024-03-02,,,,92"
+    )
+    preview = upload(owner, data, "spring <cohort>.csv")
+    applied = apply(owner, preview, notify="on", filename="spring <cohort>.csv")
+    assert applied.status_code == 303, applied.text
+    job_page = applied.headers["location"]
+    bulk_id = job_page.rsplit("/", 1)[1]
+    sha256 = preview.split("/")[-1].split("?")[0]
+    # The dashboard kept the file only until it was issued; the job keeps its own copy.
+    assert bulk.open_staged(runtime.files, organization_id=tenant.id, sha256=sha256) is None
+
+    pending = owner.get(job_page)
+    assert pending.status_code == 200
+    assert "Issuing the rows of spring &lt;cohort&gt;.csv" in pending.text  # the flash
+    assert "s-pending" in pending.text
+    assert f'data-bulk-progress="/admin/bulk/{bulk_id}/progress"' in pending.text
+    assert '<progress id="bulk-bar" class="progress" max="5" value="0">' in pending.text
+    assert '<meta http-equiv="refresh"' in pending.text and "/admin/static/bulk.js" in pending.text
+    polled = owner.get(f"/admin/bulk/{bulk_id}/progress").json()
+    assert polled == {
+        "status": "pending",
+        "done": False,
+        "total_rows": 5,
+        "processed_rows": 0,
+        "progress": 0.0,
+        "issued": 0,
+        "skipped": 0,
+        "failed": 0,
+    }
+
+    assert "apply_bulk" in run_jobs()
+    polled = owner.get(f"/admin/bulk/{bulk_id}/progress").json()
+    assert (polled["status"], polled["done"], polled["issued"], polled["progress"]) == (
+        "completed",
+        True,
+        5,
+        1.0,
+    )
+    done = owner.get(job_page).text
+    assert "s-completed" in done and "data-bulk-progress" not in done and "bulk.js" not in done
+    assert '<progress id="bulk-bar" class="progress" max="5" value="5">' in done
+    assert f'href="/admin/bulk/{bulk_id}/credentials">See the 5 credentials issued' in done
+    assert owner.email in done
+
+    issued = owner.get(f"/admin/bulk/{bulk_id}/credentials").text
+    with runtime.sessions() as session:
+        ids = set(session.scalars(select(Credential.id)))
+    assert len(ids) == 5
+    assert {
+        uuid.UUID(i) for i in re.findall(r'href="/admin/credentials/([0-9a-f-]{36})"', issued)
+    } == ids
+    assert "First Aid Certificate" in issued and "Grace Hopper" in issued
+
+    # The history lists it: who, when, the file's name (escaped), rows and status.
+    history = owner.get("/admin/bulk").text
+    assert f'href="/admin/bulk/{bulk_id}">spring &lt;cohort&gt;.csv</a>' in history
+    assert owner.email in history and "s-completed" in history
+
+    # Its preview now leads to the job; the same file uploaded again issues nothing new.
+    assert owner.get(preview).headers["location"] == job_page
+    again = owner.get(upload(owner, data)).text
+    assert "This file was uploaded before" in again and "Issue 0" not in again
+    assert "/apply" not in again
+    assert count(runtime, Credential) == 5
+
+
+def test_uploading_no_file_is_a_message_beside_the_field(
+    owner: Dashboard, runtime: Runtime
+) -> None:
+    response = owner.post("/admin/bulk", {}, page="/admin/bulk")
+    assert response.status_code == 422
+    assert 'id="e-file">Choose a CSV file to upload.' in response.text
+    assert count(runtime, BulkIssuance) == 0
+
+
+def test_an_unreadable_file_is_reported_at_its_line(
+    owner: Dashboard, templates: dict[str, str]
+) -> None:
+    page = owner.get(upload(owner, b"email,template,issue_date\n\xff\xfe,x,y\n")).text
+    assert error_rows(page) == [(2, "the row", "malformed_row")]
+    assert "No row of this file can be issued" in page and "/apply" not in page
+
+
+def test_the_history_is_paginated(owner: Dashboard, runtime: Runtime, tenant: Tenant) -> None:
+    with unit_of_work(runtime.sessions) as session:
+        for n in range(27):
+            session.add(
+                BulkIssuance(
+                    organization_id=tenant.id,
+                    sha256=f"{n:064x}",
+                    filename=f"file-{n:02d}.csv",
+                    file_key=f"bulk/{tenant.id}/{n:064x}.csv",
+                    size_bytes=10,
+                    uploaded_by="API key 'lms'",
+                    status=BulkStatus.COMPLETED,
+                    total_rows=1,
+                    errors=[],
+                )
+            )
+    first = owner.get("/admin/bulk").text
+    assert "Page 1 of 2" in first and first.count("file-") == 25
+    second = owner.get("/admin/bulk?page=2").text
+    assert second.count("file-") == 2 and "API key &#39;lms&#39;" in second
+
+
+def test_viewers_see_the_pages_but_cannot_upload_or_issue(
+    dashboard: Callable[..., Dashboard], runtime: Runtime, templates: dict[str, str]
+) -> None:
+    owner = dashboard(Role.OWNER)
+    preview = upload(owner, csv_of(*good_rows(2)))
+    viewer = dashboard(Role.VIEWER)
+    page = viewer.get("/admin/bulk")
+    assert page.status_code == 200 and 'action="/admin/bulk"' not in page.text
+    seen = viewer.get(preview)
+    assert seen.status_code == 200 and "Issue 2 credentials" not in seen.text
+    token = viewer.csrf("/admin/bulk")
+    refused = viewer.post(
+        "/admin/bulk", files={"file": ("a.csv", csv_of(*good_rows(1)), "text/csv")}, csrf=token
+    )
+    assert refused.status_code == 403
+    assert apply(viewer, preview).status_code == 403
+    assert count(runtime, BulkIssuance) == 0
+
+
+def test_another_organizations_uploads_are_not_found(
+    dashboard: Callable[..., Dashboard],
+    api: TestClient,
+    runtime: Runtime,
+    templates: dict[str, str],
+) -> None:
+    owner = dashboard(Role.OWNER)
+    preview = upload(owner, csv_of(*good_rows(1)))
+    job_page = apply(owner, preview).headers["location"]
+    bulk_id = job_page.rsplit("/", 1)[1]
+    other = dashboard(Role.OWNER, tenant_=make_tenant(runtime, name="Other"))
+    for path in (job_page, f"{job_page}/progress", f"{job_page}/credentials"):
+        assert other.get(path).status_code == 404, path
+    assert owner.get("/admin/bulk/not-a-uuid").status_code == 404
+    assert owner.get(f"/admin/bulk/{uuid.uuid4()}").status_code == 404
+    assert owner.get("/admin/bulk/preview/nothex").status_code == 404
+    # A file staged by one organization is not another's to preview or issue.
+    staged = upload(owner, csv_of(*good_rows(2)))
+    assert other.get(staged).status_code == 404
+    assert apply(other, staged).status_code == 404
+    assert bulk_id not in other.get("/admin/bulk").text
+    assert "This upload is no longer kept" in other.get(staged).text
+
+
+def test_an_upload_through_the_api_names_its_key_in_the_history(
+    owner: Dashboard, api: TestClient, tenant: Tenant, templates: dict[str, str]
+) -> None:
+    started = api.post(
+        "/api/v1/bulk-issuances",
+        files={"file": ("lms.csv", csv_of(*good_rows(1)), "text/csv")},
+        headers=tenant.headers,
+    )
+    assert started.status_code == 202, started.text
+    history = owner.get("/admin/bulk").text
+    assert "lms.csv" in history and "API key" in history
