@@ -36,7 +36,7 @@ def _event_id(owner: Dashboard, external_id: str) -> str:
     page = owner.get("/admin/events", params={"type": "", "learner": ""}).text
     for ident in _ROW.findall(page):
         if f"<code>{external_id}</code>" in owner.get(f"/admin/events/{ident}").text:
-            return ident
+            return str(ident)
     raise AssertionError(f"event {external_id} is not in the log")
 
 
