@@ -310,7 +310,7 @@ def test_viewers_cannot_send_any_form_that_changes_something(
     open_to_all = {"/admin/logout", "/admin/switch", "/admin/login", "/admin/password/forgot"}
     posts = [p for p in admin_posts(app) if p not in open_to_all and "{token}" not in p]
     # Every area has forms: the test cannot pass by finding none.
-    for area in ("settings", "credentials", "bulk", "templates"):  # AREAS: rules joins as it lands
+    for area in ("settings", "credentials", "bulk", "templates", "rules"):  # AREAS
         assert any(p.startswith(f"/admin/{area}") for p in posts), area
     for path in posts:
         url = re.sub(r"\{[^}]+\}", "00000000-0000-0000-0000-000000000000", path)

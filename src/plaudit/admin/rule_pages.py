@@ -1,10 +1,833 @@
-"""Dashboard: rule pages."""
+"""Dashboard: rules — the list, the editor (a condition builder over JSON Logic), the simulator,
+and backfills (a dry-run list, then the job with its progress)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
-from plaudit.admin.web import ADMIN
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from plaudit import jobs
+from plaudit.admin.web import (
+    ADMIN,
+    Admin,
+    Editor,
+    FormDep,
+    FormErrors,
+    Viewer,
+    paginate,
+    parse_uuid,
+    redirect,
+    render,
+    text,
+)
+from plaudit.api.deps import SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
+from plaudit.automations import backfill as backfills
+from plaudit.automations import service as automations
+from plaudit.automations import tasks as automation_tasks
+from plaudit.automations.schemas import RuleIn, RuleUpdate, SimulationIn, SimulationOut
+from plaudit.automations.simulate import simulate
+from plaudit.errors import Conflict, InvalidInput, not_found
+from plaudit.models.award import AwardGuard
+from plaudit.models.event import Event
+from plaudit.models.learner import Learner
+from plaudit.models.rule import Backfill, BackfillStatus, Rule, RuleMode, RuleStatus
+from plaudit.models.template import Template, TemplateKind
 
 router = APIRouter(prefix=ADMIN, include_in_schema=False, route_class=UnitOfWorkRoute)
+RULES = f"{ADMIN}/rules"
+
+MAX_ACTIONS = 10  # as RuleIn allows
+RECENT_EVENTS = 20
+MAX_HISTORY = 1000  # as SimulationIn allows
+# A mapping value that reads like this is a field of the event ({"var": ...}); anything else
+# that is not JSON is a constant text.
+FIELD_PATH = re.compile(r"(event|learner|entity)(\.[A-Za-z0-9_-]+)+")
+STATUSES = [(s.value, s.value.title()) for s in RuleStatus]
+MODES = [
+    (RuleMode.ONCE.value, "Once: at most one credential per learner"),
+    (RuleMode.ALWAYS.value, "Always: every match awards again"),
+    (RuleMode.FALLBACK.value, "Fallback: only when no other rule fired"),
+]
+ACTION_TYPES = [
+    ("award", "Award a badge"),
+    ("issue_certificate", "Issue a certificate"),
+    ("revoke", "Revoke"),
+]
+
+
+# --- the rule form: what the editor shows, and how a posted form becomes a RuleIn -----------
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def _mapping_value(expression: Any) -> str:
+    """One field mapping as typed in the editor (``_parse_mapping`` reads it back the same)."""
+    if isinstance(expression, dict) and list(expression) == ["var"]:
+        path = expression["var"]
+        if isinstance(path, str) and FIELD_PATH.fullmatch(path):
+            return path
+    if isinstance(expression, str) and not FIELD_PATH.fullmatch(expression):
+        try:
+            json.loads(expression)
+        except ValueError:
+            if expression == expression.strip() and expression:
+                return expression
+    return json.dumps(expression, ensure_ascii=False)
+
+
+def _mapping_text(fields: dict[str, Any]) -> str:
+    return "\n".join(f"{name} = {_mapping_value(value)}" for name, value in fields.items())
+
+
+def _parse_mapping(raw: str) -> tuple[dict[str, Any], str | None]:
+    """Lines of ``field = value``: an event field (event.data.score), JSON (a number, "text",
+    JSON Logic), or else plain text."""
+    fields: dict[str, Any] = {}
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        name, sep, value = line.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name:
+            return fields, f"Line {number}: write one field a line, as name = value."
+        if FIELD_PATH.fullmatch(value):
+            fields[name] = {"var": value}
+            continue
+        try:
+            fields[name] = json.loads(value)
+        except ValueError:
+            fields[name] = value
+    return fields, None
+
+
+def _blank_action() -> dict[str, str]:
+    return {"type": "award", "template": "", "reason": "", "fields": ""}
+
+
+def _with_blank(actions: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The editor always offers one more action row (ignored while no template is chosen)."""
+    if len(actions) < MAX_ACTIONS and not any(not a["template"] for a in actions):
+        actions = [*actions, _blank_action()]
+    return actions
+
+
+def _form_of(rule: Rule | None) -> dict[str, Any]:
+    if rule is None:
+        return {
+            "name": "",
+            "description": "",
+            "status": RuleStatus.DRAFT.value,
+            "priority": "100",
+            "mode": RuleMode.ONCE.value,
+            "event_types": "",
+            "entity_type": "",
+            "entity_ids": "",
+            "condition": "",
+            "actions": [_blank_action()],
+        }
+    trigger = rule.trigger
+    return {
+        "name": rule.name,
+        "description": rule.description,
+        "status": rule.status.value,
+        "priority": str(rule.priority),
+        "mode": rule.mode.value,
+        "event_types": ", ".join(trigger.get("event_types") or []),
+        "entity_type": trigger.get("entity_type") or "",
+        "entity_ids": "\n".join(trigger.get("entity_ids") or []),
+        "condition": "" if rule.condition is None else _pretty(rule.condition),
+        "actions": _with_blank(
+            [
+                {
+                    "type": a["type"],
+                    "template": a["template_id"],
+                    "reason": a.get("reason") or "",
+                    "fields": _mapping_text(a.get("fields") or {}),
+                }
+                for a in rule.actions
+            ]
+        ),
+    }
+
+
+def _posted_actions(form: FormData) -> list[dict[str, str]]:
+    return [
+        {
+            "type": text(form, f"action-{i}-type") or "award",
+            "template": text(form, f"action-{i}-template"),
+            "reason": text(form, f"action-{i}-reason"),
+            "fields": str(form.get(f"action-{i}-fields") or ""),
+        }
+        for i in range(MAX_ACTIONS + 1)
+        if f"action-{i}-type" in form or f"action-{i}-template" in form
+    ]
+
+
+def _kept(form: FormData) -> dict[str, Any]:
+    """What the user typed, to show again (the condition exactly as typed)."""
+    return {
+        "name": text(form, "name"),
+        "description": text(form, "description"),
+        "status": text(form, "status"),
+        "priority": text(form, "priority"),
+        "mode": text(form, "mode"),
+        "event_types": text(form, "event_types"),
+        "entity_type": text(form, "entity_type"),
+        "entity_ids": str(form.get("entity_ids") or ""),
+        "condition": str(form.get("condition") or ""),
+        "actions": _with_blank(_posted_actions(form)),
+        "sim_event": str(form.get("sim_event") or ""),
+    }
+
+
+def _split(raw: str, separators: str) -> list[str]:
+    return [part.strip() for part in re.split(separators, raw) if part.strip()]
+
+
+@dataclass
+class _Read:
+    """A posted rule form: the RuleIn it makes (None if it has mistakes), and the mistakes."""
+
+    data: RuleIn | None
+    errors: FormErrors
+    rows: list[int]  # the editor row of each action the RuleIn holds, for messages
+
+    def row_of(self, index: int) -> int:
+        return self.rows[index] if index < len(self.rows) else 0
+
+
+def _read(form: FormData) -> _Read:
+    errors = FormErrors()
+    actions: list[dict[str, Any]] = []
+    rows: list[int] = []
+    for row, posted in enumerate(_posted_actions(form)):
+        if not posted["template"]:
+            continue
+        action: dict[str, Any] = {"type": posted["type"], "template_id": posted["template"]}
+        if posted["type"] == "revoke" and posted["reason"]:
+            action["reason"] = posted["reason"]
+        if posted["type"] == "issue_certificate":
+            action["fields"], problem = _parse_mapping(posted["fields"])
+            if problem:
+                errors.add(f"action-{row}", problem)
+        actions.append(action)
+        rows.append(row)
+    if not actions:
+        errors.add("actions", "Choose the template to award, issue or revoke.")
+
+    condition: Any = None
+    raw_condition = str(form.get("condition") or "").strip()
+    if raw_condition:
+        try:
+            condition = json.loads(raw_condition)
+        except json.JSONDecodeError as exc:
+            errors.add(
+                "condition",
+                f"This is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).",
+            )
+
+    data = {
+        "name": text(form, "name"),
+        "description": text(form, "description"),
+        "status": text(form, "status") or RuleStatus.DRAFT.value,
+        "priority": text(form, "priority") or "100",
+        "mode": text(form, "mode") or RuleMode.ONCE.value,
+        "trigger": {
+            "event_types": _split(text(form, "event_types"), r"[\s,]+"),
+            "entity_type": text(form, "entity_type") or None,
+            "entity_ids": _split(str(form.get("entity_ids") or ""), r"[\n,]+"),
+        },
+        "condition": condition,
+        "actions": actions,
+    }
+    read = _Read(None, errors, rows)
+    try:
+        parsed = RuleIn.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            _schema_error(read, [str(p) for p in error.get("loc", ())], error)
+        return read
+    if not errors:
+        read.data = parsed
+    return read
+
+
+_TRIGGER_FIELDS = {"event_types", "entity_type", "entity_ids"}
+
+
+def _schema_error(read: _Read, loc: list[str], error: Any) -> None:
+    message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+    if error.get("type") == "missing":
+        message = "This field is required."
+    if not loc:
+        read.errors.add("", message)
+    elif loc[0] == "trigger" and len(loc) > 1 and loc[1] in _TRIGGER_FIELDS:
+        read.errors.add(loc[1], message if len(loc) == 2 else f"{loc[2]}: {message}")
+    elif loc[0] == "actions" and len(loc) > 1 and loc[1].isdigit():
+        read.errors.add(f"action-{read.row_of(int(loc[1]))}", message)
+    elif loc[0] == "actions":
+        read.errors.add("actions", message)
+    else:
+        read.errors.add(loc[0], message)
+
+
+def _service_errors(read: _Read, exc: InvalidInput) -> None:
+    """The service's refusal beside the field it names (the condition with its JSON pointer)."""
+    for item in exc.extra.get("errors", []):
+        field, reason, pointer = str(item["field"]), str(item["reason"]), item.get("at")
+        parts = field.split(".")
+        if field == "condition":
+            read.errors.add("condition", f"At {pointer}: {reason}" if pointer else reason)
+        elif field == "trigger":
+            name = next((n for n in _TRIGGER_FIELDS if f"/{n}" in str(pointer)), "event_types")
+            read.errors.add(name, reason)
+        elif parts[0] == "actions" and len(parts) > 1 and parts[1].isdigit():
+            read.errors.add(f"action-{read.row_of(int(parts[1]))}", reason)
+    read.errors.add("", exc.detail)
+
+
+def _validated(session: Session, admin: Admin, form: FormData) -> _Read:
+    read = _read(form)
+    if read.data is not None:
+        try:
+            automations.validate(session, organization_id=admin.organization_id, data=read.data)
+        except InvalidInput as exc:
+            _service_errors(read, exc)
+            read.data = None
+    return read
+
+
+# --- lookups ---------------------------------------------------------------------------------
+
+
+def _rule(session: Session, admin: Admin, rule_id: str) -> Rule:
+    ident = parse_uuid(rule_id)
+    if ident is None:
+        raise not_found("rule", rule_id)
+    return automations.get(session, organization_id=admin.organization_id, rule_id=ident)
+
+
+def _templates(session: Session, admin: Admin) -> list[Template]:
+    return list(
+        session.scalars(
+            select(Template)
+            .where(Template.organization_id == admin.organization_id)
+            .order_by(Template.name, Template.id)
+        )
+    )
+
+
+def _template_names(
+    session: Session, admin: Admin, actions: Iterable[dict[str, Any]]
+) -> dict[str, str]:
+    """Template id -> name, for the templates these actions name."""
+    ids = {
+        parsed
+        for action in actions
+        if (parsed := parse_uuid(str(action.get("template_id")))) is not None
+    }
+    if not ids:
+        return {}
+    return {
+        str(t.id): t.name
+        for t in session.scalars(
+            select(Template).where(
+                Template.organization_id == admin.organization_id, Template.id.in_(ids)
+            )
+        )
+    }
+
+
+def _field_hint(template: Template) -> str:
+    return ", ".join(
+        f["name"] + (" (required)" if f.get("required") else "") for f in template.fields
+    )
+
+
+def _template_choices(templates: list[Template]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": str(t.id),
+            "name": t.name,
+            "label": f"{t.name} ({t.kind.value}, {t.status.value})",
+            "kind": t.kind.value,
+            "fields": _field_hint(t) if t.kind is TemplateKind.CERTIFICATE else "",
+        }
+        for t in templates
+    ]
+
+
+# --- the list ------------------------------------------------------------------------------
+
+
+@router.get("/rules")
+def rule_list(
+    request: Request, admin: Viewer, session: SessionDep, status: str = "", mode: str = ""
+) -> Response:
+    chosen_status = status if status in {s.value for s in RuleStatus} else None
+    chosen_mode = mode if mode in {m.value for m in RuleMode} else None
+    stmt = automations.query(
+        organization_id=admin.organization_id,
+        status=RuleStatus(chosen_status) if chosen_status else None,
+        mode=RuleMode(chosen_mode) if chosen_mode else None,
+    ).order_by(Rule.priority, Rule.name, Rule.id)
+    paged = paginate(session, request, stmt)
+    return render(
+        request,
+        admin,
+        "admin/rules_list.html",
+        {
+            "paged": paged,
+            "names": _template_names(session, admin, (a for r in paged.items for a in r.actions)),
+            "status": chosen_status or "",
+            "mode": chosen_mode or "",
+            "statuses": STATUSES,
+            "modes": [(value, value.title()) for value, _ in MODES],
+        },
+        section="rules",
+    )
+
+
+# --- the editor ----------------------------------------------------------------------------
+
+
+def _editor(
+    request: Request,
+    admin: Admin,
+    session: Session,
+    *,
+    rule: Rule | None,
+    form: dict[str, Any],
+    errors: FormErrors | None = None,
+    status: int = 200,
+    simulation: dict[str, Any] | None = None,
+) -> Response:
+    return render(
+        request,
+        admin,
+        "admin/rules_form.html",
+        {
+            "rule": rule,
+            "form": form,
+            "errors": errors or FormErrors(),
+            "templates": _template_choices(_templates(session, admin)),
+            "statuses": STATUSES,
+            "modes": MODES,
+            "action_types": ACTION_TYPES,
+            "simulation": simulation,
+        },
+        status=status,
+        section="rules",
+    )
+
+
+@router.get("/rules/new")
+def new_rule(request: Request, admin: Viewer, session: SessionDep) -> Response:
+    form = _form_of(None)
+    form["sim_event"] = _sample_event(None)
+    return _editor(request, admin, session, rule=None, form=form)
+
+
+@router.post("/rules")
+def create_rule(request: Request, admin: Editor, form: FormDep, session: SessionDep) -> Response:
+    read = _validated(session, admin, form)
+    if read.data is None:
+        return _editor(
+            request, admin, session, rule=None, form=_kept(form), errors=read.errors, status=422
+        )
+    rule = automations.create(session, organization_id=admin.organization_id, data=read.data)
+    return redirect(f"{RULES}/{rule.id}", flash=f"The rule “{rule.name}” was created.")
+
+
+@router.post("/rules/simulate")
+def simulate_unsaved(
+    request: Request, admin: Editor, form: FormDep, session: SessionDep
+) -> Response:
+    """The editor's rule as typed, against a pasted event; nothing is saved."""
+    rule = None
+    if rule_id := text(form, "rule_id"):
+        rule = _rule(session, admin, rule_id)
+    kept = _kept(form)
+    read = _validated(session, admin, form)
+    if read.data is None:
+        read.errors.add("sim_event", "Correct the rule first: it cannot be simulated yet.")
+        return _editor(
+            request, admin, session, rule=rule, form=kept, errors=read.errors, status=422
+        )
+    body, errors = _simulation_input(kept["sim_event"], "", field="sim_event")
+    if body is None:
+        return _editor(request, admin, session, rule=rule, form=kept, errors=errors, status=422)
+    as_active = read.data.model_copy(update={"status": RuleStatus.ACTIVE})
+    result = simulate(
+        session,
+        organization_id=admin.organization_id,
+        rule=automations.unsaved(admin.organization_id, as_active, rule.id if rule else None),
+        event=body.event,
+        history=body.history,
+        held_template_ids=body.held_template_ids,
+    )
+    return _editor(
+        request,
+        admin,
+        session,
+        rule=rule,
+        form=kept,
+        simulation=_shown(session, admin, result, body.event.model_dump(mode="json")),
+    )
+
+
+@router.get("/rules/{rule_id}/edit")
+def edit_rule(request: Request, rule_id: str, admin: Viewer, session: SessionDep) -> Response:
+    rule = _rule(session, admin, rule_id)
+    form = _form_of(rule)
+    form["sim_event"] = _sample_event(rule)
+    return _editor(request, admin, session, rule=rule, form=form)
+
+
+@router.post("/rules/{rule_id}")
+def update_rule(
+    request: Request, rule_id: str, admin: Editor, form: FormDep, session: SessionDep
+) -> Response:
+    rule = _rule(session, admin, rule_id)
+    read = _validated(session, admin, form)
+    if read.data is None:
+        return _editor(
+            request, admin, session, rule=rule, form=_kept(form), errors=read.errors, status=422
+        )
+    # The whole rule, as PATCH /api/v1/rules/{id} with every field would.
+    automations.update(
+        session,
+        rule=rule,
+        data=RuleUpdate.model_validate(read.data.model_dump()),
+    )
+    return redirect(f"{RULES}/{rule.id}", flash=f"The rule “{rule.name}” was saved.")
+
+
+@router.post("/rules/{rule_id}/delete")
+def delete_rule(rule_id: str, admin: Editor, session: SessionDep) -> Response:
+    rule = _rule(session, admin, rule_id)
+    name = rule.name
+    automations.delete(session, rule=rule)
+    return redirect(RULES, flash=f"The rule “{name}” was deleted; its award log stays.")
+
+
+# --- a rule's page and its simulator ----------------------------------------------------------
+
+
+def _sample_event(rule: Rule | None) -> str:
+    """A starting point for the simulator, shaped by the rule's trigger."""
+    types = [t for t in (rule.trigger.get("event_types") or []) if "*" not in t] if rule else []
+    sample: dict[str, Any] = {
+        "id": "test-1",
+        "type": types[0] if types else "course.completed",
+        "occurred_at": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "learner": {"id": "learner-1", "email": "learner@example.org", "first_name": "Ada"},
+        "data": {"score": 85},
+    }
+    entity_ids = rule.trigger.get("entity_ids") if rule else None
+    if entity_ids:
+        entity_type = rule.trigger.get("entity_type") if rule else None
+        sample["entity"] = {"type": entity_type or "course", "id": entity_ids[0]}
+    return _pretty(sample)
+
+
+def _recent_events(session: Session, admin: Admin) -> list[tuple[Event, Learner]]:
+    return [
+        (event, learner)
+        for event, learner in session.execute(
+            select(Event, Learner)
+            .join(Learner, Learner.id == Event.learner_id)
+            .where(Event.organization_id == admin.organization_id)
+            .order_by(Event.received_at.desc(), Event.id.desc())
+            .limit(RECENT_EVENTS)
+        ).all()
+    ]
+
+
+def _event_payload(event: Event, learner: Learner) -> dict[str, Any]:
+    """A stored event in the shape the API takes (so the simulator runs it as if it came in)."""
+    person: dict[str, Any] = {
+        "email": learner.email,
+        "first_name": learner.first_name,
+        "last_name": learner.last_name,
+        "locale": learner.locale,
+    }
+    if not (learner.external_id.startswith("email:") and learner.email):
+        person["id"] = learner.external_id
+    payload: dict[str, Any] = {
+        "id": event.external_id,
+        "type": event.type,
+        "occurred_at": event.occurred_at.isoformat(),
+        "learner": {k: v for k, v in person.items() if v is not None},
+        "data": event.data,
+    }
+    if event.entity is not None:
+        entity = {k: v for k, v in event.entity.items() if v is not None}
+        payload["entity"] = entity
+    if event.source:
+        payload["source"] = event.source
+    return payload
+
+
+def _stored_input(session: Session, admin: Admin, event_id: str) -> SimulationIn | None:
+    """A stored event with the learner's earlier events and the templates they hold now."""
+    ident = parse_uuid(event_id)
+    row = (
+        session.execute(
+            select(Event, Learner)
+            .join(Learner, Learner.id == Event.learner_id)
+            .where(Event.organization_id == admin.organization_id, Event.id == ident)
+        ).first()
+        if ident
+        else None
+    )
+    if row is None:
+        return None
+    event, learner = row
+    earlier = list(
+        session.scalars(
+            select(Event)
+            .where(
+                Event.organization_id == admin.organization_id,
+                Event.learner_id == learner.id,
+                Event.occurred_at <= event.occurred_at,
+                Event.id != event.id,
+            )
+            .order_by(Event.occurred_at.desc(), Event.id.desc())
+            .limit(MAX_HISTORY)
+        )
+    )
+    held = session.scalars(
+        select(AwardGuard.template_id)
+        .where(AwardGuard.learner_id == learner.id)
+        .order_by(AwardGuard.created_at)
+        .limit(100)
+    )
+    return SimulationIn.model_validate(
+        {
+            "event": _event_payload(event, learner),
+            "history": [
+                {
+                    "id": e.external_id,
+                    "type": e.type,
+                    "occurred_at": e.occurred_at,
+                    "entity": e.entity,
+                    "data": e.data,
+                }
+                for e in earlier
+            ],
+            "held_template_ids": list(held),
+        }
+    )
+
+
+def _simulation_input(
+    raw_event: str, raw_history: str, *, field: str
+) -> tuple[SimulationIn | None, FormErrors]:
+    errors = FormErrors()
+    if not raw_event.strip():
+        errors.add(field, "Paste an event (JSON), or pick one of the recent events.")
+        return None, errors
+    try:
+        event = json.loads(raw_event)
+    except json.JSONDecodeError as exc:
+        errors.add(field, f"This is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).")
+        return None, errors
+    history: Any = []
+    if raw_history.strip():
+        try:
+            history = json.loads(raw_history)
+        except json.JSONDecodeError as exc:
+            errors.add("history", f"This is not JSON: {exc.msg} (line {exc.lineno}).")
+            return None, errors
+    try:
+        return SimulationIn.model_validate({"event": event, "history": history}), errors
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = [str(p) for p in error.get("loc", ())]
+            message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+            if error.get("type") == "missing":
+                message = "is required"
+            name = "history" if loc[:1] == ["history"] else field
+            where = ".".join(loc[1:]) if loc[:1] in (["event"], ["history"]) else ".".join(loc)
+            errors.add(name, f"{where}: {message}" if where else message)
+        return None, errors
+
+
+def _shown(
+    session: Session, admin: Admin, result: SimulationOut, event: dict[str, Any]
+) -> dict[str, Any]:
+    names = _template_names(session, admin, (a for e in result.trace for a in e["actions"]))
+    awarded = [
+        (item.get("template_name") or names.get(item["template_id"], item["template_id"]))
+        + (" (certificate)" if item["type"] == "issue_certificate" else "")
+        for item in result.would_award
+    ]
+    return {"result": result, "event": _pretty(event), "names": names, "awarded": awarded}
+
+
+def _detail(
+    request: Request,
+    admin: Admin,
+    session: Session,
+    rule: Rule,
+    *,
+    sim: dict[str, str],
+    errors: FormErrors | None = None,
+    simulation: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    backfill_list = paginate(
+        session,
+        request,
+        select(Backfill)
+        .where(Backfill.organization_id == admin.organization_id, Backfill.rule_id == rule.id)
+        .order_by(Backfill.created_at.desc(), Backfill.id.desc()),
+        param="backfills_page",
+        per_page=10,
+    )
+    return render(
+        request,
+        admin,
+        "admin/rules_detail.html",
+        {
+            "rule": rule,
+            "names": _template_names(session, admin, rule.actions),
+            "condition": None if rule.condition is None else _pretty(rule.condition),
+            "mappings": [_mapping_text(a.get("fields") or {}) for a in rule.actions],
+            "recent": _recent_events(session, admin),
+            "sim": sim,
+            "errors": errors or FormErrors(),
+            "simulation": simulation,
+            "backfills": backfill_list,
+        },
+        status=status,
+        section="rules",
+    )
+
+
+@router.get("/rules/{rule_id}")
+def rule_detail(request: Request, rule_id: str, admin: Viewer, session: SessionDep) -> Response:
+    rule = _rule(session, admin, rule_id)
+    sim = {"event_id": "", "event": _sample_event(rule), "history": ""}
+    return _detail(request, admin, session, rule, sim=sim)
+
+
+@router.get("/rules/{rule_id}/simulate")
+def simulate_saved(
+    request: Request,
+    rule_id: str,
+    admin: Viewer,
+    session: SessionDep,
+    event_id: str = "",
+    event: str = "",
+    history: str = "",
+) -> Response:
+    """A GET form: it writes nothing, so viewers may simulate too, as with the API."""
+    rule = _rule(session, admin, rule_id)
+    sim = {"event_id": event_id, "event": event, "history": history}
+    if event_id:
+        body = _stored_input(session, admin, event_id)
+        errors = FormErrors()
+        if body is None:
+            errors.add("event_id", "This event is not in this organization; pick another.")
+    else:
+        body, errors = _simulation_input(event, history, field="event")
+    if body is None:
+        return _detail(request, admin, session, rule, sim=sim, errors=errors, status=422)
+    # Judged as if active: trying a draft before switching it on is what the simulator is for.
+    as_active = automations.as_input(rule).model_copy(update={"status": RuleStatus.ACTIVE})
+    result = simulate(
+        session,
+        organization_id=admin.organization_id,
+        rule=automations.unsaved(admin.organization_id, as_active, rule.id),
+        event=body.event,
+        history=body.history,
+        held_template_ids=body.held_template_ids,
+    )
+    shown = _shown(session, admin, result, body.event.model_dump(mode="json", exclude_none=True))
+    shown["history_count"] = len(body.history)
+    shown["held_count"] = len(body.held_template_ids)
+    return _detail(request, admin, session, rule, sim=sim, simulation=shown)
+
+
+# --- backfill --------------------------------------------------------------------------------
+
+
+@router.get("/rules/{rule_id}/backfill")
+def backfill_preview(
+    request: Request, rule_id: str, admin: Viewer, session: SessionDep
+) -> Response:
+    """The dry run: who would be awarded what from the stored events (nothing is written)."""
+    rule = _rule(session, admin, rule_id)
+    preview = backfills.preview(session, rule=rule)
+    running = session.scalar(
+        select(Backfill).where(
+            Backfill.rule_id == rule.id,
+            Backfill.status.in_([BackfillStatus.PENDING, BackfillStatus.RUNNING]),
+        )
+    )
+    return render(
+        request,
+        admin,
+        "admin/rules_backfill.html",
+        {
+            "rule": rule,
+            "preview": preview,
+            "names": _template_names(session, admin, rule.actions),
+            "running": running,
+        },
+        section="rules",
+    )
+
+
+@router.post("/rules/{rule_id}/backfills")
+def backfill_start(rule_id: str, admin: Editor, session: SessionDep) -> Response:
+    rule = _rule(session, admin, rule_id)
+    try:
+        backfill = backfills.start(session, rule=rule)
+    except Conflict as exc:
+        return redirect(f"{RULES}/{rule.id}/backfill", flash=exc.detail, kind="error")
+    jobs.enqueue(session, automation_tasks.run_backfill, str(backfill.id))
+    return redirect(
+        f"{RULES}/{rule.id}/backfills/{backfill.id}",
+        flash="The backfill has started; this page follows its progress.",
+    )
+
+
+@router.get("/rules/{rule_id}/backfills/{backfill_id}")
+def backfill_progress(
+    request: Request, rule_id: str, backfill_id: str, admin: Viewer, session: SessionDep
+) -> Response:
+    rule = _rule(session, admin, rule_id)
+    ident = parse_uuid(backfill_id)
+    if ident is None:
+        raise not_found("backfill", backfill_id)
+    backfill = backfills.get(session, organization_id=admin.organization_id, backfill_id=ident)
+    if backfill.rule_id != rule.id:
+        raise not_found("backfill", backfill_id)
+    return render(
+        request,
+        admin,
+        "admin/rules_backfill_progress.html",
+        {
+            "rule": rule,
+            "backfill": backfill,
+            "running": backfill.status in (BackfillStatus.PENDING, BackfillStatus.RUNNING),
+        },
+        section="rules",
+    )

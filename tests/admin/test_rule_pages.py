@@ -1,0 +1,463 @@
+"""Dashboard rules: the list, the editor (saved as the API would, refused beside the field with
+nothing saved), the simulator (writes nothing), and backfills from the dry run to the job."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from plaudit.automations import tasks as automation_tasks
+from plaudit.models.award import Credential
+from plaudit.models.event import Event
+from plaudit.models.rule import Backfill, Rule
+from plaudit.models.user import Role
+from plaudit.runtime import Runtime
+from tests.admin.conftest import Dashboard
+from tests.factories import make_tenant
+from tests.scenario import event, published, rule, send
+
+SCORE_80 = {">=": [{"var": "event.data.score"}, 80]}
+
+
+def _count(runtime: Runtime, model: Any) -> int:
+    with runtime.sessions() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def _form(template_id: str, **overrides: Any) -> dict[str, Any]:
+    form: dict[str, Any] = {
+        "name": "Course passed",
+        "description": "",
+        "status": "active",
+        "mode": "once",
+        "priority": "100",
+        "event_types": "course.completed",
+        "entity_type": "",
+        "entity_ids": "safety-101",
+        "condition": json.dumps(SCORE_80),
+        "action-0-type": "award",
+        "action-0-template": template_id,
+        "action-0-reason": "",
+        "action-0-fields": "",
+        "action-1-type": "award",
+        "action-1-template": "",
+    }
+    form.update(overrides)
+    return form
+
+
+def _api_rule(owner: Dashboard, rule_id: str) -> dict[str, Any]:
+    response = owner.client.get(f"/api/v1/rules/{rule_id}", headers=owner.tenant.headers)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def _rules(owner: Dashboard) -> list[dict[str, Any]]:
+    return list(owner.client.get("/api/v1/rules", headers=owner.tenant.headers).json()["items"])
+
+
+def test_the_list_shows_each_rule_and_pages(owner: Dashboard) -> None:
+    badge = published(owner.client, owner.tenant, name="Safety <Star>")
+    first = rule(
+        owner.client,
+        owner.tenant,
+        name="<b>Course</b> passed",
+        priority=1,
+        mode="always",
+        trigger={"event_types": ["course.*"], "entity_ids": ["safety-101"]},
+        actions=[{"type": "award", "template_id": badge}],
+    )
+    for n in range(25):
+        rule(
+            owner.client,
+            owner.tenant,
+            name=f"Rule {n:02}",
+            status="draft",
+            priority=10 + n,
+            trigger={"event_types": ["quiz.submitted"]},
+            actions=[{"type": "award", "template_id": badge}],
+        )
+    page = owner.get("/admin/rules")
+    assert page.status_code == 200
+    assert f'href="/admin/rules/{first["id"]}">&lt;b&gt;Course&lt;/b&gt; passed</a>' in page.text
+    assert "<code>course.*</code>" in page.text and "<code>safety-101</code>" in page.text
+    assert "Safety &lt;Star&gt;</a>" in page.text
+    assert "always" in page.text and "s-active" in page.text
+    assert "Page 1 of 2" in page.text and "Rule 23" in page.text and "Rule 24" not in page.text
+    assert "Rule 24" in owner.get("/admin/rules?page=2").text
+    drafts = owner.get("/admin/rules?status=draft").text
+    assert "Rule 24" in drafts and "Course" not in drafts and "25 in all" in drafts
+    assert "No rule matches" in owner.get("/admin/rules?mode=fallback").text
+
+
+def test_a_rule_made_in_the_editor_is_saved_as_the_api_takes_it(owner: Dashboard) -> None:
+    badge = published(owner.client, owner.tenant, name="Safety Star")
+    editor = owner.get("/admin/rules/new")
+    assert editor.status_code == 200
+    assert 'name="condition"' in editor.text and "/admin/static/rules.js" in editor.text
+    condition = {
+        "or": [
+            {"and": [SCORE_80, {"completed_any": ["a1", "a2"]}]},
+            {">=": [{"count": {"type": "quiz.*", "within": "P30D"}}, 3]},
+        ]
+    }
+    response = owner.post(
+        "/admin/rules",
+        _form(
+            badge,
+            event_types="course.completed, quiz.*",
+            entity_type="course",
+            entity_ids="safety-101\nlp-onboarding",
+            condition=json.dumps(condition),
+            mode="always",
+            priority="7",
+        ),
+    )
+    assert response.status_code == 303, response.text
+    rule_id = response.headers["location"].rsplit("/", 1)[1]
+    saved = _api_rule(owner, rule_id)
+    assert saved["condition"] == condition
+    assert saved["trigger"] == {
+        "event_types": ["course.completed", "quiz.*"],
+        "entity_type": "course",
+        "entity_ids": ["safety-101", "lp-onboarding"],
+    }
+    assert saved["actions"] == [{"type": "award", "template_id": badge}]
+    assert (saved["mode"], saved["priority"], saved["status"]) == ("always", 7, "active")
+    page = owner.client.get(response.headers["location"])
+    assert "was created" in page.text and "Safety Star" in page.text
+    # The editor shows the saved rule again; saving it unchanged changes nothing.
+    edit = owner.get(f"/admin/rules/{rule_id}/edit").text
+    assert 'value="course.completed, quiz.*"' in edit
+    assert "&#34;completed_any&#34;" in edit or "&quot;completed_any&quot;" in edit
+    again = owner.post(
+        f"/admin/rules/{rule_id}",
+        _form(
+            badge,
+            event_types="course.completed, quiz.*",
+            entity_type="course",
+            entity_ids="safety-101\nlp-onboarding",
+            condition=json.dumps(saved["condition"], indent=2),
+            mode="always",
+            priority="7",
+        ),
+    )
+    assert again.status_code == 303
+    assert _api_rule(owner, rule_id)["condition"] == condition
+    # An empty condition means always, stored as null.
+    owner.post(f"/admin/rules/{rule_id}", _form(badge, condition="  "))
+    assert _api_rule(owner, rule_id)["condition"] is None
+
+
+def test_a_bad_condition_is_refused_beside_it_with_its_position_and_nothing_saved(
+    owner: Dashboard,
+) -> None:
+    badge = published(owner.client, owner.tenant, name="B")
+    typed = '{"and": [true, {"grater": [{"var": "event.data.score"}, "<80>"]}]}'
+    response = owner.post("/admin/rules", _form(badge, condition=typed))
+    assert response.status_code == 422
+    html = response.text
+    assert 'id="e-condition"' in html
+    message = html.split('id="e-condition" role="alert">', 1)[1].split("</p>", 1)[0]
+    assert message.startswith("At /and/1/grater:") and "did you mean" in message
+    assert "&#34;&lt;80&gt;&#34;" in html or "&quot;&lt;80&gt;&quot;" in html  # kept, escaped
+    assert 'value="Course passed"' in html
+    assert _rules(owner) == []
+
+    not_json = owner.post("/admin/rules", _form(badge, condition='{"and": [')).text
+    assert "This is not JSON" in not_json.split('id="e-condition"', 1)[1]
+    assert _rules(owner) == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "words"),
+    [
+        ({"name": ""}, "name", ""),
+        ({"event_types": "course completed"}, "event_types", ""),
+        ({"event_types": ""}, "event_types", ""),
+        ({"priority": "-4"}, "priority", "greater than or equal"),
+        ({"action-0-template": ""}, "actions", "Choose the template"),
+        ({"action-0-template": str(uuid.uuid4())}, "action-0", "no template"),
+    ],
+)
+def test_bad_fields_are_refused_beside_them(
+    owner: Dashboard, overrides: dict[str, str], field: str, words: str
+) -> None:
+    badge = published(owner.client, owner.tenant, name="B")
+    response = owner.post("/admin/rules", _form(badge, **overrides))
+    assert response.status_code == 422
+    assert f'id="e-{field}"' in response.text
+    assert words in response.text.split(f'id="e-{field}"', 1)[1].split("</p>", 1)[0]
+    assert _rules(owner) == []
+
+
+def test_a_certificate_action_maps_event_fields_to_the_certificate(owner: Dashboard) -> None:
+    certificate = published(owner.client, owner.tenant, name="Diploma", kind="certificate")
+    mapping = (
+        "recipient_name = learner.first_name\n"
+        'course_title = "Onboarding"\n'
+        "score = event.data.score\n"
+        'completion_date = {"var": "event.occurred_at"}'
+    )
+    form = _form(
+        certificate,
+        **{"action-0-type": "issue_certificate", "action-0-fields": mapping},
+    )
+    response = owner.post("/admin/rules", form)
+    assert response.status_code == 303, response.text
+    rule_id = response.headers["location"].rsplit("/", 1)[1]
+    [action] = _api_rule(owner, rule_id)["actions"]
+    assert action["fields"] == {
+        "recipient_name": {"var": "learner.first_name"},
+        "course_title": "Onboarding",
+        "score": {"var": "event.data.score"},
+        "completion_date": {"var": "event.occurred_at"},
+    }
+    edit = owner.get(f"/admin/rules/{rule_id}/edit").text
+    mapped = edit.split('name="action-0-fields"', 1)[1].split("</textarea>", 1)[0]
+    lines = set(mapped.split(">", 1)[1].splitlines())  # PostgreSQL keeps JSON keys in its order
+    assert lines == {
+        "recipient_name = learner.first_name",
+        "course_title = Onboarding",
+        "score = event.data.score",
+        "completion_date = event.occurred_at",
+    }
+    # Simulated, the mapping shows the values the certificate would get.
+    simulated = owner.get(
+        f"/admin/rules/{rule_id}/simulate",
+        params={
+            "event": json.dumps(
+                event("s1", "course.completed", entity=("course", "safety-101"), score=91)
+            )
+        },
+    ).text
+    assert "Would award:</strong> Diploma (certificate)</p>" in simulated
+    assert "<dt>recipient_name</dt><dd>Ada</dd>" in simulated
+
+    unknown = owner.post(
+        "/admin/rules",
+        {**form, "action-0-fields": "recipient_name = learner.first_name\nshoe_size = 42"},
+    )
+    assert unknown.status_code == 422
+    assert "shoe_size" in unknown.text.split('id="e-action-0"', 1)[1].split("</p>", 1)[0]
+    missing = owner.post("/admin/rules", {**form, "action-0-fields": "course_title = x"})
+    assert "recipient_name" in missing.text.split('id="e-action-0"', 1)[1].split("</p>", 1)[0]
+    garbled = owner.post("/admin/rules", {**form, "action-0-fields": "just words"})
+    assert "name = value" in garbled.text.split('id="e-action-0"', 1)[1]
+    assert len(_rules(owner)) == 1
+
+
+def test_the_simulator_decides_and_explains_without_writing(
+    dashboard: Callable[..., Dashboard], runtime: Runtime
+) -> None:
+    owner = dashboard(Role.OWNER)
+    badge = published(owner.client, owner.tenant, name="Safety Star")
+    made = rule(
+        owner.client,
+        owner.tenant,
+        name="Course passed",
+        status="draft",  # judged as if active: that is what trying it first is for
+        trigger={"event_types": ["course.completed"]},
+        condition=SCORE_80,
+        actions=[{"type": "award", "template_id": badge}],
+    )
+    viewer = dashboard(Role.VIEWER)  # simulating writes nothing: viewers may
+    page = viewer.get(f"/admin/rules/{made['id']}")
+    assert page.status_code == 200 and "Simulate" in page.text
+    url = f"/admin/rules/{made['id']}/simulate"
+    awards = viewer.get(
+        url, params={"event": json.dumps(event("e1", "course.completed", score=85))}
+    )
+    assert awards.status_code == 200
+    assert "Would award:</strong> Safety Star</p>" in awards.text
+    refused = viewer.get(
+        url, params={"event": json.dumps(event("e2", "course.completed", score=75))}
+    )
+    assert "Would not award." in refused.text
+    assert "event.data.score = 75, needs &gt;= 80" in refused.text
+    other_type = viewer.get(url, params={"event": json.dumps(event("e3", "quiz.submitted"))}).text
+    assert "not matched: type quiz.submitted is not one of course.completed" in other_type
+
+    bad = viewer.get(url, params={"event": '{"id": "x"'})
+    assert bad.status_code == 422
+    assert "This is not JSON" in bad.text.split('id="e-event"', 1)[1]
+    assert "{&#34;id&#34;: &#34;x&#34;" in bad.text or "{&quot;id&quot;: &quot;x&quot;" in bad.text
+    shapeless = viewer.get(url, params={"event": '{"id": "x", "type": "course.completed"}'})
+    assert shapeless.status_code == 422
+    assert "occurred_at" in shapeless.text.split('id="e-event"', 1)[1].split("</p>", 1)[0]
+    assert _count(runtime, Event) == 0 and _count(runtime, Credential) == 0
+    assert _api_rule(owner, made["id"])["status"] == "draft"
+
+
+def test_a_recent_event_is_simulated_with_the_learners_history(
+    owner: Dashboard, runtime: Runtime
+) -> None:
+    badge = published(owner.client, owner.tenant, name="Path")
+    send(owner.client, owner.tenant, event("h1", "course.completed", entity=("course", "c1")))
+    send(
+        owner.client,
+        owner.tenant,
+        event("h2", "course.completed", entity=("course", "c2"), minutes=5),
+    )
+    made = rule(
+        owner.client,
+        owner.tenant,
+        name="Both courses",
+        trigger={"event_types": ["course.completed"]},
+        condition={"completed_all": ["c1", "c2"]},
+        actions=[{"type": "award", "template_id": badge}],
+    )
+    detail = owner.get(f"/admin/rules/{made['id']}").text
+    with runtime.sessions() as session:
+        ids = {e.external_id: str(e.id) for e in session.scalars(select(Event))}
+    assert f'<option value="{ids["h2"]}"' in detail
+    result = owner.get(f"/admin/rules/{made['id']}/simulate", params={"event_id": ids["h2"]})
+    assert result.status_code == 200
+    assert "Would award:" in result.text and "(1 earlier events, 0 templates held)" in result.text
+    first = owner.get(f"/admin/rules/{made['id']}/simulate", params={"event_id": ids["h1"]})
+    assert "Would not award." in first.text and "c2" in first.text
+
+    other = make_tenant(runtime)
+    send(owner.client, other, event("elsewhere", "course.completed"))
+    with runtime.sessions() as session:
+        theirs = session.scalar(select(Event.id).where(Event.external_id == "elsewhere"))
+    refused = owner.get(f"/admin/rules/{made['id']}/simulate", params={"event_id": str(theirs)})
+    assert refused.status_code == 422 and "not in this organization" in refused.text
+
+
+def test_the_editor_simulates_the_rule_as_typed_without_saving(
+    owner: Dashboard, runtime: Runtime
+) -> None:
+    badge = published(owner.client, owner.tenant, name="Safety Star")
+    sample = json.dumps(event("e1", "course.completed", entity=("course", "safety-101"), score=85))
+    response = owner.post(
+        "/admin/rules/simulate", _form(badge, name="<i>Unsaved</i>", sim_event=sample)
+    )
+    assert response.status_code == 200
+    assert "Would award:" in response.text
+    assert 'value="&lt;i&gt;Unsaved&lt;/i&gt;"' in response.text  # the form is kept
+    low = owner.post(
+        "/admin/rules/simulate",
+        _form(badge, sim_event=sample.replace('"score": 85', '"score": 75')),
+    )
+    assert "Would not award." in low.text and "needs &gt;= 80" in low.text
+    broken = owner.post(
+        "/admin/rules/simulate", _form(badge, condition='{"grater": []}', sim_event=sample)
+    )
+    assert broken.status_code == 422 and 'id="e-condition"' in broken.text
+    assert _rules(owner) == [] and _count(runtime, Event) == 0
+
+
+def test_a_backfill_is_previewed_then_run_with_its_progress(
+    owner: Dashboard, runtime: Runtime
+) -> None:
+    badge = published(owner.client, owner.tenant, name="Late Star")
+    send(owner.client, owner.tenant, event("p1", "course.completed", learner="pat", score=90))
+    send(owner.client, owner.tenant, event("p2", "course.completed", learner="sam", score=60))
+    made = rule(
+        owner.client,
+        owner.tenant,
+        name="Course passed",
+        trigger={"event_types": ["course.completed"]},
+        condition=SCORE_80,
+        actions=[{"type": "award", "template_id": badge}],
+    )
+    preview = owner.get(f"/admin/rules/{made['id']}/backfill")
+    assert preview.status_code == 200
+    assert "pat@example.org" in preview.text and "sam@example.org" not in preview.text
+    assert "Late Star" in preview.text and "Start the backfill" in preview.text
+    assert _count(runtime, Credential) == 0
+
+    started = owner.post(f"/admin/rules/{made['id']}/backfills")
+    assert started.status_code == 303
+    progress_url = started.headers["location"]
+    assert progress_url.startswith(f"/admin/rules/{made['id']}/backfills/")
+    pending = owner.get(progress_url).text
+    assert "pending" in pending and '<meta http-equiv="refresh"' in pending
+    again = owner.post(f"/admin/rules/{made['id']}/backfills")
+    assert again.status_code == 303 and again.headers["location"].endswith("/backfill")
+    assert "already pending" in owner.client.get(again.headers["location"]).text
+    assert _count(runtime, Backfill) == 1
+
+    automation_tasks.run_backfill.call_local(progress_url.rsplit("/", 1)[1])
+    done = owner.get(progress_url).text
+    assert "completed" in done and '<meta http-equiv="refresh"' not in done
+    assert "<dt>Awarded</dt><dd>1</dd>" in done
+    assert _count(runtime, Credential) == 1
+    assert "Nobody would be awarded" in owner.get(f"/admin/rules/{made['id']}/backfill").text
+    assert progress_url in owner.get(f"/admin/rules/{made['id']}").text
+
+
+def test_viewers_change_nothing(dashboard: Callable[..., Dashboard], runtime: Runtime) -> None:
+    owner = dashboard(Role.OWNER)
+    badge = published(owner.client, owner.tenant, name="B")
+    made = rule(
+        owner.client,
+        owner.tenant,
+        name="Kept",
+        trigger={"event_types": ["course.completed"]},
+        actions=[{"type": "award", "template_id": badge}],
+    )
+    viewer = dashboard(Role.VIEWER)
+    editor = viewer.get(f"/admin/rules/{made['id']}/edit")
+    assert editor.status_code == 200 and "Save" not in editor.text
+    assert "Delete" not in viewer.get(f"/admin/rules/{made['id']}").text
+    for path in (
+        "/admin/rules",
+        "/admin/rules/simulate",
+        f"/admin/rules/{made['id']}",
+        f"/admin/rules/{made['id']}/delete",
+        f"/admin/rules/{made['id']}/backfills",
+    ):
+        response = viewer.post(path, _form(badge, name="Changed"))
+        assert response.status_code == 403, path
+    assert _api_rule(owner, made["id"])["name"] == "Kept"
+    assert len(_rules(owner)) == 1 and _count(runtime, Backfill) == 0
+
+
+def test_another_organizations_rules_and_templates_are_out_of_reach(
+    owner: Dashboard, runtime: Runtime
+) -> None:
+    other = make_tenant(runtime, name="Other")
+    theirs_badge = published(owner.client, other, name="Theirs")
+    theirs = rule(
+        owner.client,
+        other,
+        name="Their rule",
+        trigger={"event_types": ["course.completed"]},
+        actions=[{"type": "award", "template_id": theirs_badge}],
+    )
+    assert "Their rule" not in owner.get("/admin/rules").text
+    for path in ("", "/edit", "/backfill", "/simulate?event=%7B%7D"):
+        assert owner.get(f"/admin/rules/{theirs['id']}{path}").status_code == 404, path
+    assert owner.get("/admin/rules/not-a-uuid").status_code == 404
+    assert owner.get(f"/admin/rules/{theirs['id']}/backfills/nope").status_code == 404
+    for path in ("", "/delete", "/backfills"):
+        response = owner.post(f"/admin/rules/{theirs['id']}{path}", _form(theirs_badge))
+        assert response.status_code == 404, path
+    # Their template is not ours to award, and is not offered.
+    assert "Theirs" not in owner.get("/admin/rules/new").text
+    refused = owner.post("/admin/rules", _form(theirs_badge))
+    assert refused.status_code == 422 and 'id="e-action-0"' in refused.text
+    with runtime.sessions() as session:
+        assert session.scalar(select(Rule.name).where(Rule.id == uuid.UUID(theirs["id"])))
+
+
+def test_a_rule_is_deleted(owner: Dashboard) -> None:
+    badge = published(owner.client, owner.tenant, name="B")
+    made = rule(
+        owner.client,
+        owner.tenant,
+        name="Gone soon",
+        trigger={"event_types": ["course.completed"]},
+        actions=[{"type": "award", "template_id": badge}],
+    )
+    response = owner.post(f"/admin/rules/{made['id']}/delete")
+    assert response.status_code == 303 and response.headers["location"] == "/admin/rules"
+    assert "was deleted" in owner.client.get("/admin/rules").text
+    assert _rules(owner) == []
