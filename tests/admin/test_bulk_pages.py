@@ -390,3 +390,23 @@ def test_an_upload_through_the_api_names_its_key_in_the_history(
     assert started.status_code == 202, started.text
     history = owner.get("/admin/bulk").text
     assert "lms.csv" in history and "API key" in history
+
+
+def test_a_job_that_failed_is_resumed_by_issuing_its_file_again(
+    owner: Dashboard, runtime: Runtime, templates: dict[str, str]
+) -> None:
+    data = csv_of(*good_rows(2))
+    job_page = apply(owner, upload(owner, data)).headers["location"]
+    with unit_of_work(runtime.sessions) as session:
+        job = session.scalars(select(BulkIssuance)).one()
+        bulk.fail(session, bulk_id=job.id, reason="the uploaded file is no longer stored")
+    stopped = owner.get(job_page).text
+    assert "s-failed" in stopped and "the uploaded file is no longer stored" in stopped
+    preview = upload(owner, data)
+    page = owner.get(preview).text
+    assert "Issuing it again resumes that job" in page and "Issue 2 credentials" in page
+    resumed = apply(owner, preview)
+    assert resumed.headers["location"] == job_page
+    run_jobs()
+    assert "s-completed" in owner.get(job_page).text
+    assert count(runtime, BulkIssuance) == 1 and count(runtime, Credential) == 2
