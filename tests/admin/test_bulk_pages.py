@@ -410,3 +410,13 @@ def test_a_job_that_failed_is_resumed_by_issuing_its_file_again(
     run_jobs()
     assert "s-completed" in owner.get(job_page).text
     assert count(runtime, BulkIssuance) == 1 and count(runtime, Credential) == 2
+
+
+def test_the_example_names_a_template_by_its_id_when_its_name_is_shared(
+    owner: Dashboard, api: TestClient, tenant: Tenant
+) -> None:
+    twins = {published(api, tenant, name="Twin"), published(api, tenant, name="twin")}
+    rows = list(csv.reader(io.StringIO(owner.get("/admin/bulk/example.csv").text)))
+    assert {r[3] for r in rows[1:]} == twins
+    page = owner.get(upload(owner, owner.get("/admin/bulk/example.csv").content)).text
+    assert "Issue 2 credentials" in page and '<table class="errors">' not in page
