@@ -341,3 +341,16 @@ def test_a_read_only_key_cannot_change_templates(client: TestClient, runtime: Ru
     reader = make_tenant(runtime, scopes=[Scope.READ])
     assert_problem(client.post("/api/v1/templates", json=BADGE, headers=reader.headers), 403)
     assert client.get("/api/v1/templates", headers=reader.headers).status_code == 200
+
+
+def test_an_edit_cannot_give_a_language_twice(client: TestClient, tenant: Tenant) -> None:
+    template = create(client, tenant)
+    twice = [{"lang": "de", "name": "Eins"}, {"lang": "DE", "name": "Zwei"}]
+    response = client.patch(
+        f"/api/v1/templates/{template['id']}", json={"translations": twice}, headers=tenant.headers
+    )
+    assert response.status_code == 422
+    assert "each language may appear once" in response.text
+    assert client.get(f"/api/v1/templates/{template['id']}", headers=tenant.headers).json()[
+        "languages"
+    ] == ["en", "it"]

@@ -203,6 +203,13 @@ class TemplateUpdate(_Content):
     metadata: dict[str, Any] | None = None
     sync_with_catalog: bool | None = None
 
+    @model_validator(mode="after")
+    def _consistent(self) -> TemplateUpdate:
+        # As on create: a translation's language appears once (the service checks the main one).
+        if self.translations is not None:
+            _check_languages(None, self.translations)
+        return self
+
 
 def _check_languages(language: str | None, translations: list[Translation]) -> None:
     langs = [t.lang.lower() for t in translations]
