@@ -519,3 +519,45 @@ def test_another_organizations_template_is_not_found(
 
 def _api_of(owner: Dashboard, tenant: Any, template_id: str) -> Any:
     return owner.client.get(f"/api/v1/templates/{template_id}", headers=tenant.headers).json()
+
+
+def test_layout_images_can_be_removed_and_catalog_copies_can_stop_following(
+    owner: Dashboard,
+) -> None:
+    files = {"layout_background": ("paper.png", png_bytes((300, 200)), "image/png")}
+    template_id = _created(owner, CERTIFICATE_FORM, files=files)
+    path = f"/admin/templates/{template_id}"
+    assert _api(owner, f"/templates/{template_id}")["layout"]["background_image_id"]
+    form = _form_of(owner.get(path).text)
+    assert 'alt="The background image now"' in owner.get(path).text
+    form["layout_remove_background"] = "on"
+    assert owner.post(path, form, csrf=form["csrf_token"]).status_code == 303
+    assert _api(owner, f"/templates/{template_id}")["layout"]["background_image_id"] is None
+
+    copied = owner.post(
+        "/admin/templates/catalog/course-completer/copy",
+        {"sync_with_catalog": "on"},
+        page="/admin/templates/catalog",
+    ).headers["location"]
+    form = _form_of(owner.get(copied).text)
+    assert form["sync_with_catalog"] == "on"
+    del form["sync_with_catalog"]
+    assert owner.post(copied, form, csrf=form["csrf_token"]).status_code == 303
+    after = _api(owner, f"/templates/{copied.rsplit('/', 1)[1]}")
+    assert after["sync_with_catalog"] is False and after["name"] == "Course Completer"
+
+
+def test_what_users_typed_is_escaped_in_the_builder(owner: Dashboard) -> None:
+    template = create(
+        owner.client,
+        owner.tenant,
+        name="<script>alert(1)</script>",
+        description='"><img src=x>',
+        tags=[{"name": "<b>"}],
+    )
+    page = owner.get(f"/admin/templates/{template['id']}").text
+    assert "<script>alert(1)</script>" not in page and "<img src=x>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in page
+    assert 'value="&lt;b&gt;"' in page
+    listed = owner.get("/admin/templates").text
+    assert '<span class="tag">&lt;b&gt;</span>' in listed
