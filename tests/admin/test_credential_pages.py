@@ -91,6 +91,9 @@ def test_search_by_learner_template_status_and_origin(owner: Dashboard, runtime:
     listing = owner.get("/admin/credentials").text
     assert "Page" not in listing and "4 in all" in listing
     assert 'class="badge s-expired">expired' in listing
+    imported = owner.get(_page(old)).text
+    assert "imported from another issuer" in imported
+    assert "/download/" not in imported  # not ours to offer as files
     assert (
         "No credential matches this search."
         in owner.get("/admin/credentials", params={"q": "nobody"}).text
