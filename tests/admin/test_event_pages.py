@@ -218,3 +218,19 @@ def test_another_organizations_events_are_not_found(
     assert _ROW.findall(owner.get("/admin/events").text) == []
     assert owner.get(f"/admin/events/{ident}").status_code == 404
     assert owner.get("/admin/events/not-a-uuid").status_code == 404
+
+
+def test_a_fallback_rule_held_back_says_which_rule_applied(owner: Dashboard) -> None:
+    scene = _scene(owner)
+    rule(
+        owner.client,
+        owner.tenant,
+        name="Consolation",
+        mode="fallback",
+        trigger={"event_types": ["course.completed"]},
+        actions=[{"type": "award", "template_id": scene["template_id"]}],
+    )
+    _send(owner, "winner", "course.completed", learner="ada", score=99)
+    page = owner.get(f"/admin/events/{_event_id(owner, 'winner')}").text
+    assert "Skipped: fallback: rule Award top scorers already applied to this event." in page
+    assert "Fired and awarded." in page
