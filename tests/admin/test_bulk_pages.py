@@ -420,3 +420,25 @@ def test_the_example_names_a_template_by_its_id_when_its_name_is_shared(
     assert {r[3] for r in rows[1:]} == twins
     page = owner.get(upload(owner, owner.get("/admin/bulk/example.csv").content)).text
     assert "Issue 2 credentials" in page and '<table class="errors">' not in page
+
+
+def test_two_uploads_run_together_and_each_lists_only_its_own_credentials(
+    owner: Dashboard, runtime: Runtime, tenant: Tenant, templates: dict[str, str]
+) -> None:
+    rows = good_rows(6)
+    first = apply(owner, upload(owner, csv_of(*rows[:3]), "first.csv"))
+    # The second file shares one row with the first: that row is issued once, by one job.
+    second = apply(owner, upload(owner, csv_of(*rows[2:]), "second.csv"))
+    jobs = [first.headers["location"], second.headers["location"]]
+    assert "apply_bulk" in run_jobs()  # both jobs run in the same window of time
+
+    listed: list[set[str]] = []
+    for job in jobs:
+        page = owner.get(f"{job}/credentials").text
+        listed.append(set(re.findall(r'href="/admin/credentials/([0-9a-f-]{36})"', page)))
+    assert not listed[0] & listed[1]
+    assert len(listed[0] | listed[1]) == 6 == count(runtime, Credential)
+    assert sorted(len(ids) for ids in listed) == [3, 3]
+    for job, ids in zip(jobs, listed, strict=True):
+        detail = owner.get(f"/admin/credentials/{next(iter(ids))}").text
+        assert f'<a href="{job}">a bulk issuance</a>' in detail

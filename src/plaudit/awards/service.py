@@ -85,6 +85,7 @@ class Grant:
     # (unique per organization, so that a row is never issued twice).
     expires_at: datetime | None = None
     issuance_key: str | None = None
+    bulk_issuance_id: uuid.UUID | None = None
 
 
 @dataclass
@@ -239,6 +240,7 @@ class AwardBook:
                 "document": None,
                 "signed_at": None,
                 "issuance_key": grant.issuance_key,
+                "bulk_issuance_id": grant.bulk_issuance_id,
                 "created_at": now,
                 "updated_at": now,
             }

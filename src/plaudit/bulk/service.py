@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, BinaryIO, Final
 
-from sqlalchemy import Select, false, insert, select, text
+from sqlalchemy import Select, insert, select, text
 from sqlalchemy.orm import Session
 
 from plaudit.awards.service import AwardableTemplate, AwardBook, Grant
@@ -274,26 +274,11 @@ def find(session: Session, *, organization_id: uuid.UUID, sha256: str) -> BulkIs
 
 
 def issued_query(bulk: BulkIssuance) -> Select[Credential]:
-    """The credentials this job issued: those with an issuance key (only bulk issuance sets
-    one) whose id was made while it ran (ids are UUIDv7, ordered by creation time; their
-    ``created_at`` is the row's issue date). Credentials keep no link to their job: two jobs
-    of one organization running at the same time would each list the other's too."""
-    stmt = select(Credential).where(
+    """The credentials this job issued (rows issued before, by any job, are not among them)."""
+    return select(Credential).where(
         Credential.organization_id == bulk.organization_id,
-        Credential.issuance_key.is_not(None),
+        Credential.bulk_issuance_id == bulk.id,
     )
-    if bulk.started_at is None:
-        return stmt.where(false())
-    stmt = stmt.where(Credential.id >= _id_at(bulk.started_at))
-    if bulk.finished_at is not None:
-        stmt = stmt.where(Credential.id < _id_at(bulk.finished_at, after=True))
-    return stmt
-
-
-def _id_at(moment: datetime, *, after: bool = False) -> uuid.UUID:
-    """The lowest UUIDv7 of ``moment``'s millisecond (or of the next one)."""
-    ms = int(moment.timestamp() * 1000) + (1 if after else 0)
-    return uuid.UUID(int=(ms & ((1 << 48) - 1)) << 80)
 
 
 # Files checked in the dashboard wait here, by their digest, until they are applied (then
@@ -546,6 +531,7 @@ def apply_batch(
                     issued_at=issued_at,
                     expires_at=row.expires_at,
                     issuance_key=row.key,
+                    bulk_issuance_id=bulk.id,
                 ),
                 once=False,
             )

@@ -175,8 +175,12 @@ class Credential(Base):
     imported_document: Mapped[dict[str, Any] | str | None] = mapped_column(JSONType, nullable=True)
     # {"issuer": {...}, "verification": {...}, "notes": [...]}, as found at import time.
     import_details: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
-    # Bulk issuance: a hash of (organization, template, recipient email, issue date).
+    # Bulk issuance: a hash of (organization, template, recipient email, issue date), and the
+    # job that issued it (for the job's list of credentials; the key alone names no job).
     issuance_key: Mapped[str | None] = mapped_column(String(64))
+    bulk_issuance_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("bulk_issuances.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
 
