@@ -15,12 +15,14 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import FilePayload, Page, expect
+from sqlalchemy import select
 
 from plaudit import jobs
+from plaudit.models.event import Event
 from plaudit.models.user import Role
 from tests.admin.conftest import PASSWORD, add_person
 from tests.browser.conftest import AdminBrowser, LiveServer, admin_sign_in, screenshot
-from tests.factories import make_tenant
+from tests.factories import Tenant, make_tenant
 from tests.images_for_tests import png_bytes
 from tests.issued import issue
 from tests.scenario import event, send
@@ -166,36 +168,56 @@ def _enabled_in_post_forms(page: Page) -> int:
     return int(page.locator(controls).count())
 
 
-def test_a_viewer_sees_every_area_and_can_change_nothing(live: LiveServer, page: Page) -> None:
-    tenant = make_tenant(live.runtime)
+def _every_page(live: LiveServer, tenant: Tenant) -> dict[str, str]:
+    """A page of every kind the dashboard has, with something on each (name: path)."""
     issued = issue(live.client, tenant, first_name="Ada", last_name="Lovelace")
-    template_id = live.client.get("/api/v1/templates", headers=tenant.headers).json()["items"][0][
-        "id"
-    ]
-    rule_id = live.client.get("/api/v1/rules", headers=tenant.headers).json()["items"][0]["id"]
-    email = add_person(live.runtime, tenant.id, Role.VIEWER)
-    admin_sign_in(page, live, email, PASSWORD)
-
-    pages = {
+    headers = tenant.headers
+    template_id = live.client.get("/api/v1/templates", headers=headers).json()["items"][0]["id"]
+    rule_id = live.client.get("/api/v1/rules", headers=headers).json()["items"][0]["id"]
+    with live.runtime.sessions() as session:  # the API names events by the sender's ids
+        event_id = session.scalars(select(Event.id).where(Event.organization_id == tenant.id)).one()
+    return {
         "overview": "/admin/",
         "templates": "/admin/templates",
         "template": f"/admin/templates/{template_id}",
+        "template-version": f"/admin/templates/{template_id}/versions/1",
+        "catalog": "/admin/templates/catalog",
         "rules": "/admin/rules",
         "rule": f"/admin/rules/{rule_id}",
         "rule-editor": f"/admin/rules/{rule_id}/edit",
-        "catalog": "/admin/templates/catalog",
+        "rule-backfill": f"/admin/rules/{rule_id}/backfill",
         "events": "/admin/events",
+        "event": f"/admin/events/{event_id}",
+        "learners": "/admin/learners",
         "learner": f"/admin/learners/{issued.learner_id}",
+        "credentials": "/admin/credentials",
         "credential": f"/admin/credentials/{issued.credential_id}",
         "bulk": "/admin/bulk",
         "settings": "/admin/settings",
         **{
-            f"settings-{tab}": f"/admin/settings/{tab}"
-            for tab in ("profile", "keys", "email", "email/templates", "webhooks", "connectors")
+            f"settings-{tab.replace('/', '-')}": f"/admin/settings/{tab}"
+            for tab in (
+                "profile",
+                "keys",
+                "email",
+                "email/templates",
+                "webhooks",
+                "connectors",
+                "api-keys",
+                "members",
+            )
         },
-        "settings-api-keys": "/admin/settings/api-keys",
-        "settings-members": "/admin/settings/members",
+        "credential-id": issued.credential_id,  # not a page: for the forged form below
     }
+
+
+def test_a_viewer_sees_every_area_and_can_change_nothing(live: LiveServer, page: Page) -> None:
+    tenant = make_tenant(live.runtime)
+    pages = _every_page(live, tenant)
+    credential_id = pages.pop("credential-id")
+    email = add_person(live.runtime, tenant.id, Role.VIEWER)
+    admin_sign_in(page, live, email, PASSWORD)
+
     for name, path in pages.items():
         page.goto(live.url + path)
         expect(page.locator(".notice").first).to_have_text(
@@ -204,19 +226,39 @@ def test_a_viewer_sees_every_area_and_can_change_nothing(live: LiveServer, page:
         assert _enabled_in_post_forms(page) == 0, name
         buttons = [b.strip() for b in page.locator("main").get_by_role("button").all_inner_texts()]
         assert not [b for b in buttons if VIEWER_FORBIDDEN_BUTTONS.match(b)], (name, buttons)
-        screenshot(page, f"admin-viewer-{name.replace('/', '-')}")
+        screenshot(page, f"admin-viewer-{name}")
 
     # A form forged with the viewer's own session and token is refused all the same.
     token = page.locator("header form input[name=csrf_token]").first.get_attribute("value")
     assert token
     forged = page.request.post(
-        f"{live.url}/admin/credentials/{issued.credential_id}/revoke",
+        f"{live.url}/admin/credentials/{credential_id}/revoke",
         form={"csrf_token": token, "reason": "I should not be able to", "confirm": "on"},
         headers={"Origin": live.url},
     )
     assert forged.status == 403
     assert "Viewers can look at everything" in forged.text()
-    status = live.client.get(
-        f"/api/v1/credentials/{issued.credential_id}", headers=tenant.headers
-    ).json()["status"]
+    status = live.client.get(f"/api/v1/credentials/{credential_id}", headers=tenant.headers).json()[
+        "status"
+    ]
     assert status == "active"
+
+
+def test_every_page_fits_a_phone(live: LiveServer, page: Page) -> None:
+    tenant = make_tenant(live.runtime)
+    pages = _every_page(live, tenant)
+    del pages["credential-id"]
+    pages["template-new"] = "/admin/templates/new?kind=certificate"
+    pages["rule-new"] = "/admin/rules/new"
+    pages["settings-webhooks-new"] = "/admin/settings/webhooks/new"
+    email = add_person(live.runtime, tenant.id, Role.OWNER)
+    page.set_viewport_size({"width": 375, "height": 740})
+    admin_sign_in(page, live, email, PASSWORD)
+    wide = []
+    for name, path in pages.items():
+        response = page.goto(live.url + path)
+        assert response is not None and response.status == 200, (name, path)
+        if page.evaluate("document.documentElement.scrollWidth") > 375:
+            wide.append(name)
+        screenshot(page, f"admin-phone-{name}")
+    assert wide == []
