@@ -25,11 +25,10 @@ from plaudit.admin.web import (
     values,
 )
 from plaudit.api.deps import RuntimeDep, SessionDep
-from plaudit.delivery import engine
-from plaudit.errors import InvalidInput, not_found
+from plaudit.delivery import service as deliveries
+from plaudit.errors import Conflict, InvalidInput
 from plaudit.models.delivery import (
     DeliveryAttempt,
-    MessageStatus,
     OutboxMessage,
     WebhookEndpoint,
 )
@@ -316,27 +315,15 @@ def ping_endpoint(endpoint_id: str, admin: Editor, session: SessionDep) -> Respo
 @router.post("/settings/webhooks/{endpoint_id}/deliveries/{message_id}/redeliver")
 def redeliver(endpoint_id: str, message_id: str, admin: Editor, session: SessionDep) -> Response:
     endpoint = _endpoint(session, admin, endpoint_id)
-    ident = uuid_or_404(message_id, "delivery")
-    # As POST /api/v1/deliveries/{id}/redeliver does.
-    message = session.scalar(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.id == ident,
-            OutboxMessage.organization_id == admin.organization_id,
-            OutboxMessage.endpoint_id == endpoint.id,
+    try:
+        message = deliveries.redeliver(
+            session,
+            organization_id=admin.organization_id,
+            message_id=uuid_or_404(message_id, "delivery"),
+            endpoint_id=endpoint.id,
         )
-        .with_for_update()
-    )
-    if message is None:
-        raise not_found("delivery", ident)
-    if message.status is MessageStatus.SENDING:
-        return redirect(
-            f"{BASE}/{endpoint.id}",
-            flash="This message is being sent right now; look again in a minute.",
-            kind="error",
-        )
-    engine.redeliver(session, message)
-    session.flush()
+    except Conflict as exc:
+        return redirect(f"{BASE}/{endpoint.id}", flash=exc.detail, kind="error")
     return redirect(
         f"{BASE}/{endpoint.id}", flash=f"The {message.topic} webhook is being sent again."
     )

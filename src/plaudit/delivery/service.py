@@ -18,14 +18,18 @@ def redeliver(
     organization_id: uuid.UUID,
     message_id: uuid.UUID,
     credential_id: uuid.UUID | None = None,
+    endpoint_id: uuid.UUID | None = None,
 ) -> OutboxMessage:
-    """Send a message again now, whatever became of it (``credential_id``: only if the
-    message is about that credential, as a page listing one credential's messages needs)."""
+    """Send a message again now, whatever became of it (``credential_id``, ``endpoint_id``:
+    only if the message is about that credential or for that webhook endpoint, as a page
+    listing one credential's or one endpoint's messages needs)."""
     stmt = select(OutboxMessage).where(
         OutboxMessage.id == message_id, OutboxMessage.organization_id == organization_id
     )
     if credential_id is not None:
         stmt = stmt.where(OutboxMessage.credential_id == credential_id)
+    if endpoint_id is not None:
+        stmt = stmt.where(OutboxMessage.endpoint_id == endpoint_id)
     message = session.scalar(stmt.with_for_update())
     if message is None:
         raise not_found("delivery", message_id)
