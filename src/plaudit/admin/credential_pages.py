@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -314,6 +314,48 @@ def _reason(form: FormData, name: str, errors: FormErrors) -> str:
         return ""
 
 
+def _change_with_reason(
+    request: Request,
+    admin: Admin,
+    session: SessionDep,
+    runtime: Runtime,
+    credential_id: str,
+    form: FormData,
+    *,
+    action: Literal["revoke", "suspend"],
+    done: str,
+) -> Response:
+    """Revoke or suspend with the reason typed (422 beside the field), as the API does."""
+    credential = _credential(session, admin, credential_id)
+    errors = FormErrors()
+    reason = _reason(form, f"{action}_reason", errors)
+    if action == "revoke" and text(form, "confirm") != "yes":
+        errors.add("confirm", "Tick the box to confirm: a revocation cannot be undone.")
+    if errors:
+        return _detail(
+            request,
+            admin,
+            session,
+            runtime,
+            credential,
+            form=action,
+            errors=errors,
+            kept=values(form),
+            status=422,
+        )
+    change = credentials.revoke if action == "revoke" else credentials.suspend
+    try:
+        change(
+            session,
+            organization_id=admin.organization_id,
+            credential_id=credential.id,
+            reason=reason,
+        )
+    except Conflict as exc:
+        return _refused(request, admin, session, runtime, credential, exc)
+    return redirect(f"{BASE}/{credential.id}", flash=done)
+
+
 @router.post("/credentials/{credential_id}/revoke")
 def revoke(
     credential_id: str,
@@ -323,35 +365,15 @@ def revoke(
     runtime: RuntimeDep,
     form: FormDep,
 ) -> Response:
-    credential = _credential(session, admin, credential_id)
-    errors = FormErrors()
-    reason = _reason(form, "revoke_reason", errors)
-    if text(form, "confirm") != "yes":
-        errors.add("confirm", "Tick the box to confirm: a revocation cannot be undone.")
-    if errors:
-        return _detail(
-            request,
-            admin,
-            session,
-            runtime,
-            credential,
-            form="revoke",
-            errors=errors,
-            kept=values(form),
-            status=422,
-        )
-    try:
-        credentials.revoke(
-            session,
-            organization_id=admin.organization_id,
-            credential_id=credential.id,
-            reason=reason,
-        )
-    except Conflict as exc:
-        return _refused(request, admin, session, runtime, credential, exc)
-    return redirect(
-        f"{BASE}/{credential.id}",
-        flash="The credential is revoked: its page, its status list and verifiers say so.",
+    return _change_with_reason(
+        request,
+        admin,
+        session,
+        runtime,
+        credential_id,
+        form,
+        action="revoke",
+        done="The credential is revoked: its page, its status list and verifiers say so.",
     )
 
 
@@ -364,32 +386,15 @@ def suspend(
     runtime: RuntimeDep,
     form: FormDep,
 ) -> Response:
-    credential = _credential(session, admin, credential_id)
-    errors = FormErrors()
-    reason = _reason(form, "suspend_reason", errors)
-    if errors:
-        return _detail(
-            request,
-            admin,
-            session,
-            runtime,
-            credential,
-            form="suspend",
-            errors=errors,
-            kept=values(form),
-            status=422,
-        )
-    try:
-        credentials.suspend(
-            session,
-            organization_id=admin.organization_id,
-            credential_id=credential.id,
-            reason=reason,
-        )
-    except Conflict as exc:
-        return _refused(request, admin, session, runtime, credential, exc)
-    return redirect(
-        f"{BASE}/{credential.id}", flash="The credential is suspended until you unsuspend it."
+    return _change_with_reason(
+        request,
+        admin,
+        session,
+        runtime,
+        credential_id,
+        form,
+        action="suspend",
+        done="The credential is suspended until you unsuspend it.",
     )
 
 
