@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -23,6 +24,8 @@ class FileStore(Protocol):
     def put_stream(self, key: str, source: BinaryIO) -> None: ...
 
     def open(self, key: str) -> BinaryIO | None: ...
+
+    def delete_older(self, prefix: str, *, before: datetime) -> int: ...
 
 
 class LocalFileStore:
@@ -68,3 +71,16 @@ class LocalFileStore:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def delete_older(self, prefix: str, *, before: datetime) -> int:
+        """Delete the files under ``prefix`` last written before ``before``; returns how many."""
+        folder = self._path(prefix)
+        if not folder.is_dir():
+            return 0
+        deleted = 0
+        cutoff = before.timestamp()
+        for path in folder.rglob("*"):
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                deleted += 1
+        return deleted

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from plaudit.bulk import service as bulk
-from plaudit.db import unit_of_work
+from plaudit.db import unit_of_work, utcnow
 from plaudit.models.award import Credential
 from plaudit.models.bulk import BulkIssuance, BulkStatus
 from plaudit.models.learner import Learner
@@ -442,3 +444,24 @@ def test_two_uploads_run_together_and_each_lists_only_its_own_credentials(
     for job, ids in zip(jobs, listed, strict=True):
         detail = owner.get(f"/admin/credentials/{next(iter(ids))}").text
         assert f'<a href="{job}">a bulk issuance</a>' in detail
+
+
+def test_a_file_checked_but_never_issued_is_forgotten_after_a_week(
+    owner: Dashboard, runtime: Runtime, tenant: Tenant, templates: dict[str, str]
+) -> None:
+    old = upload(owner, csv_of(*good_rows(2)), "old.csv")
+    fresh = upload(owner, csv_of(*good_rows(2, start=2)), "fresh.csv")
+    sha256 = old.split("/")[-1].split("?")[0]
+    path = (
+        runtime.settings.data_dir
+        / "files"
+        / bulk.staged_key(organization_id=tenant.id, sha256=sha256)
+    )
+    eight_days_ago = (utcnow() - timedelta(days=8)).timestamp()
+    os.utime(path, (eight_days_ago, eight_days_ago))
+
+    assert bulk.purge_staged(runtime.files, now=utcnow()) == 1
+    gone = owner.get(old)
+    assert gone.status_code == 404 and "a week went by" in gone.text
+    assert "Issue 2 credentials" in owner.get(fresh).text
+    assert count(runtime, BulkIssuance) == 0  # checking a file never made a job

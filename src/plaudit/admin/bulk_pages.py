@@ -52,7 +52,10 @@ router = APIRouter(prefix=ADMIN, include_in_schema=False, route_class=UnitOfWork
 BULK = f"{ADMIN}/bulk"
 ERRORS_PER_PAGE = 100
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-GONE = "This upload is no longer kept (it was issued, or the link is wrong): upload the file again."
+GONE = (
+    "This upload is no longer kept (it was issued, a week went by, or the link is wrong): "
+    "upload the file again."
+)
 
 
 def _home(

@@ -27,7 +27,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, BinaryIO, Final
 
 from sqlalchemy import Select, insert, select, text
@@ -285,8 +285,13 @@ def issued_query(bulk: BulkIssuance) -> Select[Credential]:
 # the job keeps its own copy, as the API's start does) or checked again.
 
 
+STAGED = "bulk-previews"
+# A file checked but never issued is kept this long (issuing moves it to its job).
+STAGED_FOR: Final = timedelta(days=7)
+
+
 def staged_key(*, organization_id: uuid.UUID, sha256: str) -> str:
-    return f"bulk-previews/{organization_id}/{sha256}.csv"
+    return f"{STAGED}/{organization_id}/{sha256}.csv"
 
 
 def stage(files: FileStore, *, organization_id: uuid.UUID, stream: BinaryIO) -> str:
@@ -298,6 +303,11 @@ def stage(files: FileStore, *, organization_id: uuid.UUID, stream: BinaryIO) -> 
 
 def open_staged(files: FileStore, *, organization_id: uuid.UUID, sha256: str) -> BinaryIO | None:
     return files.open(staged_key(organization_id=organization_id, sha256=sha256))
+
+
+def purge_staged(files: FileStore, *, now: datetime) -> int:
+    """Forget the files checked more than STAGED_FOR ago and never issued."""
+    return files.delete_older(STAGED, before=now - STAGED_FOR)
 
 
 EXAMPLE_NAMES: Final = (("Ada", "Lovelace"), ("Grace", "Hopper"), ("Alan", "Turing"))

@@ -16,7 +16,7 @@ from plaudit.bulk import service as bulk
 from plaudit.bulk.parsing import BadFile
 from plaudit.credentials import issuance
 from plaudit.credentials import tasks as credential_tasks
-from plaudit.db import unit_of_work
+from plaudit.db import unit_of_work, utcnow
 from plaudit.models.bulk import BulkIssuance, BulkStatus
 from plaudit.runtime import Runtime
 
@@ -129,3 +129,10 @@ def resume_bulk_issuances() -> None:
         ).all()
     for ident in ids:
         apply_bulk(str(ident))
+
+
+@jobs.periodic(crontab(hour="3", minute="41"))
+def purge_bulk_previews() -> None:
+    deleted = bulk.purge_staged(jobs.runtime().files, now=utcnow())
+    if deleted:
+        log.info("deleted %d bulk files checked but never issued", deleted)
