@@ -141,6 +141,8 @@ def test_the_example_is_built_from_the_published_templates_and_previews_clean(
     preview = owner.get(upload(owner, example.encode(), "example.csv"))
     assert "Issue 2 credentials" in preview.text
     assert '<table class="errors">' not in preview.text and "Upload another file" in preview.text
+    assert "<title>Preview · Bulk issuance · Plaudit</title>" in preview.text
+    assert preview.text.count("Upload another file") == 1
     with unit_of_work(runtime.sessions) as session:
         report = bulk.preview(
             session, organization_id=tenant.id, stream=io.BytesIO(example.encode())

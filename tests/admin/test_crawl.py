@@ -17,6 +17,7 @@ from plaudit.runtime import Runtime
 from tests.admin.conftest import sign_in
 
 _HREF = re.compile(r'href="([^"#]*)')
+_PLAIN_HEAD = re.compile(r"(?s)(?:(?!<section|<form|<h[1-6]).)*<title>[^<]+</title>.*")
 LIMIT = 400
 
 
@@ -52,6 +53,9 @@ def test_every_page_linked_from_the_demo_dashboard_opens(app: FastAPI, runtime: 
             if not kind.startswith("text/html"):
                 continue
             html_pages += 1
+            head = response.text.split("</head>", 1)[0]
+            if not _PLAIN_HEAD.fullmatch(head):
+                broken.append((url, -1))  # markup in the title, or a page's body in its head
             for href in _HREF.findall(response.text):
                 target = urljoin(url, href.replace("&amp;", "&"))
                 parts = urlsplit(target)
