@@ -17,6 +17,7 @@ from plaudit.models.event import Event, EventOutcome
 from plaudit.models.idempotency import IdempotencyRecord
 from plaudit.models.image import Image
 from plaudit.models.learner import Learner
+from plaudit.models.lease import Lease
 from plaudit.models.organization import Organization
 from plaudit.models.rule import Backfill, BackfillStatus, Rule, RuleMode, RuleStatus
 from plaudit.models.signing_key import SigningKey
@@ -56,6 +57,7 @@ __all__ = [
     "Image",
     "Invitation",
     "Learner",
+    "Lease",
     "Membership",
     "MessageStatus",
     "Organization",

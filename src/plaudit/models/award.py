@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plaudit.db import Base, UTCDateTime
@@ -111,6 +111,16 @@ class Credential(Base):
         Index("ix_credentials_expires_at", "expires_at"),
         # The dashboard's lists and charts: an organization's credentials by issue date.
         Index("ix_credentials_org_emitted", "organization_id", "emitted_at"),
+        # The overview's figures: what Plaudit issued in a period, whatever date it carries.
+        Index("ix_credentials_org_created", "organization_id", "created_at"),
+        # The recovery pass looks for credentials whose signing job was lost: few rows, since
+        # a credential leaves this index once signed (imported ones are never signed here).
+        Index(
+            "ix_credentials_unsigned",
+            "created_at",
+            sqlite_where=text("signed_at IS NULL AND imported = 0"),
+            postgresql_where=text("signed_at IS NULL AND NOT imported"),
+        ),
         # One index serves both of the organization's lists (revocation and suspension).
         UniqueConstraint("organization_id", "status_index"),
         # Importing the same credential again finds it instead of duplicating it (NULLs never
