@@ -94,6 +94,8 @@ def test_a_worker_killed_mid_delivery_loses_and_duplicates_nothing(
         "PLAUDIT_SMTP_SECURITY": "none",
         "PLAUDIT_WEBHOOKS_ALLOW_PRIVATE_NETWORKS": "true",
         "PLAUDIT_DELIVERY_BACKOFF_SCALE": str(SCALE),
+        # Recovery finds the messages whose lease lapsed (3 s) on its next pass.
+        "PLAUDIT_RECOVERY_INTERVAL_SECONDS": "1",
     }
     smtp_server.mailbox.hold = threading.Event()
     receiver.hold = threading.Event()

@@ -93,7 +93,17 @@ def serve(
     application = create_app(settings, runtime=runtime, run_jobs=run_jobs)
     bind_host, bind_port = host or settings.host, port or settings.port
     err.print(f"Plaudit on http://{bind_host}:{bind_port}  (API docs: /docs)")
-    uvicorn.run(application, host=bind_host, port=bind_port, log_config=None, proxy_headers=True)
+    # X-Forwarded-* are believed only from the configured proxies (uvicorn's own default
+    # trusts any local peer, so a local client could pick the address the rate limits see).
+    proxies = settings.trusted_proxies.strip()
+    uvicorn.run(
+        application,
+        host=bind_host,
+        port=bind_port,
+        log_config=None,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or "",
+    )
 
 
 @app.command()
@@ -356,9 +366,9 @@ def issue(
     ] = False,
 ) -> None:
     """Issue credentials from a CSV: preview every row, then --apply it with a progress bar."""
-    from huey.exceptions import TaskLockedException
     from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from plaudit import leases
     from plaudit.bulk import service as bulk
     from plaudit.bulk import tasks as bulk_tasks
     from plaudit.models.bulk import BulkStatus
@@ -420,8 +430,13 @@ def issue(
                 bulk_id,
                 on_progress=lambda p: bar.update(task, completed=p.processed_rows),
             )
-    except TaskLockedException:
-        out.print(f"Bulk issuance {bulk_id} is being applied by a worker; see its progress.")
+    except leases.Held as held:
+        until = f" until {held.until:%H:%M:%S} UTC" if held.until else ""
+        out.print(
+            f"Bulk issuance {bulk_id} is being applied by another process ({held.holder}"
+            f"{until}); see its progress. If that process died, it is taken over when that "
+            "time has passed, by a worker or by running this command again."
+        )
         return
     if done is None:
         raise PlauditError(f"Bulk issuance {bulk_id} failed; see GET /api/v1/bulk-issuances.")

@@ -119,6 +119,41 @@ class Settings(BaseSettings):
         "documented schedule). Tests shrink it; leave it at 1 in production.",
     )
 
+    recovery_interval_seconds: float = Field(
+        default=60.0,
+        ge=0.5,
+        le=3600,
+        description="How often one process of the instance looks for background work that a "
+        "crash interrupted (credentials left unsigned, status lists left unsigned, messages, "
+        "bulk issuances and backfills whose runner died) and queues it again.",
+    )
+    recovery_grace_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        le=86400,
+        description="How long a credential may wait for its signing job before the recovery "
+        "pass queues it again (a busy queue can take a while to reach it).",
+    )
+    lease_seconds: float = Field(
+        default=60.0,
+        ge=1,
+        le=3600,
+        description="How long a bulk issuance's or backfill's runner holds it without renewing "
+        "(it renews after every batch): a runner killed mid-job is taken over after this.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks of reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto headers are believed (default: none, so the "
+        "rate limits see the connecting address). Use `*` only behind a proxy that overwrites "
+        "those headers.",
+    )
+    fault_injection: Literal["", "exit-before-enqueue"] = Field(
+        default="",
+        description="Testing only: `exit-before-enqueue` kills the process right after a "
+        "transaction commits and before its jobs are queued, as a crash would.",
+    )
+
     @field_validator("public_base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:

@@ -1,16 +1,18 @@
-"""Jobs of rules: run backfills to completion, chunk by chunk, resumable after a crash."""
+"""Jobs of rules: run backfills to completion, chunk by chunk, resumable after a crash.
+
+One runner at a time holds the backfill's lease and renews it with every chunk it commits; a
+runner killed mid-backfill stops renewing, and recovery hands the backfill to another runner
+once the lease lapses (``PLAUDIT_LEASE_SECONDS``)."""
 
 from __future__ import annotations
 
 import logging
 import uuid
 
-from huey import crontab
-from huey.exceptions import TaskLockedException
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from plaudit import jobs
+from plaudit import jobs, leases
 from plaudit.automations import backfill as backfills
 from plaudit.db import unit_of_work
 from plaudit.models.rule import Backfill, BackfillStatus
@@ -24,18 +26,28 @@ def run_backfill(backfill_id: str) -> None:
     """Each chunk commits its awards and progress together; a rerun continues from the cursor,
     and the award constraints make a chunk replayed after a crash award nothing twice."""
     rt = jobs.runtime()
-    ident = uuid.UUID(backfill_id)
+    name, holder, ttl = f"backfill:{backfill_id}", leases.new_holder(), rt.settings.lease_seconds
     try:
-        with jobs.queue.lock_task(f"backfill-{backfill_id}"):
-            _run(rt, ident)
-    except TaskLockedException:
-        log.info("backfill %s is already running elsewhere", backfill_id)
+        with unit_of_work(rt.sessions) as session:
+            leases.acquire(session, name, holder=holder, ttl=ttl)
+    except leases.Held as held:
+        log.info("backfill %s is being run elsewhere (%s)", backfill_id, held)
+        return
+    try:
+        _run(rt, uuid.UUID(backfill_id), name=name, holder=holder, ttl=ttl)
+    except leases.Lost:
+        log.warning("backfill %s: lease lost to another runner; stopping here", backfill_id)
+    finally:
+        with unit_of_work(rt.sessions) as session:
+            leases.release(session, name, holder=holder)
 
 
-def _run(rt: Runtime, ident: uuid.UUID) -> None:
+def _run(rt: Runtime, ident: uuid.UUID, *, name: str, holder: str, ttl: float) -> None:
     while True:
         try:
             with unit_of_work(rt.sessions) as session:
+                # In the chunk's transaction: a runner that lost its lease commits nothing.
+                leases.renew(session, name, holder=holder, ttl=ttl)
                 done = backfills.run_chunk(session, backfill_id=ident)
         except IntegrityError:
             log.info("backfill %s chunk raced with live events; retrying", ident)
@@ -44,10 +56,10 @@ def _run(rt: Runtime, ident: uuid.UUID) -> None:
             return
 
 
-@jobs.periodic(crontab(minute="*"))
-def resume_backfills() -> None:
-    """A backfill whose worker died is picked up again (the lock keeps it to one runner)."""
-    rt = jobs.runtime()
+@jobs.recovery
+def resume_backfills(rt: Runtime) -> None:
+    """A backfill whose runner died is picked up again once its lease lapses (one whose
+    runner is alive is left to it: its lease is held)."""
     with unit_of_work(rt.read_sessions) as session:
         ids = session.scalars(
             select(Backfill.id).where(

@@ -1,22 +1,28 @@
-"""Jobs of bulk issuance: apply an uploaded file batch by batch, resumable after a crash."""
+"""Jobs of bulk issuance: apply an uploaded file batch by batch, resumable after a crash.
+
+One runner at a time holds the job's lease and renews it with every batch it commits; a
+runner killed mid-job stops renewing, and recovery hands the job to another runner once the
+lease lapses (``PLAUDIT_LEASE_SECONDS``)."""
 
 from __future__ import annotations
 
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from huey import crontab
-from huey.exceptions import TaskLockedException
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
-from plaudit import jobs
+from plaudit import jobs, leases
 from plaudit.bulk import service as bulk
 from plaudit.bulk.parsing import BadFile
 from plaudit.credentials import issuance
 from plaudit.credentials import tasks as credential_tasks
 from plaudit.db import unit_of_work, utcnow
+from plaudit.delivery import outbox
 from plaudit.models.bulk import BulkIssuance, BulkStatus
 from plaudit.runtime import Runtime
 
@@ -31,8 +37,18 @@ def apply_bulk(bulk_id: str) -> None:
     after the last committed batch, and the rows' keys make a replayed batch issue nothing."""
     try:
         run(jobs.runtime(), uuid.UUID(bulk_id))
-    except TaskLockedException:
-        log.info("bulk issuance %s is already running elsewhere", bulk_id)
+    except leases.Held as held:
+        log.info("bulk issuance %s is being applied elsewhere (%s)", bulk_id, held)
+
+
+@dataclass(frozen=True)
+class _Lease:
+    name: str
+    holder: str
+    ttl: float
+
+    def renew(self, session: Session) -> None:
+        leases.renew(session, self.name, holder=self.holder, ttl=self.ttl)
 
 
 def run(
@@ -43,15 +59,25 @@ def run(
     batch_size: int = bulk.BATCH,
 ) -> bulk.Progress | None:
     """Apply the job to its end, here and now (the job above, and `plaudit issue --csv`).
-    Raises TaskLockedException when another process is applying it."""
-    with jobs.queue.lock_task(f"bulk-{bulk_id}"):
-        return _run(rt, bulk_id, on_progress=on_progress, batch_size=batch_size)
+    Raises leases.Held when another live process is applying it."""
+    lease = _Lease(f"bulk:{bulk_id}", leases.new_holder(), rt.settings.lease_seconds)
+    with unit_of_work(rt.sessions) as session:
+        leases.acquire(session, lease.name, holder=lease.holder, ttl=lease.ttl)
+    try:
+        return _run(rt, bulk_id, lease=lease, on_progress=on_progress, batch_size=batch_size)
+    except leases.Lost:
+        log.warning("bulk issuance %s: lease lost to another runner; stopping here", bulk_id)
+        return None
+    finally:
+        with unit_of_work(rt.sessions) as session:
+            leases.release(session, lease.name, holder=lease.holder)
 
 
 def _run(
     rt: Runtime,
     bulk_id: uuid.UUID,
     *,
+    lease: _Lease,
     on_progress: Callable[[bulk.Progress], None] | None = None,
     batch_size: int = bulk.BATCH,
 ) -> bulk.Progress | None:
@@ -67,6 +93,7 @@ def _run(
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 try:
                     with unit_of_work(rt.sessions) as session:
+                        lease.renew(session)  # in the batch's transaction: both or neither
                         progress, created = bulk.apply_batch(session, bulk_id=bulk_id, batch=batch)
                         if created:
                             jobs.enqueue(session, sign_bulk, [str(c) for c in created])
@@ -95,7 +122,7 @@ def _run(
 SIGN_CHUNK = 250  # credentials per signing step
 
 
-@jobs.task(retries=5, retry_delay=10)
+@jobs.task(retries=5, retry_delay=10, priority=jobs.SIGNING)
 def sign_bulk(credential_ids: list[str]) -> None:
     """Sign a batch's credentials as ``sign_credentials`` does, many per transaction, with no
     write lock held while computing signatures (one credential per transaction costs ~10 ms
@@ -113,14 +140,16 @@ def sign_bulk(credential_ids: list[str]) -> None:
             documents = issuance.sign_many(session, rt, credential_ids=chunk)
         with unit_of_work(rt.sessions) as session:
             issuance.store_many(session, documents=documents)
+            # Their award emails waited for the signatures: they go out once this commits.
+            outbox.wake(session, credential_ids=list(documents))
     # Every signature above has committed: the certificates among them can be rendered.
     credential_tasks.render_certificates(credential_ids)
 
 
-@jobs.periodic(crontab(minute="*"))
-def resume_bulk_issuances() -> None:
-    """A job whose worker died is picked up again (the lock keeps it to one runner)."""
-    rt = jobs.runtime()
+@jobs.recovery
+def resume_bulk_issuances(rt: Runtime) -> None:
+    """A job whose runner died is picked up again once its lease lapses (a job whose runner
+    is alive is left to it: its lease is held)."""
     with unit_of_work(rt.read_sessions) as session:
         ids = session.scalars(
             select(BulkIssuance.id).where(

@@ -1,22 +1,31 @@
-"""Jobs of credentials: sign them once their award has committed; re-sign status lists."""
+"""Jobs of credentials: sign them once their award has committed; re-sign status lists.
+
+Recovery finds credentials and status lists whose signing job was lost (a process killed
+between commit and enqueue, or while it signed) and queues them again."""
 
 from __future__ import annotations
 
+import logging
 import uuid
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from plaudit import jobs
 from plaudit.certificates import service as certificates
 from plaudit.credentials import issuance
-from plaudit.db import unit_of_work
+from plaudit.db import unit_of_work, utcnow
+from plaudit.delivery import outbox
 from plaudit.models.award import Credential, CredentialStatus
 from plaudit.models.organization import Organization
 from plaudit.models.status_list import StatusList
 from plaudit.models.template import TemplateVersion
+from plaudit.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 
-@jobs.task(retries=5, retry_delay=10)
+@jobs.task(retries=5, retry_delay=10, priority=jobs.SIGNING)
 def sign_credentials(credential_ids: list[str]) -> None:
     """Each credential in its own transaction: one failure does not hold back the others."""
     rt = jobs.runtime()
@@ -28,6 +37,8 @@ def sign_credentials(credential_ids: list[str]) -> None:
                 continue
             # Loaded above: sign() finds it in the session without a second query.
             credential = issuance.sign(session, rt, credential_id=uuid.UUID(ident))
+            # Its award email waited for the signature: it goes out once this commits.
+            outbox.wake(session, credential_ids=[uuid.UUID(ident)])
             if credential is not None and credential.status is not CredentialStatus.ACTIVE:
                 # Revoked or suspended before it was signed: signing set its bits just now.
                 jobs.enqueue(session, sign_status_lists, str(credential.organization_id))
@@ -53,7 +64,7 @@ def render_certificates(credential_ids: list[str]) -> None:
             certificates.ensure_pdf(session, rt, credential=credential)
 
 
-@jobs.task(retries=5, retry_delay=10)
+@jobs.task(retries=5, retry_delay=10, priority=jobs.SIGNING)
 def sign_status_lists(organization_id: str) -> None:
     """Publish the organization's lists signed at their current version (a no-op if they are)."""
     rt = jobs.runtime()
@@ -76,3 +87,51 @@ def sign_status_lists(organization_id: str) -> None:
                 session, rt, organization=organization, status_list=status_list
             )
             status_list.signed_version = status_list.version
+
+
+# At most this many credentials are queued again per recovery pass, in jobs of SIGN_CHUNK.
+RECOVERY_LIMIT = 5000
+SIGN_CHUNK = 100
+
+
+@jobs.recovery
+def requeue_unsigned(rt: Runtime) -> int:
+    """Credentials still unsigned ``PLAUDIT_RECOVERY_GRACE_SECONDS`` after they were made: their
+    job was lost (or waits behind a long queue: signing twice is a no-op)."""
+    older_than = utcnow() - timedelta(seconds=rt.settings.recovery_grace_seconds)
+    with unit_of_work(rt.read_sessions) as session:
+        ids = session.scalars(
+            select(Credential.id)
+            # The terms of the partial index ix_credentials_unsigned, as its predicate says.
+            .where(
+                Credential.signed_at.is_(None),
+                Credential.imported == False,  # noqa: E712
+                Credential.created_at < older_than,
+            )
+            .order_by(Credential.created_at)
+            .limit(RECOVERY_LIMIT)
+        ).all()
+    for start in range(0, len(ids), SIGN_CHUNK):
+        sign_credentials([str(i) for i in ids[start : start + SIGN_CHUNK]])
+    if ids:
+        log.info("recovery: queued %d unsigned credentials for signing", len(ids))
+    return len(ids)
+
+
+@jobs.recovery
+def requeue_stale_status_lists(rt: Runtime) -> int:
+    """Organizations with a status list changed since it was last signed."""
+    with unit_of_work(rt.read_sessions) as session:
+        organizations = session.scalars(
+            select(StatusList.organization_id)
+            .where(
+                or_(
+                    StatusList.signed_version.is_(None),
+                    StatusList.version != StatusList.signed_version,
+                )
+            )
+            .distinct()
+        ).all()
+    for organization_id in organizations:
+        sign_status_lists(str(organization_id))
+    return len(organizations)

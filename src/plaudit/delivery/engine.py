@@ -147,7 +147,8 @@ def deliver_one(
             message.lease_until = None
             message.next_attempt_at = now + timedelta(seconds=prepared.seconds)
             message.last_error = prepared.reason
-            _schedule(session, message_id, prepared.seconds)
+            # Nothing is scheduled: whatever it waits for wakes it (a signature, see
+            # outbox.wake), and recovery queues it once due if that never comes.
             return message.status
         if isinstance(prepared, Cancel):
             message.status = MessageStatus.CANCELLED
@@ -177,12 +178,16 @@ def _record(
     duration_ms: int,
     manual: bool,
     now: datetime,
-) -> MessageStatus:
+) -> MessageStatus | None:
     with unit_of_work(runtime.sessions) as session:
         message = session.scalar(
             select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update()
         )
-        assert message is not None
+        if message is None:
+            # Deleted while it was being sent (its webhook endpoint was removed): nothing is
+            # left to record the attempt on.
+            log.info("message %s was deleted while it was being sent", message_id)
+            return None
         message.attempts += 1
         session.add(
             DeliveryAttempt(

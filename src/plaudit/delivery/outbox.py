@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,8 @@ from plaudit.db import after_commit, new_id, on_rollback, utcnow
 from plaudit.models.delivery import Channel, MessageStatus, OutboxMessage
 
 _PENDING_KEY = "plaudit_outbox_pending"
+# What a message that waits for its credential's signature says (see ``wake``).
+WAITING_FOR_SIGNATURE = "waiting for the credential to be signed"
 
 
 @dataclass(frozen=True)
@@ -95,3 +98,28 @@ def _deliver_after_commit(session: Session, ids: list[uuid.UUID]) -> None:
 
     after_commit(session, send)
     on_rollback(session, lambda: session.info.pop(_PENDING_KEY, None))
+
+
+def wake(session: Session, *, credential_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+    """Messages about these credentials that wait for them (to be signed) are due now, and go
+    out once the caller's transaction commits. Call it in the transaction that signs them:
+    a waiting message costs nothing until then (recovery is the safety net)."""
+    if not credential_ids:
+        return []
+    now = utcnow()
+    waiting = (
+        OutboxMessage.credential_id.in_(credential_ids),
+        OutboxMessage.status == MessageStatus.PENDING,
+        OutboxMessage.last_error == WAITING_FOR_SIGNATURE,
+        OutboxMessage.next_attempt_at > now,
+    )
+    ids = list(session.scalars(select(OutboxMessage.id).where(*waiting)))
+    if ids:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .values(next_attempt_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        _deliver_after_commit(session, ids)
+    return ids

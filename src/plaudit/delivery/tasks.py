@@ -1,17 +1,22 @@
-"""Delivery jobs: send what was recorded, retry on schedule, sweep up anything left behind."""
+"""Delivery jobs: send what was recorded, retry on schedule, recover anything left behind."""
 
 from __future__ import annotations
 
 import logging
 import uuid
 
-from huey import crontab
-
 from plaudit import jobs
 from plaudit.db import unit_of_work, utcnow
 from plaudit.delivery import engine
+from plaudit.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+# A recovery pass queues at most this many due messages (the next pass takes the rest), in
+# jobs of CHUNK: other work (signing above all) runs between them, so no pass can hold the
+# workers, however many messages are due.
+RECOVERY_LIMIT = 2000
+CHUNK = 50
 
 
 @jobs.task(retries=2, retry_delay=30)
@@ -22,29 +27,22 @@ def deliver(message_ids: list[str]) -> None:
 
 
 def deliver_later(message_id: str, delay: float) -> None:
-    """Attempt the message after ``delay`` seconds (the sweep catches it if this is lost)."""
+    """Attempt the message after ``delay`` seconds (recovery catches it if this is lost)."""
     if delay <= 0:
         deliver([message_id])
     else:
         deliver.schedule(args=([message_id],), delay=delay)
 
 
-@jobs.periodic(crontab(minute="*"))
-def sweep_outbox() -> None:
-    """Every minute: what is due and not on its way (a crash between commit and enqueue, a
-    worker killed mid-send whose lease lapsed, retries whose scheduled job was lost)."""
-    sweep()
-
-
-@jobs.task(retries=1, retry_delay=5)
-def sweep() -> None:
-    rt = jobs.runtime()
-    while engine.run_due(rt, limit=200) == 200:
-        pass
-    # A lease held by a worker that died lapses before the next minute's sweep: come back then.
+@jobs.recovery
+def requeue_due_messages(rt: Runtime) -> int:
+    """What is due and not on its way: a crash between commit and enqueue, a worker killed
+    mid-send whose lease lapsed, a retry whose scheduled job was lost. Sending is claimed
+    message by message, so a message queued twice is still sent once."""
     with unit_of_work(rt.read_sessions) as session:
-        upcoming = engine.next_due(session)
-    if upcoming is not None:
-        wait = (upcoming - utcnow()).total_seconds()
-        if 0 < wait < 60:
-            sweep.schedule(delay=wait + 0.05)
+        ids = engine.due(session, now=utcnow(), limit=RECOVERY_LIMIT)
+    for start in range(0, len(ids), CHUNK):
+        deliver([str(i) for i in ids[start : start + CHUNK]])
+    if ids:
+        log.info("recovery: queued %d due messages", len(ids))
+    return len(ids)

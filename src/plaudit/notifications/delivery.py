@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from plaudit.certificates import service as certificates
 from plaudit.config import Settings
-from plaudit.delivery import engine
+from plaudit.delivery import engine, outbox
 from plaudit.delivery.engine import Cancel, Outcome, Send, Wait
 from plaudit.models.award import Credential, CredentialStatus
 from plaudit.models.delivery import Channel, EmailSettings, OutboxMessage
@@ -28,7 +28,9 @@ from plaudit.users import tokens
 # Emails to the people who run the dashboard: sent even when learner emails are off.
 ACCOUNT_TOPICS = ("account.password_reset", "account.invitation")
 
-SIGNING_WAIT_SECONDS = 10
+# A safety net only: signing wakes the email at once (outbox.wake), so this long wait costs
+# nothing; it matters if a signature is stored by some path that does not wake it.
+SIGNING_WAIT_SECONDS = 600
 
 
 def smtp_config(settings: Settings, runtime: Runtime, own: EmailSettings | None) -> smtp.SmtpConfig:
@@ -105,8 +107,7 @@ class EmailHandler:
                     return Cancel("the credential was revoked before the email went out")
                 if credential.document is None:
                     return Wait(
-                        engine.scale(runtime, SIGNING_WAIT_SECONDS),
-                        "waiting for the credential to be signed",
+                        engine.scale(runtime, SIGNING_WAIT_SECONDS), outbox.WAITING_FOR_SIGNATURE
                     )
             version = session.get(TemplateVersion, credential.template_version_id)
             assert version is not None
