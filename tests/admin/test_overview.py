@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
 
+from plaudit import jobs
 from plaudit.admin import analytics
 from plaudit.app import create_app
 from plaudit.config import Settings
@@ -257,7 +258,7 @@ def test_the_period_filter_counts_only_its_days(
             session.execute(
                 update(Credential)
                 .where(Credential.id == uuid.UUID(ident))
-                .values(emitted_at=now - timedelta(days=age))
+                .values(created_at=now - timedelta(days=age), emitted_at=now - timedelta(days=age))
             )
         session.execute(
             update(Event)
@@ -279,6 +280,60 @@ def test_the_period_filter_counts_only_its_days(
     day = (now - timedelta(days=60)).date().isoformat()
     assert f'<th scope="row">{day}</th><td class="num">1</td>' in html
     assert html.count('<tr><th scope="row">20') == 2 * 90
+
+
+def test_a_back_dated_credential_counts_on_the_day_plaudit_issued_it(
+    owner: Dashboard, api: TestClient, runtime: Runtime, tenant: Tenant
+) -> None:
+    """The overview is about the program's activity: last year's awards uploaded today are
+    issued today (and sent today), whatever issue date they carry."""
+    issued = issue(api, tenant, template_name="Alpha", learner="ada")
+    # Well before any period the overview offers, whatever today is.
+    long_ago = (utcnow() - timedelta(days=400)).date().isoformat()
+    rows = [f"{who}@example.org,{who.title()},Old,Alpha,{long_ago}" for who in ("grace", "alan")]
+    data = ("\n".join(["email,first_name,last_name,template,issue_date", *rows]) + "\n").encode()
+    started = api.post(
+        "/api/v1/bulk-issuances",
+        files={"file": ("last-year.csv", data, "text/csv")},
+        headers=tenant.headers,
+    )
+    assert started.status_code == 202, started.text
+    while (task := jobs.queue.dequeue()) is not None:
+        if task.name in {"apply_bulk", "sign_bulk"}:
+            jobs.queue.execute(task)
+    with unit_of_work(runtime.read_sessions) as session:
+        back_dated = session.scalars(
+            select(Credential).where(Credential.recipient_email == "grace@example.org")
+        ).one()
+        assert back_dated.emitted_at.date().isoformat() == long_ago
+    # Opened once: it is part of the period's cohort, so its view counts and it is claimed.
+    assert api.get(
+        f"/credentials/{back_dated.public_id}", headers={"accept": "text/html"}
+    ).is_success
+    runtime.engagement.flush(runtime.sessions)
+
+    html = owner.get("/admin/?days=7").text
+    page = texts(html)
+    assert page["stat-issued"] == "3 credentials issued"
+    today = utcnow().date().isoformat()
+    assert f'<th scope="row">{today}</th><td class="num">3</td>' in html
+    assert "Alpha: 3" in page["chart-templates"]
+    assert row(page, "eng-views") == ["1", "0.3"]
+    assert row(page, "eng-claimed") == ["1", "33%"]
+    assert "back-dated ones from a CSV file count on the day the file was issued" in html
+    # The one credential issued by a rule alone: no "1 credentials".
+    act(api, tenant, issued, "revoke", "only to be sure revoked ones still count")
+    with unit_of_work(runtime.sessions) as session:
+        session.execute(
+            update(Credential)
+            .where(Credential.recipient_email.in_(["grace@example.org", "alan@example.org"]))
+            .values(created_at=utcnow() - timedelta(days=10))
+        )
+    page = overview(owner, 7)
+    assert page["stat-issued"] == "1 credential issued"
+    assert "1 credential issued in the last 7 days" in page["chart-issued"]
+    assert "1 template issued in the last 7 days" in page["chart-templates"]
+    assert figure(overview(owner, 30), "stat-issued") == "3"
 
 
 def test_another_organizations_numbers_never_appear(

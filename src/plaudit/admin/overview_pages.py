@@ -23,6 +23,18 @@ def ratio(rate: float | None) -> str:
     return "—" if rate is None else f"{rate:.1f}"
 
 
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """The noun that goes with ``count``: "1 credential", "3 credentials"."""
+    return one if count == 1 else (many or one + "s")
+
+
+def _engagement_noun(group: str, count: int) -> str:
+    """ "1 view", "2 LinkedIn clicks": the engagement groups' names as counted nouns."""
+    if group == "LinkedIn":
+        return plural(count, "LinkedIn click")
+    return plural(count, group.lower().removesuffix("s"), group.lower())
+
+
 def _charts(data: analytics.Overview) -> dict[str, charts.Chart]:
     span = data.period
     dates = span.dates
@@ -34,8 +46,8 @@ def _charts(data: analytics.Overview) -> dict[str, charts.Chart]:
         ident="chart-issued",
         title=f"Credentials issued per day, {first} to {last}",
         description=(
-            f"{data.issued} credentials issued in the last {span.days} days; "
-            f"at most {busiest} on one day."
+            f"{data.issued} {plural(data.issued, 'credential')} issued in the last "
+            f"{span.days} days; at most {busiest} on one day."
         ),
         y_label="Credentials",
     )
@@ -44,8 +56,8 @@ def _charts(data: analytics.Overview) -> dict[str, charts.Chart]:
         ident="chart-templates",
         title="Credentials issued by template",
         description=(
-            f"{len(data.by_template)} templates issued in the last {span.days} days, "
-            "the most issued first."
+            f"{len(data.by_template)} {plural(len(data.by_template), 'template')} issued "
+            f"in the last {span.days} days, the most issued first."
             if data.by_template
             else "No credentials issued in this period."
         ),
@@ -58,7 +70,8 @@ def _charts(data: analytics.Overview) -> dict[str, charts.Chart]:
         ident="chart-engagement",
         title=f"Engagement per day with all credentials, {first} to {last}",
         description=", ".join(
-            f"{sum(values)} {name.lower()}" for name, values in data.engagement_per_day.items()
+            f"{sum(values)} {_engagement_noun(name, sum(values))}"
+            for name, values in data.engagement_per_day.items()
         )
         + f" in the last {span.days} days.",
         y_label="Actions",
@@ -83,6 +96,7 @@ def overview(request: Request, admin: Viewer, session: SessionDep) -> Response:
             "charts": _charts(data),
             "percent": percent,
             "ratio": ratio,
+            "plural": plural,
         },
         section="overview",
     )

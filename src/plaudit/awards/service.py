@@ -153,7 +153,10 @@ class AwardBook:
         """
         learner, template = grant.learner, grant.template
         key = (learner.id, template.template_id)
-        now = grant.issued_at or utcnow()
+        # ``now`` is the issue date the credential states (a CSV row may carry last year's);
+        # ``created`` is when Plaudit issued it, what the overview and the digest count.
+        created = utcnow()
+        now = grant.issued_at or created
         if key not in self.guards:
             # For a ONCE rule this insert is the claim: a concurrent claim fails on the primary
             # key and its whole transaction is retried, then sees the guard and skips.
@@ -161,7 +164,7 @@ class AwardBook:
                 "learner_id": learner.id,
                 "template_id": template.template_id,
                 "organization_id": self.organization_id,
-                "created_at": utcnow(),
+                "created_at": created,
             }
             self.guards.add(key)
         elif once:
@@ -175,7 +178,6 @@ class AwardBook:
         else:
             row = self.pending_awards.get(key)
             if row is None:
-                created = utcnow()
                 row = self.pending_awards[key] = {
                     "id": new_id(),
                     "organization_id": self.organization_id,
@@ -206,7 +208,7 @@ class AwardBook:
                 "source_entity_id": grant.entity_id,
                 "backfill_id": grant.backfill_id,
                 "assigned_at": grant.occurred_at,
-                "created_at": now,
+                "created_at": created,
             }
         )
         self.pending_credentials.append(
@@ -241,8 +243,8 @@ class AwardBook:
                 "signed_at": None,
                 "issuance_key": grant.issuance_key,
                 "bulk_issuance_id": grant.bulk_issuance_id,
-                "created_at": now,
-                "updated_at": now,
+                "created_at": created,
+                "updated_at": created,
             }
         )
         self._announce[credential_id] = announce.Issued(
