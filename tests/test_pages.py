@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime
+import uuid
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlparse
 
@@ -204,7 +204,9 @@ def test_a_revoked_ob2_assertion_says_so(client: TestClient, tenant: Tenant, bad
     assert hosted["revocationReason"] == "Cheating"
 
 
-def test_linkedin_links_carry_the_certification(client: TestClient, badge: Issued) -> None:
+def test_linkedin_links_carry_the_certification(
+    client: TestClient, runtime: Runtime, badge: Issued
+) -> None:
     add = client.get(f"{badge.page}/linkedin?action=add", follow_redirects=False)
     assert add.status_code == 303
     target = urlparse(add.headers["location"])
@@ -213,9 +215,16 @@ def test_linkedin_links_carry_the_certification(client: TestClient, badge: Issue
     assert query["startTask"] == "CERTIFICATION_NAME"
     assert query["name"] == "Safety Champion"
     assert query["organizationName"] == "Acme <Academy>"
-    today = datetime.now(UTC)
-    assert (query["issueYear"], query["issueMonth"]) == (str(today.year), str(today.month))
-    assert query["expirationYear"] == str(today.year + 10)
+    # The credential's own dates (a clock read here could be a month later, at midnight).
+    with unit_of_work(runtime.read_sessions) as session:
+        credential = session.get_one(Credential, uuid.UUID(badge.credential_id))
+    issued, expires = credential.emitted_at, credential.expires_at
+    assert expires is not None and expires.year == issued.year + 10
+    assert (query["issueYear"], query["issueMonth"]) == (str(issued.year), str(issued.month))
+    assert (query["expirationYear"], query["expirationMonth"]) == (
+        str(expires.year),
+        str(expires.month),
+    )
     assert query["certId"] == badge.public_id
     assert query["certUrl"].endswith(badge.page)
     share = client.get(f"{badge.page}/linkedin?action=share", follow_redirects=False)

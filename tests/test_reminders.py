@@ -3,16 +3,17 @@ admins' daily digest: each sent once, however often the hourly job runs."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 import standardwebhooks
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from plaudit.config import Settings
 from plaudit.db import unit_of_work, utcnow
+from plaudit.models.award import AwardLog
 from plaudit.notifications import reminders
 from plaudit.runtime import Runtime
 from tests.factories import Tenant, make_tenant
@@ -146,7 +147,12 @@ def test_the_daily_digest_counts_yesterday(
     )
     issue(client, tenant, learner="a1")
     issue(client, tenant, template_name="Second", learner="a2")
-    tomorrow = utcnow() + timedelta(days=1)
+    # Both issued at noon on one day, and the digest sent early the next: no midnight between
+    # the issuance and a clock read here can move them to another day.
+    noon = datetime.combine(utcnow().date(), time(12), UTC)
+    with unit_of_work(runtime.sessions) as session:
+        session.execute(update(AwardLog).values(created_at=noon))
+    tomorrow = noon + timedelta(hours=20)
     with unit_of_work(runtime.sessions) as session:
         assert reminders.send_digests(session, now=tomorrow) == 1
         reminders.send_digests(session, now=tomorrow)  # a second run the same day
@@ -154,5 +160,5 @@ def test_the_daily_digest_counts_yesterday(
     [digest] = smtp_server.mailbox.to("lead@acme.example")
     body = digest.get_body(("plain",))
     assert body is not None
-    assert "issued: 2" in body.get_content()
-    assert "revoked: 0" in body.get_content()
+    lines = body.get_content().splitlines()
+    assert "issued: 2" in lines and "revoked: 0" in lines

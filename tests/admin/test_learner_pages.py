@@ -44,7 +44,7 @@ def test_a_learner_page_shows_badges_with_their_log_credentials_and_events(
     issued = issue(viewer.client, viewer.tenant, template_name="Safety <Champion>")
     page = viewer.get(f"/admin/learners/{issued.learner_id}")
     assert page.status_code == 200
-    assert "Safety &lt;Champion&gt;</strong> \u00d7 1" in page.text
+    assert "Safety &lt;Champion&gt;</strong> \u00d7 1 <span" in page.text
     assert f"/admin/credentials/{issued.credential_id}" in page.text
     assert re.search(r'href="/admin/events/[0-9a-f-]{36}"', page.text)
     assert re.search(r'href="http://testserver/wallet/[^"]+"', page.text)

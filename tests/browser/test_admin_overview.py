@@ -43,10 +43,12 @@ def _scene(admin: AdminBrowser) -> int:
     now = utcnow()
     with unit_of_work(runtime.sessions) as session:
         for n, ident in enumerate(made):
+            # Issued over the last four weeks: the overview counts the day Plaudit issued them.
+            when = now - timedelta(days=(n * 5) % 27, hours=n)
             session.execute(
                 update(Credential)
                 .where(Credential.id == uuid.UUID(ident))
-                .values(emitted_at=now - timedelta(days=(n * 5) % 27, hours=n))
+                .values(created_at=when, emitted_at=when)
             )
     for n, ident in enumerate(made[:7]):
         for kind in (Engagement.VIEW, Engagement.DOWNLOAD_PNG, Engagement.LINKEDIN_ADD)[

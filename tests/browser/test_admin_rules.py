@@ -85,7 +85,7 @@ def test_make_a_rule_with_the_builder_simulate_it_and_backfill(admin: AdminBrows
     backfill_id = page.url.rsplit("/", 1)[1]
     automation_tasks.run_backfill.call_local(backfill_id)
     expect(page.get_by_text("Finished.")).to_be_visible(timeout=10_000)  # it refreshes itself
-    expect(page.locator("dl.facts")).to_contain_text(re.compile(r"Awarded\s*1"))
+    expect(page.locator("dl.facts dt:text-is('Awarded') + dd")).to_have_text("1")
     admin.shot("rules-backfill-done")
 
     admin.go("/admin/rules")
