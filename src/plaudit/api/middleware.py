@@ -9,11 +9,13 @@ import time
 import uuid
 from collections.abc import MutableMapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from prometheus_client import Counter, Histogram
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from plaudit import safejson
 from plaudit.errors import PROBLEM_BASE, PROBLEM_JSON
 from plaudit.logs import request_id_var
 
@@ -30,7 +32,9 @@ LATENCY = Histogram(
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
 
 
-def _problem(status: int, slug: str, title: str, detail: str, request_id: str) -> list[Message]:
+def _problem(
+    status: int, slug: str, title: str, detail: str, request_id: str, **extra: Any
+) -> list[Message]:
     body = json.dumps(
         {
             "type": PROBLEM_BASE + slug,
@@ -38,6 +42,7 @@ def _problem(status: int, slug: str, title: str, detail: str, request_id: str) -
             "status": status,
             "detail": detail,
             "request_id": request_id,
+            **extra,
         }
     ).encode()
     return [
@@ -114,6 +119,21 @@ class RequestContextMiddleware:
             return message
 
         try:
+            if (nul := _nul_in_url(scope)) is not None:
+                # No engine can store or even compare a NUL character (PostgreSQL refuses it in
+                # any text parameter): refused here, for every route alike.
+                field, where = nul
+                reason = safejson.NUL_VALUE
+                for message in _problem(
+                    422,
+                    "validation-error",
+                    "Your request has invalid fields",
+                    f"Fix these fields and try again: '{field}' {reason}.",
+                    request_id,
+                    errors=[{"field": field, "reason": reason, "in": where}],
+                ):
+                    await send_wrapper(message)
+                return
             declared = headers.get(b"content-length")
             if declared is not None and declared.isdigit() and int(declared) > limit:
                 raise BodyTooLarge(limit)
@@ -159,6 +179,19 @@ class RequestContextMiddleware:
                 },
             )
             request_id_var.reset(token)
+
+
+def _nul_in_url(scope: Scope) -> tuple[str, str] | None:
+    """(field, "path" or "query") of the first NUL character in the URL, if any."""
+    if "\x00" in scope.get("path", ""):
+        return "path", "path"
+    query = scope.get("query_string", b"")
+    if b"%00" in query or b"\x00" in query:
+        for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+            if "\x00" in name or "\x00" in value:
+                return safejson.dotted([name]), "query"
+        return "query", "query"
+    return None
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:

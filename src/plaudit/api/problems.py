@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
+from plaudit import safejson
 from plaudit.errors import PROBLEM_BASE, PROBLEM_JSON, PlauditError
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,14 @@ def problem_response(
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body",)]
-    return ".".join(parts) if parts else "body"
+    return safejson.dotted(loc[1:] if loc[:1] == ("body",) else loc)
+
+
+def _field(error: Any) -> str:
+    """Where the error is: its location, and for a value that cannot be stored, the path to it
+    inside the field (plaudit.schemas.unstorable)."""
+    inner = (error.get("ctx") or {}).get("path", ())
+    return _loc((*tuple(error.get("loc", ())), *inner))
 
 
 def _reason(error: dict[str, Any]) -> str:
@@ -104,15 +111,13 @@ async def _plaudit_error(request: Request, exc: Exception) -> Response:
 
 def validation_errors(errors: Any) -> list[dict[str, str]]:
     """Pydantic errors as [{"field", "reason"}] (also used for per-item batch results)."""
-    return [{"field": _loc(tuple(e.get("loc", ()))), "reason": _reason(dict(e))} for e in errors]
+    return [{"field": _field(e), "reason": _reason(dict(e))} for e in errors]
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
-    summary_html = "; ".join(
-        f"'{_loc(tuple(e.get('loc', ())))}' {_reason(dict(e))}" for e in errors[:5]
-    )
+    summary_html = "; ".join(f"'{_field(e)}' {_reason(dict(e))}" for e in errors[:5])
     detail_html = f"Fix these fields and try again: {summary_html}."
     if (page := _html_page(request, exc, 422, "Invalid input", detail_html)) is not None:
         return page
@@ -127,10 +132,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
             detail=f"The body could not be parsed as JSON: {reason} at character {position}.",
             request=request,
         )
-    fields = [
-        {"field": _loc(tuple(e.get("loc", ()))), "reason": _reason(dict(e)), "in": e["loc"][0]}
-        for e in errors
-    ]
+    fields = [{"field": _field(e), "reason": _reason(dict(e)), "in": e["loc"][0]} for e in errors]
     summary = "; ".join(f"'{f['field']}' {f['reason']}" for f in fields[:5])
     return problem_response(
         422,
@@ -142,8 +144,22 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _unstorable(request: Request, exc: Exception) -> Response:
+    """Values no engine can store (plaudit.safejson), found in a body read outside a schema."""
+    assert isinstance(exc, safejson.UnsafeJson)
+    errors = [
+        {"type": "unstorable_value", "loc": ("body", *f.path), "msg": f.reason, "input": None}
+        for f in exc.flaws
+    ]
+    return await _validation_error(request, RequestValidationError(errors))
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, RecursionError):
+        # FastAPI's JSON parsing gave up on a body nested deeper than Python recurses.
+        too_deep = safejson.UnsafeJson([safejson.Flaw((), safejson.TOO_DEEP)])
+        return await _unstorable(request, too_deep)
     slug, title = _HTTP_TITLES.get(exc.status_code, ("http-error", "HTTP error"))
     detail = exc.detail if isinstance(exc.detail, str) else title
     if exc.status_code == 404 and detail == "Not Found":
@@ -169,3 +185,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(PlauditError, _plaudit_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(safejson.UnsafeJson, _unstorable)

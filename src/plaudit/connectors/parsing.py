@@ -7,6 +7,8 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
+from plaudit import safejson
+
 FORM = "application/x-www-form-urlencoded"
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 _MAX_DEPTH = 10
@@ -22,21 +24,25 @@ def media_type(content_type: str | None) -> str:
 
 def parse_body(body: bytes, content_type: str | None) -> Any:
     """JSON for application/json and +json types; a form for form-encoded bodies. Without
-    a content type, or with text/plain, JSON is tried (some LMSs send JSON as text)."""
+    a content type, or with text/plain, JSON is tried (some LMSs send JSON as text).
+
+    A body that cannot be read is a BodyError (the payload is kept, failed); one that reads but
+    holds what cannot be stored (NaN, NUL characters, deep nesting) is a safejson.UnsafeJson:
+    refused, since no mapping could ever make it storable."""
     kind = media_type(content_type)
     if kind == FORM:
-        return parse_form(body)
+        form = parse_form(body)
+        safejson.check(form)
+        return form
     if kind in {"", "text/plain", "application/json"} or kind.endswith("+json"):
         try:
-            return json.loads(body.decode("utf-8"))
+            return safejson.loads(body.decode("utf-8"))
         except UnicodeDecodeError:
             raise BodyError("the body is not UTF-8 text") from None
         except json.JSONDecodeError as exc:
             raise BodyError(
                 f"the body is not valid JSON: {exc.msg} at character {exc.pos}"
             ) from None
-        except RecursionError:
-            raise BodyError("the JSON is nested too deeply") from None
     raise BodyError(f"cannot read a body of type '{kind}'; send JSON or a form ({FORM})")
 
 

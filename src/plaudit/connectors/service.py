@@ -268,7 +268,6 @@ def receive(
         row.raw_body = _storable(body.decode("utf-8", errors="replace"))
         _settle(row, PayloadStatus.FAILED, str(exc))
     else:
-        payload = _scrub(payload)
         row.payload = _redact(payload, token)
         if connector.enabled:
             _process(session, connector=connector, row=row, payload=payload)
@@ -377,13 +376,3 @@ def _redact(payload: Any, token: str | None) -> Any:
 def _storable(text: str) -> str:
     # PostgreSQL text (and JSONB) cannot hold NUL characters.
     return text.replace("\x00", "\ufffd")
-
-
-def _scrub(value: Any) -> Any:
-    if isinstance(value, str):
-        return _storable(value)
-    if isinstance(value, list):
-        return [_scrub(v) for v in value]
-    if isinstance(value, dict):
-        return {_storable(str(k)): _scrub(v) for k, v in value.items()}
-    return value

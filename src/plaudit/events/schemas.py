@@ -86,7 +86,7 @@ class EntityIn(EntityRefIn):
 class EventData(BaseModel):
     """Known measures are typed; any other key is kept as a custom field."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
 
     score: float | None = None
     max_score: float | None = Field(default=None, ge=0)
@@ -115,6 +115,8 @@ class EventIn(Input):
 
 class BatchIn(Input):
     # Items are validated one by one so that a bad item is reported without losing the others.
+    checked_per_item = frozenset({"events"})
+
     events: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH)
 
 

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from plaudit import safejson
+
 # Only the four verbs that say something worth a credential are understood. The event type
 # comes from the verb and the activity type:
 # - on an assessment every verb gives "quiz.submitted": the verb lands in data.passed and
@@ -100,6 +102,8 @@ def statement_to_event(
     """Map one statement to a Plaudit event; ``stored`` stands in for a missing timestamp."""
     if not isinstance(statement, Mapping):
         raise StatementError("a statement must be a JSON object", "statement")
+    if found := safejson.flaws(dict(statement), limit=1):
+        raise StatementError(found[0].reason, found[0].field)
     event_id = _event_id(statement)
     verb = _verb(statement)
     entity, entity_type = _entity(statement)

@@ -24,6 +24,7 @@ from typing import Any, Final
 
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
+from plaudit import safejson
 from plaudit.openbadges import baking
 
 MAX_ROWS: Final = 10_000
@@ -270,13 +271,17 @@ def read_document(data: Mapping[str, Any] | str, *, where: str) -> Item | Proble
             jti = payload.get("jti") if isinstance(payload.get("jti"), str) else None
             return _ob3(credential, where=where, original=text, fallback_id=jti)
         try:
-            parsed = json.loads(text)
-        except (ValueError, RecursionError) as exc:
+            parsed = safejson.parse(text)
+        except safejson.UnsafeJson as exc:
+            return Problem(where, str(exc))
+        except ValueError as exc:
             return Problem(where, f"neither JSON nor a compact JWT: {exc}")
         if not isinstance(parsed, dict):
             return Problem(where, "the JSON is not an object")
         data = parsed
     document = dict(data)
+    if found := safejson.flaws(document):
+        return Problem(where, str(safejson.UnsafeJson(found)))
     if _is_ob2(document):
         return _ob2(document, where=where, original=document, signed=False)
     if _is_vc(document):
@@ -507,8 +512,10 @@ def read_file(data: bytes, *, name: str, content_type: str | None) -> Reading:
     if not stripped.startswith("["):
         return Reading([read_document(stripped, where=name)])
     try:
-        documents = json.loads(stripped)
-    except (ValueError, RecursionError) as exc:
+        documents = safejson.parse(stripped)
+    except safejson.UnsafeJson as exc:
+        return Reading([Problem(name, str(exc))])
+    except ValueError as exc:
         return Reading([Problem(name, f"the JSON cannot be read: {exc}")])
     return Reading(
         [
@@ -641,7 +648,21 @@ def read_csv(text: str, *, where: str, now: datetime | None = None) -> Reading:
     return result
 
 
+def _refused(row: _Row) -> Problem:
+    # One line may have several problems: report them together.
+    first = row.problems[0]
+    reasons = "; ".join(p.reason for p in row.problems)
+    return Problem(
+        first.where, reasons, line=row.line, column=first.column, legacy_id=first.legacy_id
+    )
+
+
 def _row(row: _Row, now: datetime) -> Item | Problem:
+    for column, value in row.values.items():
+        if "\x00" in value:
+            row.fail(column, safejson.NUL_VALUE)
+    if row.problems:
+        return _refused(row)
     address = row.get("email")
     if not address:
         row.fail("email", "is required")
@@ -666,12 +687,7 @@ def _row(row: _Row, now: datetime) -> Item | Problem:
     notes = row.text("notes", MAX_TEXT)
     template = row.text("template", 255)
     if row.problems or issued_at is None:
-        # One line may have several problems: report them together.
-        first = row.problems[0]
-        reasons = "; ".join(p.reason for p in row.problems)
-        return Problem(
-            first.where, reasons, line=row.line, column=first.column, legacy_id=first.legacy_id
-        )
+        return _refused(row)
     evidence: dict[str, str] = {}
     if evidence_url:
         evidence["id"] = evidence_url

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Final
 
 from fastapi import APIRouter, Request
@@ -10,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
+from plaudit import safejson
 from plaudit.api import API_PREFIX
 from plaudit.api.deps import IssuePrincipal, RuntimeDep, SessionDep
 from plaudit.api.idempotency import Idempotent
@@ -59,7 +61,7 @@ _OPENAPI: Final[dict[str, Any]] = {
 
 def _invalid(exc: ValidationError) -> RequestValidationError:
     """Rendered like any other invalid request body (problem+json with each field)."""
-    errors = exc.errors(include_url=False, include_context=False)
+    errors = exc.errors(include_url=False)
     return RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors])
 
 
@@ -98,7 +100,20 @@ async def _from_form(request: Request) -> tuple[ImportOptions, list[parse.Readin
 
 async def _from_json(request: Request) -> tuple[ImportOptions, list[parse.Reading]]:
     try:
-        body = ImportIn.model_validate_json(await request.body())
+        # Parsed as FastAPI parses bodies, so that the documents are checked one by one.
+        body = ImportIn.model_validate(safejson.parse(await request.body()))
+    except json.JSONDecodeError as exc:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "json_invalid",
+                    "loc": ("body", exc.pos),
+                    "msg": "JSON decode error",
+                    "input": {},
+                    "ctx": {"error": exc.msg},
+                }
+            ]
+        ) from None
     except ValidationError as exc:
         raise _invalid(exc) from None
 

@@ -37,6 +37,9 @@ class ImportOptions(Input):
 
 
 class ImportIn(ImportOptions):
+    # Each document and each CSV row is reported on its own (imports.parse checks them).
+    checked_per_item = frozenset({"credentials", "csv"})
+
     credentials: list[dict[str, Any] | str] = Field(
         default_factory=list,
         max_length=MAX_DOCUMENTS,
