@@ -10,12 +10,15 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from plaudit.storage import private_dirs
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +80,36 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# SQLite's -wal, -shm and -journal files take the database file's permissions.
+_SQLITE_FILES = ("", "-wal", "-shm", "-journal")
+
+
+def _private_sqlite_file(path: str) -> None:
+    """The database holds every learner's email and every sealed secret: create it 0600 before
+    SQLite does (SQLite would make it 0644), and tighten one an older version left readable."""
+    private_dirs(Path(path).absolute().parent)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # an empty database
+        return
+    except FileExistsError:
+        pass
+    for name in (path + suffix for suffix in _SQLITE_FILES):
+        try:
+            mode = os.stat(name).st_mode
+            if mode & 0o077:
+                os.chmod(name, mode & 0o700)
+                log.warning("%s was readable by other users; it is now private (0600)", name)
+        except FileNotFoundError:
+            continue
+        except PermissionError:  # another user's file: say so, and go on as before
+            log.warning("%s is readable by other users and not ours to change", name)
+
+
 def create_db_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        path = make_url(url).database
+        if path and path != ":memory:" and not path.startswith("file:"):
+            _private_sqlite_file(path)
         engine = create_engine(
             url,
             echo=echo,

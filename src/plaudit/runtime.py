@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from plaudit.config import Settings
 from plaudit.db import create_db_engine, create_session_factory
 from plaudit.engagement.counter import EngagementCounter
-from plaudit.storage import FileStore, LocalFileStore
+from plaudit.storage import FileStore, LocalFileStore, keep_private
 from plaudit.vault import Vault, load_vault
 
 
@@ -19,6 +19,10 @@ from plaudit.vault import Vault, load_vault
 class Runtime:
     settings: Settings
     engine: Engine
+
+    def __post_init__(self) -> None:
+        # Before anything is written under the data directory (this process's files 0600).
+        keep_private(self.settings.data_dir)
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:

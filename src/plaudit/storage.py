@@ -13,6 +13,34 @@ from typing import BinaryIO, Protocol
 
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,511}$")
 
+# What Plaudit keeps (the database, uploaded files, emails, the job queue) is nobody else's to
+# read on a shared machine: files 0600, directories 0700.
+PRIVATE_UMASK = 0o077
+PRIVATE_DIR = 0o700
+
+
+def keep_private(data_dir: Path) -> None:
+    """Make everything this process creates from now on private to its user, and create the
+    data directory so.
+
+    A process-wide umask rather than a mode at each call: files are also created by libraries
+    (SQLite's journal files, Huey's queue database) and by code that only writes bytes (the
+    mail folder's .eml files), and a umask is the one setting that covers them all; a umask
+    set and restored around each creation would race between threads. An administrator's own
+    stricter umask is kept (the bits are added, not replaced).
+    """
+    os.umask(os.umask(PRIVATE_UMASK) | PRIVATE_UMASK)
+    private_dirs(data_dir)
+
+
+def private_dirs(path: Path) -> None:
+    """``mkdir -p`` whose new directories are 0700 (existing ones are left as their owner set
+    them)."""
+    if path.is_dir():
+        return
+    private_dirs(path.parent)
+    path.mkdir(mode=PRIVATE_DIR, exist_ok=True)  # exists: made by another process meanwhile
+
 
 class FileStore(Protocol):
     def put(self, key: str, data: bytes) -> None: ...
@@ -45,8 +73,9 @@ class LocalFileStore:
     def put_stream(self, key: str, source: BinaryIO) -> None:
         """Copy ``source`` from where it stands, in chunks (large uploads stay out of memory)."""
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Write then rename: a reader never sees half a file, a crash never leaves one.
+        private_dirs(path.parent)
+        # Write then rename: a reader never sees half a file, a crash never leaves one (and
+        # mkstemp creates it 0600, which the rename keeps).
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as handle:

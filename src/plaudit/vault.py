@@ -15,6 +15,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from plaudit.config import Settings
+from plaudit.storage import private_dirs
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ def load_vault(settings: Settings) -> Vault:
             f"No master key: set PLAUDIT_MASTER_KEY or create {path} "
             "(plaudit keys master-key prints a new one)."
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dirs(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process created it first: use theirs
