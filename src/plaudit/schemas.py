@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from plaudit import safejson
+
+T = TypeVar("T")
 
 
 def unstorable(flaw: safejson.Flaw) -> PydanticCustomError:
@@ -45,3 +47,27 @@ class Input(BaseModel):
 
 class Output(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+def _refuse_null(value: object) -> object:
+    if value is None:
+        raise PydanticCustomError("null_not_allowed", "may be left out, but not set to null")
+    return value
+
+
+def _drop_null(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+    variants = schema.get("anyOf")
+    if isinstance(variants, list):
+        kept = [v for v in variants if v != {"type": "null"}]
+        del schema["anyOf"]
+        if len(kept) == 1:
+            schema.update(kept[0])
+        else:
+            schema["anyOf"] = kept
+
+
+# A field of a partial update (PATCH) that may be left out but has no null value: left out, it
+# reads None (defaults are not validated); sent as null, it is a 422 naming the field. Fields
+# whose null means something (clear it) are plain ``X | None``.
+NotNull = Annotated[T | None, BeforeValidator(_refuse_null), Field(json_schema_extra=_drop_null)]

@@ -10,7 +10,7 @@ from pydantic import Field, StringConstraints
 
 from plaudit.events.schemas import EntityType, EventIn, EventType, Ident
 from plaudit.models.rule import BackfillStatus, RuleMode, RuleStatus
-from plaudit.schemas import Input, Output
+from plaudit.schemas import Input, NotNull, Output
 
 TypePattern = Annotated[
     str,
@@ -65,14 +65,16 @@ class RuleIn(Input):
 
 
 class RuleUpdate(Input):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
-    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
-    status: RuleStatus | None = None
-    priority: int | None = Field(default=None, ge=0, le=100_000)
-    mode: RuleMode | None = None
-    trigger: TriggerIn | None = None
+    """Only the fields sent are changed; only 'condition' may be null (always)."""
+
+    name: NotNull[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = None
+    description: NotNull[Annotated[str, StringConstraints(max_length=2000)]] = None
+    status: NotNull[RuleStatus] = None
+    priority: NotNull[int] = Field(default=None, ge=0, le=100_000)
+    mode: NotNull[RuleMode] = None
+    trigger: NotNull[TriggerIn] = None
     condition: Any = None
-    actions: list[Action] | None = Field(default=None, min_length=1, max_length=10)
+    actions: NotNull[list[Action]] = Field(default=None, min_length=1, max_length=10)
 
 
 class RuleOut(Output):

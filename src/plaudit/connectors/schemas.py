@@ -10,7 +10,7 @@ from pydantic import Field, JsonValue, StringConstraints, model_validator
 
 from plaudit.connectors.mapping import Mapping
 from plaudit.models.connector import PayloadStatus
-from plaudit.schemas import Input, Output
+from plaudit.schemas import Input, NotNull, Output
 
 ConnectorName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Description = Annotated[str, StringConstraints(max_length=500)]
@@ -58,10 +58,10 @@ class ConnectorCreate(Input):
 
 
 class ConnectorUpdate(Input):
-    name: ConnectorName | None = None
+    name: NotNull[ConnectorName] = None
     description: Description | None = None
-    mapping: Mapping | None = None
-    enabled: bool | None = None
+    mapping: NotNull[Mapping] = None
+    enabled: NotNull[bool] = None
     signature: SignatureIn | None = Field(
         default=None, description="null removes the signature check."
     )

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import AfterValidator, AnyHttpUrl, EmailStr, Field, StringConstraints
 
-from plaudit.schemas import Input, Output
+from plaudit.schemas import Input, NotNull, Output
 
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 _SLUG = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
@@ -60,14 +60,14 @@ class OrganizationCreate(Input):
 
 
 class OrganizationUpdate(Input):
-    name: Name | None = None
+    name: NotNull[Name] = None
     url: Url | None = None
     email: EmailStr | None = None
     description: Description | None = None
     logo_url: Url | None = None
-    default_language: LanguageTag | None = None
-    timezone: TimeZoneName | None = None
-    default_proof_format: ProofFormat | None = None
+    default_language: NotNull[LanguageTag] = None
+    timezone: NotNull[TimeZoneName] = None
+    default_proof_format: NotNull[ProofFormat] = None
 
 
 class OrganizationOut(Output):

@@ -64,14 +64,8 @@ def list_all(session: Session) -> list[Organization]:
 def update(
     session: Session, *, organization: Organization, data: OrganizationUpdate
 ) -> Organization:
+    # Required fields cannot be sent as null (OrganizationUpdate refuses it).
     for field, value in data.model_dump(exclude_unset=True).items():
-        if value is None and field in {
-            "name",
-            "default_language",
-            "timezone",
-            "default_proof_format",
-        }:
-            continue  # required fields cannot be cleared
         setattr(
             organization, field, str(value) if field in {"url", "logo_url"} and value else value
         )

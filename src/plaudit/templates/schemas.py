@@ -12,7 +12,7 @@ from pydantic import AnyHttpUrl, Field, StringConstraints, field_validator, mode
 from plaudit.certificates.layout import CertificateLayout
 from plaudit.models.template import TemplateKind, TemplateOrigin, TemplateStatus
 from plaudit.organizations.schemas import LanguageTag
-from plaudit.schemas import Input, Output
+from plaudit.schemas import Input, NotNull, Output
 from plaudit.templates import vocabulary as v
 from plaudit.templates.expiry import parse_duration
 
@@ -189,11 +189,11 @@ class TemplateCreate(_Content):
 class TemplateUpdate(_Content):
     """Only the fields sent are changed; send null to clear an optional one."""
 
-    name: Name | None = None
+    name: NotNull[Name] = None
     description: Description | None = None
     criteria: Criteria | None = None
-    achievement_type: str | None = None
-    language: LanguageTag | None = None
+    achievement_type: NotNull[str] = None
+    language: NotNull[LanguageTag] = None
     translations: list[Translation] | None = Field(default=None, max_length=v.MAX_LANGUAGES - 1)
     alignments: list[Alignment] | None = Field(default=None, max_length=v.MAX_ALIGNMENTS)
     tags: list[Tag] | None = Field(default=None, max_length=v.MAX_TAGS)
@@ -201,7 +201,7 @@ class TemplateUpdate(_Content):
     fields: list[DynamicField] | None = Field(default=None, max_length=v.MAX_FIELDS)
     layout: CertificateLayout | None = None
     metadata: dict[str, Any] | None = None
-    sync_with_catalog: bool | None = None
+    sync_with_catalog: NotNull[bool] = None
 
     @model_validator(mode="after")
     def _consistent(self) -> TemplateUpdate:

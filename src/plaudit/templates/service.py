@@ -208,9 +208,7 @@ def update(session: Session, *, template: Template, data: TemplateUpdate) -> Tem
     if template.status is TemplateStatus.ARCHIVED:
         raise _refuse(template, "edit", "it is archived; unarchive it first.")
     sent = data.model_fields_set
-    if "name" in sent:
-        if data.name is None:
-            raise _required("name")
+    if data.name is not None:  # null is refused by TemplateUpdate
         template.name = data.name
     if "description" in sent:
         template.description = data.description or ""
@@ -219,13 +217,9 @@ def update(session: Session, *, template: Template, data: TemplateUpdate) -> Tem
         template.criteria_url = (
             str(data.criteria.url) if data.criteria and data.criteria.url else None
         )
-    if "achievement_type" in sent:
-        if data.achievement_type is None:
-            raise _required("achievement_type")
+    if data.achievement_type is not None:  # null is refused by TemplateUpdate
         template.achievement_type = data.achievement_type
-    if "language" in sent:
-        if data.language is None:
-            raise _required("language")
+    if data.language is not None:  # null is refused by TemplateUpdate
         template.default_language = data.language
     if "translations" in sent:
         template.translations = _dump_list(data.translations)
@@ -262,7 +256,7 @@ def update(session: Session, *, template: Template, data: TemplateUpdate) -> Tem
         _check_layout(session, template)
     if "metadata" in sent:
         template.metadata_ = data.metadata or {}
-    if "sync_with_catalog" in sent and data.sync_with_catalog is not None:
+    if data.sync_with_catalog is not None:
         if template.origin is not TemplateOrigin.CATALOG and data.sync_with_catalog:
             raise InvalidInput(
                 "Only templates copied from the catalog can follow it.",
@@ -274,13 +268,6 @@ def update(session: Session, *, template: Template, data: TemplateUpdate) -> Tem
     _refresh_change_flag(session, template)
     session.flush()
     return template
-
-
-def _required(field: str) -> InvalidInput:
-    return InvalidInput(
-        f"'{field}' cannot be cleared.",
-        extra={"errors": [{"field": field, "reason": "is required"}]},
-    )
 
 
 def _replace_tags(session: Session, template: Template, data: TemplateUpdate) -> None:

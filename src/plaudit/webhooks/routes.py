@@ -16,7 +16,7 @@ from plaudit.api.idempotency import Idempotent
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.delivery.routes import MessageOut, described
 from plaudit.models.delivery import OutboxMessage
-from plaudit.schemas import Input, Output
+from plaudit.schemas import Input, NotNull, Output
 from plaudit.webhooks import service
 
 router = APIRouter(prefix=f"{API_PREFIX}/webhooks", tags=["webhooks"], route_class=UnitOfWorkRoute)
@@ -35,10 +35,10 @@ class EndpointCreate(Input):
 
 
 class EndpointUpdate(Input):
-    url: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
+    url: NotNull[Annotated[str, StringConstraints(min_length=1, max_length=2048)]] = None
     description: Annotated[str, StringConstraints(max_length=500)] | None = None
-    kinds: Kinds | None = Field(default=None, max_length=len(service.KINDS))
-    enabled: bool | None = Field(
+    kinds: NotNull[Kinds] = Field(default=None, max_length=len(service.KINDS))
+    enabled: NotNull[bool] = Field(
         default=None, description="true re-enables an endpoint that was disabled."
     )
 
