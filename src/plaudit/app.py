@@ -13,7 +13,7 @@ from sqlalchemy.pool import QueuePool
 
 from plaudit import __version__, jobs
 from plaudit.admin import app as admin_app
-from plaudit.api import problems
+from plaudit.api import openapi, problems
 from plaudit.api.middleware import RequestContextMiddleware
 from plaudit.apikeys.routes import router as apikeys_router
 from plaudit.automations.routes import backfills_router
@@ -127,6 +127,7 @@ def create_app(
     app.state.runtime = runtime
     app.state.settings = settings
     problems.install(app)
+    openapi.install(app)
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,

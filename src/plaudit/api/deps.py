@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
@@ -71,7 +72,21 @@ def parse_token(token: str) -> tuple[str, str] | None:
     return prefix, secret
 
 
-def authenticate(request: Request, session: SessionDep) -> Principal:
+# Declares the scheme in the OpenAPI document (and on each operation that needs a key);
+# authenticate() reads the header itself, to answer each kind of bad key precisely.
+API_KEY = HTTPBearer(
+    scheme_name="ApiKey",
+    bearerFormat="plaudit_<id>_<secret>",
+    description="An API key of one organization, with scopes (docs/api.md).",
+    auto_error=False,
+)
+
+
+def authenticate(
+    request: Request,
+    session: SessionDep,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Security(API_KEY)],
+) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException
 
 from plaudit import safejson
@@ -167,8 +168,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         if (page := _html_page(request, exc, 404, title, detail)) is not None:
             return page
         detail += " See /docs for the API."
+    headers = dict(exc.headers) if exc.headers else None
     if exc.status_code == 405:
         detail = f"{request.method} is not allowed on {request.url.path}."
+        # Starlette names only the methods of the first route matching the path; a path has one
+        # route per method (GET, PATCH, DELETE /rules/{id}), and Allow must name them all.
+        headers = {**(headers or {}), "Allow": _allowed_methods(request)}
     if (page := _html_page(request, exc, exc.status_code, title, detail)) is not None:
         return page
     return problem_response(
@@ -177,8 +182,18 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         title=title,
         detail=detail,
         request=request,
-        headers=dict(exc.headers) if exc.headers else None,
+        headers=headers,
     )
+
+
+def _allowed_methods(request: Request) -> str:
+    path = request.scope["path"]
+    allowed: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        regex, methods = getattr(route, "path_regex", None), route.methods
+        if regex is not None and methods and regex.match(path):
+            allowed |= methods
+    return ", ".join(sorted(allowed))
 
 
 def install(app: FastAPI) -> None:

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from plaudit.api.deps import IssuePrincipal, RuntimeDep, SessionDep
+from plaudit.api.openapi import RATE_LIMITED
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.schemas import Input
 from plaudit.vcapi import service as vcapi
@@ -97,7 +98,7 @@ def issue(
 @router.post(
     "/credentials/verify",
     response_model=VerificationResult,
-    responses={400: {"model": VerificationResult, "description": "Not verified"}},
+    responses={400: {"model": VerificationResult, "description": "Not verified"}, **RATE_LIMITED},
     summary="Verify a credential (VC API)",
 )
 def verify_credential(
@@ -115,7 +116,7 @@ def verify_credential(
 @router.post(
     "/presentations/verify",
     response_model=VerificationResult,
-    responses={400: {"model": VerificationResult, "description": "Not verified"}},
+    responses={400: {"model": VerificationResult, "description": "Not verified"}, **RATE_LIMITED},
     summary="Verify a presentation and every credential in it (VC API)",
 )
 def verify_presentation(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from plaudit.api import API_PREFIX
 from plaudit.api.deps import RuntimeDep, SessionDep
+from plaudit.api.openapi import RATE_LIMITED
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.errors import RateLimited
 from plaudit.models.award import Credential
@@ -118,7 +119,10 @@ def _limit(request: Request) -> None:
 
 
 @router.post(
-    "", response_model=VerifyOut, summary="Verify a credential (JSON, VC-JWT, or one of our URLs)"
+    "",
+    response_model=VerifyOut,
+    responses=RATE_LIMITED,
+    summary="Verify a credential (JSON, VC-JWT, or one of our URLs)",
 )
 def verify(body: VerifyIn, request: Request, session: SessionDep, runtime: RuntimeDep) -> VerifyOut:
     _limit(request)
@@ -135,6 +139,7 @@ def verify(body: VerifyIn, request: Request, session: SessionDep, runtime: Runti
 @router.post(
     "/file",
     response_model=VerifyOut,
+    responses=RATE_LIMITED,
     summary="Verify a file: JSON, JWT, a baked PNG/SVG or a PDF certificate",
 )
 async def verify_file(
