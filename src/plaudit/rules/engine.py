@@ -11,6 +11,7 @@ from plaudit.rules.facts import EventFacts, History
 from plaudit.rules.jsonlogic import (
     ConditionError,
     Outcome,
+    TooCostly,
     evaluate,
     type_matches,
     type_pattern_problem,
@@ -90,7 +91,8 @@ def decide(rules: Sequence[RuleSpec], *, event: EventFacts, history: History) ->
     Rules run by (priority ascending, then id), so the order never depends on how the caller
     listed them; all non-fallback rules come first, then the fallback rules, which fire only if
     no non-fallback rule fired. Several fallback rules may fire together. A rule whose condition
-    is invalid does not fire and says why, rather than failing the whole event.
+    is invalid, or too costly to evaluate within its budget, does not fire and says why, rather
+    than failing (or stalling) the whole event.
     """
     ordered = sorted(rules, key=lambda rule: (rule.priority, rule.id))
     decisions = [
@@ -139,6 +141,12 @@ def _decide_one(rule: RuleSpec, event: EventFacts, history: History) -> RuleDeci
         outcome = evaluate(rule.condition, event=event, history=history)
     except ConditionError as exc:
         skipped = f"condition is invalid at {exc.pointer or 'the top'}: {exc.message}"
+        return _decision(rule, matched, reason, skipped=skipped)
+    except TooCostly as exc:
+        skipped = (
+            f"condition too costly to evaluate: {exc.reason} for this event (the limit for one"
+            " rule); nothing is awarded by this rule"
+        )
         return _decision(rule, matched, reason, skipped=skipped)
     return _decision(rule, matched, reason, outcome=outcome, fires=outcome.passed)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import difflib
+import itertools
 import math
 import operator
 import re
@@ -17,6 +18,13 @@ from plaudit.rules.facts import EventFacts, History, id_text
 
 MAX_DEPTH: Final = 64
 MAX_NODES: Final = 10_000
+# The run-time budget of one evaluation (one rule's condition, or one certificate field, for one
+# event). Every node evaluated costs one operation, and operators that read their values whole
+# cost their size as well (see ``size``); cost.py estimates the same count at save time.
+MAX_OPERATIONS: Final = 100_000
+# A unit of size per this many characters of text: Python handles text in C, far faster than
+# it evaluates a node.
+TEXT_UNIT: Final = 64
 
 # (fewest, most) arguments after JSON Logic's sugar: a non-list argument is a list of one.
 _ARITY: Final[dict[str, tuple[int, int | None]]] = {
@@ -38,6 +46,15 @@ _COMPARISONS: Final = frozenset({"==", "===", "!=", "!==", ">", ">=", "<", "<="}
 _EXPLAINED: Final = _COMPARISONS | {"!", "!!", "in", "missing", "missing_some"}
 # The second argument of these runs once per list item, with the item as its data.
 _SCOPED: Final = frozenset({"map", "filter", "reduce", "all", "none", "some"})
+# What an operator reads of its values, which its cost adds to the one operation it counts:
+# all of every value (text is joined, lists copied, keys kept in the trace) ...
+WALKED: Final = frozenset({"cat", "substr", "merge", "missing", "missing_some"})
+# ... only the text of strings, which are read as numbers or compared as text ...
+PARSED: Final = frozenset({">", ">=", "<", "<=", "+", "-", "*", "/", "%", "max", "min"})
+# ... the text of strings, and lists and objects as far as they are equal (counted as compared).
+EQUALITY: Final = frozenset({"==", "===", "!=", "!=="})
+# 'in' reads all of a list it searches, or a text and the text of what it looks for; 'var' reads
+# the text of its path; '!', '!!', 'log', the branching and the iterating operators read nothing.
 _FLIPPED: Final = {
     "==": "==",
     "===": "===",
@@ -87,13 +104,17 @@ _COMPLETION_SUFFIXES: Final = (".completed", ".submitted", ".passed")
 # JS numbers are doubles: integers beyond 2**53 are not exact there, and capping them keeps
 # hostile products (10**300 * ...) from growing without bound.
 _SAFE_INT: Final = 2**53
-_NUMBER_TEXT: Final = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
+# Possessive, so that no part gives back what it matched: "\d+\.?\d*" backtracked quadratically
+# on a long run of digits (16 KiB took 13 s), and even linear backtracking is slow there.
+_NUMBER_TEXT: Final = re.compile(r"\s*+[+-]?+(?:\d++(?:\.\d*+)?+|\.\d++)(?:[eE][+-]?+\d++)?+\s*+")
 _INTEGER_TEXT: Final = re.compile(r"[+-]?\d{1,15}")
 _DURATION: Final = re.compile(
     r"P(?:(\d{1,4})Y)?(?:(\d{1,5})M)?(?:(\d{1,5})W)?(?:(\d{1,6})D)?"
     r"(?:T(?:(\d{1,7})H)?(?:(\d{1,9})M)?(?:(\d{1,10})S)?)?"
 )
 _ABSENT: Final = object()
+# A variable's value is kept in the trace as is when at most this size, else as its summary.
+_PREVIEW: Final = 64
 
 
 class ConditionError(ValueError):
@@ -103,6 +124,15 @@ class ConditionError(ValueError):
         super().__init__(message)
         self.message = message
         self.pointer = pointer
+
+
+class TooCostly(Exception):
+    """An evaluation stopped because it needed more than its budget of ``limit`` operations."""
+
+    def __init__(self, limit: int, reason: str | None = None) -> None:
+        self.limit = limit
+        self.reason = reason or f"it needs more than {limit:,} operations"
+        super().__init__(self.reason)
 
 
 @dataclass(frozen=True)
@@ -127,6 +157,7 @@ class Outcome:
     value: Any
     passed: bool
     steps: tuple[Step, ...]
+    operations: int = 0
 
     def summary(self) -> str:
         return "; ".join(step.explain for step in self.steps)
@@ -163,31 +194,77 @@ def _validate_once(logic: Any) -> None:
         _VALIDATED.popitem(last=False)
 
 
-def evaluate(logic: Any, *, event: EventFacts, history: History) -> Outcome:
+def evaluate(
+    logic: Any, *, event: EventFacts, history: History, budget: int = MAX_OPERATIONS
+) -> Outcome:
     """Run a condition against the event's context and the learner's history, with a trace.
 
-    Raises ConditionError when ``validate`` would.
+    Raises ConditionError when ``validate`` would, and TooCostly as soon as it has counted more
+    than ``budget`` operations.
     """
     if _always(logic):
         return Outcome(True, True, ())
     _validate_once(logic)
-    evaluator = _Evaluator(event, history)
-    value = evaluator.eval(logic, event.context(), "", traced=True, boolean=True)
-    return Outcome(value=value, passed=truthy(value), steps=tuple(evaluator.steps))
+    evaluator = _Evaluator(event, history, budget)
+    value = evaluator.run(logic, event.context(), traced=True)
+    return Outcome(
+        value=value,
+        passed=truthy(value),
+        steps=tuple(evaluator.steps),
+        operations=evaluator.operations,
+    )
 
 
-def compute(expr: Any, *, event: EventFacts, history: History) -> Any:
-    """The value of an expression (certificate field mappings); a scalar is its own value."""
+def compute(expr: Any, *, event: EventFacts, history: History, budget: int = MAX_OPERATIONS) -> Any:
+    """The value of an expression (certificate field mappings); a scalar is its own value.
+
+    The value is copied into the credential, so its size counts towards the budget.
+    """
     if not isinstance(expr, dict | list):
         return expr
     _validate_once(expr)
-    return _Evaluator(event, history).eval(expr, event.context(), "", traced=False)
+    evaluator = _Evaluator(event, history, budget)
+    value = evaluator.run(expr, event.context(), traced=False)
+    evaluator.spend_size(value)
+    if _deeper_than(value, MAX_DEPTH):
+        raise TooCostly(budget, f"its value nests deeper than {MAX_DEPTH} levels")
+    return value
 
 
-def apply(logic: Any, data: Any = None) -> Any:
+def apply(logic: Any, data: Any = None, *, budget: int = MAX_OPERATIONS) -> Any:
     """Plain JSON Logic over any data: no variable-root rule and no history operators."""
     _validate(logic, plain=True)
-    return _Evaluator(None, None).eval(logic, data, "", traced=False)
+    return _Evaluator(None, None, budget).run(logic, data, traced=False)
+
+
+def size(value: Any, cap: int | None = None) -> int:
+    """How much an operator reading ``value`` whole has to read: one per list item or object
+    entry at any depth, plus one per TEXT_UNIT characters of each text.
+
+    Counting stops once past ``cap``: lists that share their parts can be exponentially larger
+    than the memory they hold, and must not be walked to the end.
+    """
+    total = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item) // TEXT_UNIT
+        elif isinstance(item, list):
+            total += len(item)
+            stack.extend(item)
+        elif isinstance(item, dict):
+            total += len(item)
+            stack.extend(item.values())
+        else:
+            continue
+        if cap is not None and total > cap:
+            break
+    return total
+
+
+def text_size(value: Any) -> int:
+    return len(value) // TEXT_UNIT if isinstance(value, str) else 0
 
 
 def truthy(value: Any) -> bool:
@@ -584,29 +661,66 @@ def _window_start(now: datetime, within: _Duration) -> datetime | None:
 # --- evaluation ----------------------------------------------------------------------------
 
 
+Spend = Callable[[int], None]
+
+
 class _Evaluator:
-    def __init__(self, event: EventFacts | None, history: History | None) -> None:
+    def __init__(self, event: EventFacts | None, history: History | None, budget: int) -> None:
         self.event = event
         self.history = history
+        self.budget = budget
+        self.operations = 0
         self.steps: list[Step] = []
         self._events: tuple[EventFacts, ...] | None = None
+        # A history operator's arguments are literals, so its value is the same all along:
+        # inside a loop the history is read once, not once per item.
+        self._history: dict[tuple[str, int], tuple[Any, str]] = {}
+
+    def run(self, node: Any, data: Any, *, traced: bool) -> Any:
+        try:
+            return self.eval(node, data, "", traced=traced, boolean=traced)
+        except RecursionError:
+            # Only values built by 'reduce' nest this deep; the budget does not see depth.
+            raise TooCostly(self.budget, "its values nest too deeply") from None
+
+    def spend(self, amount: int) -> None:
+        self.operations += amount
+        if self.operations > self.budget:
+            raise TooCostly(self.budget)
+
+    def spend_size(self, value: Any) -> None:
+        if isinstance(value, str | list | dict):
+            self.spend(size(value, self.budget - self.operations))
 
     def eval(
         self, node: Any, data: Any, pointer: str, *, traced: bool, boolean: bool = False
     ) -> Any:
-        """``boolean`` marks positions whose truth decides something (and/or operands, if tests)."""
+        """``boolean`` marks positions whose truth decides something (and/or operands, if tests).
+
+        Pointers only serve the trace: untraced evaluation (loop bodies, field mappings) skips
+        building them.
+        """
+        self.operations += 1
+        if self.operations > self.budget:
+            raise TooCostly(self.budget)
         if isinstance(node, list):
-            return [
-                self.eval(item, data, f"{pointer}/{index}", traced=traced)
-                for index, item in enumerate(node)
-            ]
+            if traced:
+                return [
+                    self.eval(item, data, f"{pointer}/{index}", traced=True)
+                    for index, item in enumerate(node)
+                ]
+            return [self.eval(item, data, "", traced=False) for item in node]
         if not isinstance(node, dict) or len(node) != 1:
             return node
         ((op, raw),) = node.items()
-        op_pointer = _child(pointer, op)
+        op_pointer = _child(pointer, op) if traced else ""
         if op in HISTORY_OPERATORS:
             return self.history_operator(op, raw, op_pointer, traced=traced)
-        args, pointers = _arguments(raw, op_pointer)
+        if traced:
+            args, pointers = _arguments(raw, op_pointer)
+        else:
+            args = raw if isinstance(raw, list) else [raw]
+            pointers = [""] * len(args)
         if op in ("if", "?:"):
             return self.branch(args, pointers, data, traced=traced, boolean=boolean)
         if op in ("and", "or"):
@@ -618,21 +732,40 @@ class _Evaluator:
             for arg, arg_pointer in zip(args, pointers, strict=True)
         ]
         if op == "var":
+            self.spend(text_size(values[0]))
             result = _var(values, data)
             if traced and boolean:
                 explain = _state(_var_label(values[0]), result)
-                self.record(op_pointer, op, values, result, explain)
+                self.record(op_pointer, op, values, _preview(result), explain)
             return result
+        if op in WALKED:
+            for value in values:
+                self.spend_size(value)
+        elif op in PARSED or op in EQUALITY:
+            self.spend(sum(text_size(value) for value in values))
         if op == "missing":
             keys = values[0] if values and isinstance(values[0], list) else values
             result = _missing(keys, data)
         elif op == "missing_some":
             result = _missing_some(values[0], values[1], data)
+        elif op in EQUALITY:
+            result = _EQUALS[op](values[0], values[1], self.spend)
+        elif op == "in":
+            result = self.contains(values[0], values[1])
         else:
             result = _FUNCTIONS[op](values)
         if traced and op in _EXPLAINED:
             self.record(op_pointer, op, values, result, _explain(op, args, values, result))
         return result
+
+    def contains(self, needle: Any, haystack: Any) -> bool:
+        if isinstance(haystack, str):
+            self.spend_size(needle)
+            self.spend(text_size(haystack))
+        elif isinstance(haystack, list):
+            self.spend(len(haystack))
+            return any(_strict_equal(needle, item, self.spend) for item in haystack)
+        return _contains(needle, haystack)
 
     def record(self, pointer: str, op: str, args: Sequence[Any], result: Any, explain: str) -> None:
         self.steps.append(Step(pointer, op, tuple(args), result, explain))
@@ -674,12 +807,12 @@ class _Evaluator:
         traced: bool,
     ) -> Any:
         items = self.eval(args[0], data, pointers[0], traced=traced)
-        logic, logic_pointer = args[1], pointers[1]
+        logic = args[1]
 
         # Per-item decisions are not traced: their paths name the item, not the event, and a
         # long list would bury the one line an administrator needs.
         def each(item: Any) -> Any:
-            return self.eval(logic, item, logic_pointer, traced=False)
+            return self.eval(logic, item, "", traced=False)
 
         if op == "map":
             return [each(item) for item in items] if isinstance(items, list) else []
@@ -693,7 +826,7 @@ class _Evaluator:
                 return accumulator
             for item in items:
                 scope = {"current": item, "accumulator": accumulator}
-                accumulator = self.eval(logic, scope, logic_pointer, traced=False)
+                accumulator = self.eval(logic, scope, "", traced=False)
             return accumulator
         total = len(items) if isinstance(items, list) else 0
         matches = sum(1 for item in items if truthy(each(item))) if total else 0
@@ -711,20 +844,30 @@ class _Evaluator:
     def history_operator(self, op: str, raw: Any, pointer: str, *, traced: bool) -> Any:
         if self.event is None or self.history is None:
             raise ConditionError(f"'{op}' reads a learner's history; use evaluate()", pointer)
-        result: Any
-        if op in ("completed_all", "completed_any"):
-            result, explain = self.completed(op, _parse_completion(raw, pointer, op))
-        elif op == "count":
-            result, explain = self.count(_parse_count(raw, pointer))
-        elif op == "best_score":
-            result, explain = self.best_score(_parse_best_score(raw, pointer))
+        known = self._history.get((op, id(raw)))
+        if known is not None:
+            result, explain = known
         else:
-            template_id = _parse_holds_badge(raw, pointer)
-            result = self.history.held.get(template_id, 0) > 0
-            explain = f"holds badge {template_id}: {'yes' if result else 'no'}"
+            if op != "holds_badge":
+                # One operation per event read: a learner's history has no fixed length.
+                self.spend(len(self.all_events()))
+            result, explain = self.read_history(op, raw, pointer)
+            self._history[(op, id(raw))] = (result, explain)
         if traced:
             self.record(pointer, op, [raw], result, explain)
         return result
+
+    def read_history(self, op: str, raw: Any, pointer: str) -> tuple[Any, str]:
+        assert self.history is not None
+        if op in ("completed_all", "completed_any"):
+            return self.completed(op, _parse_completion(raw, pointer, op))
+        if op == "count":
+            return self.count(_parse_count(raw, pointer))
+        if op == "best_score":
+            return self.best_score(_parse_best_score(raw, pointer))
+        template_id = _parse_holds_badge(raw, pointer)
+        held = self.history.held.get(template_id, 0) > 0
+        return held, f"holds badge {template_id}: {'yes' if held else 'no'}"
 
     def all_events(self) -> tuple[EventFacts, ...]:
         """History plus the current event, once each: a redelivered event is not counted twice."""
@@ -964,7 +1107,7 @@ def _loose_number(value: Any) -> int | float | None:
     return _number(value)
 
 
-def _loose_equal(left: Any, right: Any) -> bool:
+def _loose_equal(left: Any, right: Any, spend: Spend | None = None) -> bool:
     """JS ==: numbers, numeric strings and booleans compare as numbers; null equals only null.
 
     Lists and objects compare by value (JS compares identity, which JSON cannot express).
@@ -972,14 +1115,16 @@ def _loose_equal(left: Any, right: Any) -> bool:
     if left is None or right is None:
         return left is None and right is None
     if isinstance(left, list | dict) or isinstance(right, list | dict):
-        return _strict_equal(left, right)
+        return _strict_equal(left, right, spend)
     if isinstance(left, str) and isinstance(right, str):
         return left == right
     x, y = _loose_number(left), _loose_number(right)
     return x is not None and y is not None and x == y
 
 
-def _strict_equal(left: Any, right: Any) -> bool:
+def _strict_equal(left: Any, right: Any, spend: Spend | None = None) -> bool:
+    """``spend`` is charged for the items compared: a list of equal halves built by 'reduce'
+    compares for exponentially long while holding little memory."""
     if isinstance(left, bool) or isinstance(right, bool):
         return type(left) is type(right) and left == right
     if _is_number(left) and _is_number(right):
@@ -987,12 +1132,28 @@ def _strict_equal(left: Any, right: Any) -> bool:
     if isinstance(left, str) and isinstance(right, str):
         return left == right
     if isinstance(left, list) and isinstance(right, list):
-        return len(left) == len(right) and all(map(_strict_equal, left, right))
+        if len(left) != len(right):
+            return False
+        if spend is not None:
+            spend(len(left))
+        return all(_strict_equal(a, b, spend) for a, b in zip(left, right, strict=True))
     if isinstance(left, dict) and isinstance(right, dict):
+        if len(left) != len(right):
+            return False
+        if spend is not None:
+            spend(len(left))
         return left.keys() == right.keys() and all(
-            _strict_equal(v, right[k]) for k, v in left.items()
+            _strict_equal(v, right[k], spend) for k, v in left.items()
         )
     return left is None and right is None
+
+
+_EQUALS: Final[dict[str, Callable[[Any, Any, Spend], bool]]] = {
+    "==": _loose_equal,
+    "===": _strict_equal,
+    "!=": lambda left, right, spend: not _loose_equal(left, right, spend),
+    "!==": lambda left, right, spend: not _strict_equal(left, right, spend),
+}
 
 
 def _compare(op: str, left: Any, right: Any) -> bool:
@@ -1015,10 +1176,9 @@ def _chain(op: str, values: list[Any]) -> bool:
 
 
 def _contains(needle: Any, haystack: Any) -> bool:
+    """'in' over a text; the evaluator searches lists itself, counting the items it compares."""
     if isinstance(haystack, str):
         return needle is not None and _js_text(needle, null="") in haystack
-    if isinstance(haystack, list):
-        return any(_strict_equal(needle, item) for item in haystack)
     return False
 
 
@@ -1076,10 +1236,6 @@ def _js_text(value: Any, *, null: str) -> str:
 
 
 _FUNCTIONS: Final[dict[str, Callable[[list[Any]], Any]]] = {
-    "==": lambda v: _loose_equal(v[0], v[1]),
-    "===": lambda v: _strict_equal(v[0], v[1]),
-    "!=": lambda v: not _loose_equal(v[0], v[1]),
-    "!==": lambda v: not _strict_equal(v[0], v[1]),
     ">": lambda v: _chain(">", v),
     ">=": lambda v: _chain(">=", v),
     "<": lambda v: _chain("<", v),
@@ -1094,7 +1250,6 @@ _FUNCTIONS: Final[dict[str, Callable[[list[Any]], Any]]] = {
     "max": lambda v: _extreme(v, max),
     "min": lambda v: _extreme(v, min),
     "merge": _merge,
-    "in": lambda v: _contains(v[0], v[1]),
     "cat": lambda v: "".join(_js_text(item, null="") for item in v),
     "substr": _substr,
     # Pure engine: log returns its argument and prints nothing.
@@ -1264,9 +1419,29 @@ def _fmt(value: Any, depth: int = 0) -> str:
         if isinstance(value, list):
             parts = [_fmt(item, depth + 1) for item in value[:8]]
         else:
-            parts = [f"{_quote(str(k))}: {_fmt(v, depth + 1)}" for k, v in list(value.items())[:8]]
+            first = itertools.islice(value.items(), 8)
+            parts = [f"{_quote(str(k))}: {_fmt(v, depth + 1)}" for k, v in first]
         if len(value) > 8:
             parts.append(f"… {len(value) - 8} more")
         joined = ", ".join(parts)
         return f"[{joined}]" if isinstance(value, list) else f"{{{joined}}}"
     return _clip(repr(value))
+
+
+def _preview(value: Any) -> Any:
+    """A value for the trace: itself when small, else how ``_fmt`` summarises it."""
+    if size(value, _PREVIEW) <= _PREVIEW:
+        return value
+    return _fmt(value)
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, list | dict):
+            if depth >= limit:
+                return True
+            children = item if isinstance(item, list) else item.values()
+            stack.extend((child, depth + 1) for child in children)
+    return False
