@@ -18,7 +18,7 @@ from plaudit.awards.service import AwardableTemplate, AwardBook, Grant, awardabl
 from plaudit.credentials import tasks as credential_tasks
 from plaudit.db import utcnow
 from plaudit.errors import Conflict, not_found
-from plaudit.events.processing import certificate_fields, facts_of
+from plaudit.events.processing import FieldTooCostly, certificate_fields, facts_of
 from plaudit.models.award import AwardGuard, AwardLog
 from plaudit.models.event import Event
 from plaudit.models.learner import Learner
@@ -207,9 +207,12 @@ def run_chunk(session: Session, *, backfill_id: uuid.UUID, chunk_size: int = CHU
             continue
         fields = {}
         if item.action["type"] == "issue_certificate":
-            fields = certificate_fields(
-                item.action.get("fields") or {}, template, item.facts, item.history
-            )
+            try:
+                fields = certificate_fields(
+                    item.action.get("fields") or {}, template, item.facts, item.history
+                )
+            except FieldTooCostly:
+                continue  # as live processing does: this event issues nothing
         book.grant(
             Grant(
                 learner=item.learner,

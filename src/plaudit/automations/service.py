@@ -19,7 +19,7 @@ from plaudit.automations.schemas import (
 from plaudit.errors import InvalidInput, not_found
 from plaudit.models.rule import Rule, RuleMode, RuleStatus
 from plaudit.models.template import Template, TemplateKind
-from plaudit.rules import jsonlogic
+from plaudit.rules import cost, jsonlogic
 from plaudit.rules.engine import Mode, RuleSpec, Trigger, validate_trigger
 
 
@@ -71,10 +71,20 @@ def _invalid(message: str, field: str, pointer: str | None = None) -> InvalidInp
     )
 
 
-def validate(session: Session, *, organization_id: uuid.UUID, data: RuleIn) -> None:
-    """Refuse a rule that could not run: bad condition, trigger, templates or field mapping."""
+def validate(
+    session: Session, *, organization_id: uuid.UUID, data: RuleIn, before: RuleIn | None = None
+) -> None:
+    """Refuse a rule that could not run: bad condition, trigger, templates or field mapping, or
+    a condition or mapping whose estimated cost is over the run-time budget.
+
+    Expressions unchanged from ``before`` (the stored rule) are not estimated again, so that a
+    rule saved before the limit existed can still be paused or renamed; the run-time budget
+    still stops it.
+    """
     try:
         jsonlogic.validate(data.condition)
+        if before is None or data.condition != before.condition:
+            cost.check(data.condition)
     except jsonlogic.ConditionError as exc:
         raise _invalid(exc.message, "condition", exc.pointer or "/") from None
     try:
@@ -96,10 +106,23 @@ def validate(session: Session, *, organization_id: uuid.UUID, data: RuleIn) -> N
         if template is None:
             raise _invalid(f"no template '{action.template_id}' in this organization", field)
         if isinstance(action, CertificateAction):
-            _validate_mapping(index, action, template)
+            _validate_mapping(index, action, template, _mappings(before))
 
 
-def _validate_mapping(index: int, action: CertificateAction, template: Template) -> None:
+def _mappings(rule: RuleIn | None) -> list[Any]:
+    if rule is None:
+        return []
+    return [
+        expression
+        for action in rule.actions
+        if isinstance(action, CertificateAction)
+        for expression in action.fields.values()
+    ]
+
+
+def _validate_mapping(
+    index: int, action: CertificateAction, template: Template, stored: list[Any]
+) -> None:
     if template.kind is not TemplateKind.CERTIFICATE:
         raise _invalid(
             f"'{template.name}' is a badge; use an 'award' action", f"actions.{index}.type"
@@ -114,6 +137,8 @@ def _validate_mapping(index: int, action: CertificateAction, template: Template)
             )
         try:
             jsonlogic.validate(expression)
+            if expression not in stored:
+                cost.check(expression, result=True)
         except jsonlogic.ConditionError as exc:
             raise _invalid(exc.message, f"actions.{index}.fields.{name}", exc.pointer) from None
     for name, spec in declared.items():
@@ -159,10 +184,11 @@ def as_input(rule: Rule) -> RuleIn:
 
 
 def update(session: Session, *, rule: Rule, data: RuleUpdate) -> Rule:
-    merged = as_input(rule).model_dump()
+    stored = as_input(rule)
+    merged = stored.model_dump()
     merged.update(data.model_dump(exclude_unset=True))
     complete = RuleIn.model_validate(merged)
-    validate(session, organization_id=rule.organization_id, data=complete)
+    validate(session, organization_id=rule.organization_id, data=complete, before=stored)
     _store(rule, complete)
     session.flush()
     return rule

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from plaudit.automations.schemas import HistoryEventIn, SimulationOut
 from plaudit.automations.service import to_spec
 from plaudit.awards.service import awardable_templates
-from plaudit.events.processing import certificate_fields, trace_entry
+from plaudit.events.processing import FieldTooCostly, certificate_fields, trace_entry
 from plaudit.events.schemas import EventIn
 from plaudit.models.rule import Rule
 from plaudit.rules.engine import decide
@@ -103,9 +103,15 @@ def _plan(
     if rule.mode.value == "once" and history.held.get(str(template_id), 0) > 0:
         planned["outcome"] = "skipped: the learner already holds it (rule applies once)"
         return planned
+    if action["type"] == "issue_certificate":
+        try:
+            planned["fields"] = certificate_fields(
+                action.get("fields") or {}, template, facts, history
+            )
+        except FieldTooCostly as exc:
+            planned["outcome"] = f"skipped: {exc}"
+            return planned
     planned["outcome"] = "would award"
     planned["template_name"] = template.name
     planned["template_version"] = template.version
-    if action["type"] == "issue_certificate":
-        planned["fields"] = certificate_fields(action.get("fields") or {}, template, facts, history)
     return planned

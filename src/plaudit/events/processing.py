@@ -30,7 +30,7 @@ from plaudit.models.event import Event, EventOutcome
 from plaudit.models.learner import Learner
 from plaudit.rules.engine import RuleDecision, decide
 from plaudit.rules.facts import EventFacts, History
-from plaudit.rules.jsonlogic import compute
+from plaudit.rules.jsonlogic import TooCostly, compute
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +184,11 @@ def _apply(
         return result
     fields: dict[str, Any] = {}
     if kind == "issue_certificate":
-        fields = certificate_fields(action.get("fields") or {}, template, facts, history)
+        try:
+            fields = certificate_fields(action.get("fields") or {}, template, facts, history)
+        except FieldTooCostly as exc:
+            result["outcome"] = f"skipped: {exc}"
+            return result
     credential_id = book.grant(
         Grant(
             learner=learner,
@@ -222,15 +226,29 @@ def _apply(
     return result
 
 
+class FieldTooCostly(Exception):
+    """A certificate field's mapping ran out of its budget for this event: nothing is issued."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"certificate field '{name}' too costly to compute ({reason})")
+
+
 def certificate_fields(
     mapping: dict[str, Any], template: AwardableTemplate, facts: EventFacts, history: History
 ) -> dict[str, Any]:
-    """Each declared field from its mapping expression, else its default."""
+    """Each declared field from its mapping expression, else its default.
+
+    Raises FieldTooCostly when a mapping exceeds its evaluation budget.
+    """
     values: dict[str, Any] = {}
     for spec in template.snapshot.get("fields", []):
         name = spec["name"]
         if name in mapping:
-            values[name] = _jsonable(compute(mapping[name], event=facts, history=history))
+            try:
+                value = compute(mapping[name], event=facts, history=history)
+            except TooCostly as exc:
+                raise FieldTooCostly(name, exc.reason) from None
+            values[name] = _jsonable(value)
         elif spec.get("default") is not None:
             values[name] = spec["default"]
     return values
