@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -71,11 +72,31 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# How long a transaction waits for a lock another one holds, unless its session says otherwise
+# (requests wait less: see LOCK_TIMEOUT_OPTION). On SQLite, for the database's one write lock.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+# An execution option (milliseconds) bounding every lock wait of a transaction: PostgreSQL's
+# lock_timeout, SQLite's busy timeout. A wait past it fails the statement (lost_race() says it
+# can be run again), instead of queueing behind a long transaction for as long as it lasts.
+LOCK_TIMEOUT_OPTION = "plaudit_lock_timeout_ms"
+
+
+# What a request (API or dashboard) waits, at most, for one lock before it gives up and is run
+# again (plaudit.api.routing). On PostgreSQL a wait means another transaction changes the same
+# rows: rare, and a long one is a pile-up; on SQLite every write waits for the one writer.
+REQUEST_LOCK_TIMEOUT_MS = {"postgresql": 2_000, "sqlite": 5_000}
+
+
+def request_lock_timeout_ms(engine: Engine) -> int:
+    return REQUEST_LOCK_TIMEOUT_MS.get(engine.dialect.name, SQLITE_BUSY_TIMEOUT_MS)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -128,7 +149,15 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _disable_pysqlite_begin)
         event.listen(engine, "begin", _begin_immediate)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    event.listen(engine, "begin", _postgres_lock_timeout)
+    return engine
+
+
+def _postgres_lock_timeout(conn: Any) -> None:
+    timeout = conn.get_execution_options().get(LOCK_TIMEOUT_OPTION)
+    if timeout is not None:  # for this transaction only (SET LOCAL ends with it)
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(timeout)}")
 
 
 def _disable_pysqlite_begin(dbapi_connection: Any, _record: Any) -> None:
@@ -136,14 +165,59 @@ def _disable_pysqlite_begin(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_immediate(conn: Any) -> None:
+    options = conn.get_execution_options()
+    # Set at every BEGIN: a pooled connection serves requests and jobs in turn.
+    timeout = int(options.get(LOCK_TIMEOUT_OPTION, SQLITE_BUSY_TIMEOUT_MS))
+    conn.exec_driver_sql(f"PRAGMA busy_timeout={timeout}")
     # Readers (GET requests) keep a deferred BEGIN so they never wait on a writer in WAL mode.
-    deferred = conn.get_execution_options().get("plaudit_read_only", False)
+    deferred = options.get("plaudit_read_only", False)
     conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
-def create_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
-    bind = engine.execution_options(plaudit_read_only=True) if read_only else engine
+def create_session_factory(
+    engine: Engine, *, read_only: bool = False, lock_timeout_ms: int | None = None
+) -> sessionmaker[Session]:
+    options: dict[str, Any] = {}
+    if read_only:
+        options["plaudit_read_only"] = True
+    if lock_timeout_ms is not None:
+        options[LOCK_TIMEOUT_OPTION] = lock_timeout_ms
+    bind = engine.execution_options(**options) if options else engine
     return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
+
+
+# --- races: a write that lost to a concurrent one can succeed when run again ---------------
+
+# PostgreSQL: unique, foreign key and exclusion violations (a row another transaction
+# inserted or deleted meanwhile), serialization failures, deadlocks, and a lock_timeout.
+_PG_RACES = frozenset({"23505", "23503", "23P01", "40001", "40P01", "55P03"})
+# SQLite: the same constraints, and the write lock not obtained within the busy timeout.
+_SQLITE_RACES = frozenset(
+    {
+        "SQLITE_CONSTRAINT_UNIQUE",
+        "SQLITE_CONSTRAINT_PRIMARYKEY",
+        "SQLITE_CONSTRAINT_FOREIGNKEY",
+        "SQLITE_BUSY",
+        "SQLITE_LOCKED",
+    }
+)
+
+
+def lost_race(exc: BaseException) -> bool:
+    """Whether ``exc`` says this transaction lost a race to a concurrent one, so that the same
+    work in a new transaction (which sees what the winner committed) can succeed. Other
+    integrity errors (a NOT NULL or CHECK constraint) are bugs, and running them again fails
+    the same way."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in _PG_RACES
+    name = getattr(orig, "sqlite_errorname", None)
+    if name is not None:
+        return name in _SQLITE_RACES
+    return False
 
 
 # --- after-commit hooks: side effects (jobs, emails, webhooks) run only once data is durable ---

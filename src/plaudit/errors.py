@@ -84,5 +84,13 @@ class ServiceUnavailable(PlauditError):
     title = "Service unavailable"
 
 
+class Busy(ServiceUnavailable):
+    """Concurrent changes kept this request from completing within its budget; nothing was
+    written, and the same request can be sent again (answered with Retry-After)."""
+
+    slug = "busy"
+    title = "Busy with concurrent changes; retry"
+
+
 def not_found(kind: str, ident: object) -> NotFound:
     return NotFound(f"No {kind} with id '{ident}' exists in this organization.")

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from plaudit.config import Settings
-from plaudit.db import create_db_engine, create_session_factory
+from plaudit.db import create_db_engine, create_session_factory, request_lock_timeout_ms
 from plaudit.engagement.counter import EngagementCounter
 from plaudit.storage import FileStore, LocalFileStore, keep_private
 from plaudit.vault import Vault, load_vault
@@ -31,6 +31,14 @@ class Runtime:
     @cached_property
     def read_sessions(self) -> sessionmaker[Session]:
         return create_session_factory(self.engine, read_only=True)
+
+    @cached_property
+    def request_sessions(self) -> sessionmaker[Session]:
+        """The sessions of requests that write: a lock held elsewhere is waited for a few
+        seconds at most (the request is then run again, or answered 503)."""
+        return create_session_factory(
+            self.engine, lock_timeout_ms=request_lock_timeout_ms(self.engine)
+        )
 
     @cached_property
     def files(self) -> FileStore:

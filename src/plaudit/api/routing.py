@@ -1,8 +1,12 @@
-"""The route class behind every API route: one unit of work per request."""
+"""The route class behind every API route: one unit of work per request, run again when it
+loses a race to a concurrent one."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
+import time
 import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -10,17 +14,28 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
 from plaudit.api import idempotency
 from plaudit.api.deps import record_key_use
-from plaudit.errors import Conflict, PlauditError
+from plaudit.db import lost_race
+from plaudit.errors import Busy, PlauditError
 from plaudit.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# A write that loses a race (plaudit.db.lost_race) is run again, whole, in a new transaction
+# that sees what the winner committed: the client never has to. Each lock wait is bounded
+# (plaudit.db.REQUEST_LOCK_TIMEOUT_MS), so is the number of attempts, and no attempt starts
+# after RETRY_DEADLINE; past that the client is told to come back (503 busy, Retry-After).
+ATTEMPTS = 3
+RETRY_DEADLINE = 6.0  # seconds since the request started
+BACKOFF = (0.02, 0.1)  # seconds, times the attempt number, drawn at random (jitter)
+RETRY_AFTER = 2  # seconds, the 503's Retry-After
 
 
 def _replay(stored: idempotency.StoredResponse) -> Response:
@@ -52,8 +67,8 @@ def _end(session: Session) -> None:
 
 
 def _raced(session: Session, pending: idempotency.PendingKey | None) -> Response | None:
-    """After a failure: if a concurrent request with the same Idempotency-Key and body has
-    committed meanwhile, this failure is an artefact of the race; answer as that request did."""
+    """After a refusal: if a concurrent request with the same Idempotency-Key and body has
+    committed meanwhile, the refusal is an artefact of the race; answer as that request did."""
     session.rollback()
     if pending is None:
         _end(session)
@@ -72,18 +87,43 @@ def _record_key_use(runtime: Runtime, key_id: uuid.UUID) -> None:
         log.warning("could not record the use of API key %s", key_id, exc_info=True)
 
 
+async def _rewind(request: Request) -> None:
+    """Make the request readable again for the next attempt. Its body is kept by Starlette once
+    read, and so is a parsed form, but the form's files were read to their end."""
+    form = getattr(request, "_form", None)  # Starlette's cache of request.form()
+    if form is not None:
+        for _, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                await value.seek(0)
+    request.state.idempotency = None
+
+
+async def _busy(request: Request, exc: Exception) -> Response:
+    """503 with Retry-After, rendered as every error is (problem+json, or a dashboard page)."""
+    busy = Busy(
+        "Concurrent changes to the same data kept this request from completing; nothing was "
+        f"written. Send it again in {RETRY_AFTER} seconds."
+    )
+    log.warning(
+        "request %s %s gave up after losing races: %s", request.method, request.url.path, exc
+    )
+    render = request.app.exception_handlers[PlauditError]
+    response: Response = await render(request, busy)
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
 class UnitOfWorkRoute(APIRoute):
     """Opens a session before the route runs, commits before the response leaves (so a client
     never sees success for data that is not durable), rolls back on any error, and runs the
-    after-commit hooks (jobs) only once the commit succeeded."""
+    after-commit hooks (jobs) only once the commit succeeded. A write that loses a race is run
+    again from the start in a new session; the hooks of the attempt rolled back never run."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
-        async def handle(request: Request) -> Response:
-            runtime: Runtime = request.app.state.runtime
-            read_only = request.method in _READ_METHODS
-            session = (runtime.read_sessions if read_only else runtime.sessions)()
+        async def attempt(request: Request, runtime: Runtime, read_only: bool) -> Response:
+            session = (runtime.read_sessions if read_only else runtime.request_sessions)()
             request.state.session = session
             try:
                 try:
@@ -104,21 +144,48 @@ class UnitOfWorkRoute(APIRoute):
                 except idempotency.Replay as replay:
                     await run_in_threadpool(_end, session)
                     return _replay(replay.stored)
-                except (IntegrityError, PlauditError) as exc:
+                except PlauditError:
+                    # A concurrent request with the same Idempotency-Key won, and a service saw
+                    # its rows and refused: its answer is this one's too. (A lost race is run
+                    # again instead, and the next attempt finds the stored answer, if any.)
                     pending = getattr(request.state, "idempotency", None)
                     replayed = await run_in_threadpool(_raced, session, pending)
                     if replayed is not None:
                         return replayed
-                    if isinstance(exc, IntegrityError):
-                        # Services check what they can; a race lost to a concurrent writer
-                        # is the caller's to retry, not a server fault.
-                        raise Conflict(
-                            "This change conflicts with one made at the same moment; retry it."
-                        ) from None
                     raise
             except BaseException:
                 await run_in_threadpool(_end, session)
                 raise
+
+        async def handle(request: Request) -> Response:
+            runtime: Runtime = request.app.state.runtime
+            read_only = request.method in _READ_METHODS
+            started = time.monotonic()
+            try:
+                if not read_only:
+                    # Kept by Starlette once read, the body can be read by every attempt, and
+                    # by the Idempotency-Key's hash after a form was parsed from it (a stream
+                    # is read once). Bodies are small: PLAUDIT_MAX_UPLOAD_BYTES at most.
+                    await request.body()
+                for number in range(1, ATTEMPTS + 1):
+                    try:
+                        return await attempt(request, runtime, read_only)
+                    except SQLAlchemyError as exc:
+                        if read_only or not lost_race(exc):
+                            raise
+                        pause = random.uniform(*BACKOFF) * number  # noqa: S311 (jitter)
+                        late = time.monotonic() - started + pause > RETRY_DEADLINE
+                        if number == ATTEMPTS or late:
+                            return await _busy(request, exc)
+                        log.info(
+                            "%s %s lost a race (attempt %d); running it again",
+                            request.method,
+                            request.url.path,
+                            number,
+                        )
+                        await _rewind(request)
+                        await asyncio.sleep(pause)
+                raise AssertionError("unreachable")
             finally:
                 used_key = getattr(request.state, "used_api_key", None)
                 if used_key is not None:
