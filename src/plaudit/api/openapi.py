@@ -28,14 +28,14 @@ PROBLEM: dict[str, Any] = {
         "request_id": {"type": "string", "description": "Also in the X-Request-ID header."},
         "errors": {
             "type": "array",
-            "description": "Each invalid field (422).",
+            "description": "What is invalid (422): each field, or for a bulk file each line "
+            "(line, column, code, message).",
             "items": {
                 "type": "object",
-                "required": ["field", "reason"],
                 "properties": {
                     "field": {"type": "string", "description": "Dotted path, e.g. data.score."},
                     "reason": {"type": "string"},
-                    "in": {"type": "string", "enum": ["body", "query", "path", "header"]},
+                    "in": {"type": "string", "description": "body, query, path or header"},
                 },
             },
         },
@@ -58,6 +58,11 @@ DESCRIPTIONS = {
 
 # For a route's ``responses=``: the errors FastAPI cannot infer from its signature.
 RATE_LIMITED: dict[int | str, dict[str, Any]] = {429: {"description": DESCRIPTIONS["429"]}}
+
+
+def media(description: str, *media_types: str) -> dict[str, Any]:
+    """A response that is not JSON (an image, a signed document, a page), for ``responses=``."""
+    return {"description": description, "content": {m: {} for m in media_types}}
 
 
 def _codes(path: str, method: str, operation: dict[str, Any]) -> set[str]:

@@ -71,15 +71,13 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _loc(loc: tuple[Any, ...]) -> str:
-    return safejson.dotted(loc[1:] if loc[:1] == ("body",) else loc)
-
-
-def _field(error: Any) -> str:
-    """Where the error is: its location, and for a value that cannot be stored, the path to it
+def _field(error: Any, *, located: bool = False) -> str:
+    """Where the error is: its location (without the leading body/query/path/header of a
+    request's errors, which "in" gives), and for a value that cannot be stored, the path to it
     inside the field (plaudit.schemas.unstorable)."""
+    loc = tuple(error.get("loc", ()))
     inner = (error.get("ctx") or {}).get("path", ())
-    return _loc((*tuple(error.get("loc", ())), *inner))
+    return safejson.dotted((*(loc[1:] if located else loc), *inner))
 
 
 def _reason(error: dict[str, Any]) -> str:
@@ -118,7 +116,7 @@ def validation_errors(errors: Any) -> list[dict[str, str]]:
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
-    summary_html = "; ".join(f"'{_field(e)}' {_reason(dict(e))}" for e in errors[:5])
+    summary_html = "; ".join(f"'{_field(e, located=True)}' {_reason(dict(e))}" for e in errors[:5])
     detail_html = f"Fix these fields and try again: {summary_html}."
     if (page := _html_page(request, exc, 422, "Invalid input", detail_html)) is not None:
         return page
@@ -133,7 +131,16 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
             detail=f"The body could not be parsed as JSON: {reason} at character {position}.",
             request=request,
         )
-    fields = [{"field": _field(e), "reason": _reason(dict(e)), "in": e["loc"][0]} for e in errors]
+    if any(e["loc"][:1] == ("path",) for e in errors):
+        # PATCH /rules/simulate reached PATCH /rules/{rule_id}: the path names a resource of its
+        # own, which does not take this method.
+        allowed = _allowed_methods(request)
+        if allowed and request.method not in allowed:
+            return _method_not_allowed(request, allowed)
+    fields = [
+        {"field": _field(e, located=True), "reason": _reason(dict(e)), "in": e["loc"][0]}
+        for e in errors
+    ]
     summary = "; ".join(f"'{f['field']}' {f['reason']}" for f in fields[:5])
     return problem_response(
         422,
@@ -168,12 +175,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         if (page := _html_page(request, exc, 404, title, detail)) is not None:
             return page
         detail += " See /docs for the API."
-    headers = dict(exc.headers) if exc.headers else None
     if exc.status_code == 405:
-        detail = f"{request.method} is not allowed on {request.url.path}."
         # Starlette names only the methods of the first route matching the path; a path has one
         # route per method (GET, PATCH, DELETE /rules/{id}), and Allow must name them all.
-        headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+        return _method_not_allowed(request, _allowed_methods(request))
     if (page := _html_page(request, exc, exc.status_code, title, detail)) is not None:
         return page
     return problem_response(
@@ -182,18 +187,34 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         title=title,
         detail=detail,
         request=request,
-        headers=headers,
+        headers=dict(exc.headers) if exc.headers else None,
     )
 
 
-def _allowed_methods(request: Request) -> str:
+def _allowed_methods(request: Request) -> set[str]:
+    """Every method of the resource the path names. Where a literal path and a parameterised one
+    both match (/rules/simulate and /rules/{rule_id}), the literal one is the resource."""
     path = request.scope["path"]
-    allowed: set[str] = set()
+    matching: list[tuple[str, set[str]]] = []
     for route in iter_route_contexts(request.app.routes):
-        regex, methods = getattr(route, "path_regex", None), route.methods
-        if regex is not None and methods and regex.match(path):
-            allowed |= methods
-    return ", ".join(sorted(allowed))
+        regex = getattr(route, "path_regex", None)
+        if route.path and route.methods and regex is not None and regex.match(path):
+            matching.append((route.path, route.methods))
+    if not matching:
+        return set()
+    resource = min((template for template, _ in matching), key=lambda t: t.count("{"))
+    return {method for template, methods in matching if template == resource for method in methods}
+
+
+def _method_not_allowed(request: Request, allowed: set[str]) -> Response:
+    return problem_response(
+        405,
+        slug="method-not-allowed",
+        title="Method not allowed",
+        detail=f"{request.method} is not allowed on {request.url.path}.",
+        request=request,
+        headers={"Allow": ", ".join(sorted(allowed))},
+    )
 
 
 def install(app: FastAPI) -> None:
