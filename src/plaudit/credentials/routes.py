@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from plaudit.api.deps import RuntimeDep, SessionDep
+from plaudit.api.openapi import media
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.credentials import issuance
 from plaudit.errors import Forbidden, NotFound
@@ -24,7 +25,19 @@ router = APIRouter(tags=["public"], route_class=UnitOfWorkRoute)
 VC_MEDIA_TYPE = "application/vc+ld+json"
 
 
-@router.get("/credentials/{public_id}", summary="A credential's signed Open Badges 3.0 document")
+@router.get(
+    "/credentials/{public_id}",
+    response_class=Response,
+    responses={
+        200: media(
+            "The signed document (VC-JWT for format=vc-jwt), or for a browser the page",
+            VC_MEDIA_TYPE,
+            "application/vc+jwt",
+            "text/html",
+        )
+    },
+    summary="A credential's signed Open Badges 3.0 document",
+)
 async def credential_document(
     public_id: str,
     request: Request,

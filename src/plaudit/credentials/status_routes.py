@@ -11,6 +11,7 @@ from sqlalchemy import select
 from plaudit.api import API_PREFIX
 from plaudit.api.deps import IssuePrincipal, RuntimeDep, SessionDep
 from plaudit.api.idempotency import Idempotent
+from plaudit.api.openapi import media
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.credentials import issuance
 from plaudit.credentials import service as credentials
@@ -79,6 +80,8 @@ def unsuspend(credential_id: uuid.UUID, session: SessionDep, principal: IssuePri
 @router.get(
     "/status/{org_slug}/{purpose}",
     tags=["public"],
+    response_class=Response,
+    responses={200: media("The signed status list credential", VC_MEDIA_TYPE)},
     summary="An organization's signed Bitstring Status List credential",
 )
 def status_list(org_slug: str, purpose: str, session: SessionDep, runtime: RuntimeDep) -> Response:

@@ -23,7 +23,15 @@ router = APIRouter(prefix=f"{API_PREFIX}/events", tags=["events"], route_class=U
 xapi_router = APIRouter(prefix=f"{API_PREFIX}/xapi", tags=["events"], route_class=UnitOfWorkRoute)
 
 
-@router.post("", response_model=EventResult, summary="Send one learning event")
+@router.post(
+    "",
+    response_model=EventResult,
+    status_code=201,
+    responses={
+        200: {"model": EventResult, "description": "A duplicate: this id was received before"}
+    },
+    summary="Send one learning event",
+)
 def send(
     body: EventIn, session: SessionDep, principal: IssuePrincipal, response: Response
 ) -> EventResult:

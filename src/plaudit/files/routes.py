@@ -7,6 +7,7 @@ import uuid
 from fastapi import APIRouter, Request, Response
 
 from plaudit.api.deps import RuntimeDep, SessionDep
+from plaudit.api.openapi import media
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.catalog import service as catalog
 from plaudit.images import service as images
@@ -33,7 +34,15 @@ def _respond(request: Request, content: bytes, media_type: str, etag: str) -> Re
     return Response(content=content, media_type=media_type, headers=headers)
 
 
-@router.get("/images/{image_id}/{variant}", summary="An image (original or a PNG size)")
+@router.get(
+    "/images/{image_id}/{variant}",
+    response_class=Response,
+    responses={
+        200: media("The image", "image/png", "image/jpeg", "image/webp", "image/svg+xml"),
+        304: {"description": "Not modified (If-None-Match)"},
+    },
+    summary="An image (original or a PNG size)",
+)
 def image(
     image_id: uuid.UUID,
     variant: Variant,
@@ -46,7 +55,15 @@ def image(
     return _respond(request, content, media_type, f"{stored.sha256[:16]}-{variant.value}")
 
 
-@router.get("/catalog/{key}.svg", summary="Artwork of a catalog entry")
+@router.get(
+    "/catalog/{key}.svg",
+    response_class=Response,
+    responses={
+        200: media("The artwork", "image/svg+xml"),
+        304: {"description": "Not modified (If-None-Match)"},
+    },
+    summary="Artwork of a catalog entry",
+)
 def catalog_artwork(key: str, request: Request) -> Response:
     entry = catalog.find(key)
     return _respond(

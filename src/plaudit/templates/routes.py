@@ -273,7 +273,7 @@ def list_versions(
 )
 def read_version(
     template_id: uuid.UUID,
-    number: Annotated[int, Path(ge=1)],
+    number: Annotated[int, Path(ge=1, le=2**31 - 1)],
     session: SessionDep,
     principal: ReadPrincipal,
     runtime: RuntimeDep,
