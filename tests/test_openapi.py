@@ -55,6 +55,8 @@ def test_every_operation_describes_its_errors_as_problem_json(document: dict[str
             assert "404" in responses, (method, path)
         if method in {"post", "put", "patch", "delete"} and path.startswith("/api/"):
             assert "409" in responses, (method, path)
+        if method in {"post", "put", "patch", "delete"}:
+            assert "Retry-After" in responses["503"]["headers"], (method, path)
 
 
 def test_authenticated_operations_declare_the_api_key_and_its_refusals(

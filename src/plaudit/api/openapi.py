@@ -52,9 +52,12 @@ DESCRIPTIONS = {
     "415": "The body's media type is not one this endpoint reads",
     "422": "Invalid fields, each named in `errors`",
     "429": "Too many requests from this address; wait a few seconds",
-    "503": "A service Plaudit needs is unavailable",
+    "503": "Busy with concurrent changes, nothing written: send it again after Retry-After "
+    "(or, from /readyz, the database is unavailable)",
     "default": "Any other error",
 }
+
+RETRY_AFTER = {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}
 
 # For a route's ``responses=``: the errors FastAPI cannot infer from its signature.
 RATE_LIMITED: dict[int | str, dict[str, Any]] = {429: {"description": DESCRIPTIONS["429"]}}
@@ -79,6 +82,8 @@ def _codes(path: str, method: str, operation: dict[str, Any]) -> set[str]:
         codes.add("404")
     if method in _WRITES and path.startswith("/api/"):
         codes.add("409")
+    if method in _WRITES:
+        codes.add("503")  # a race lost three times (plaudit.api.routing)
     return codes
 
 
@@ -104,6 +109,8 @@ def describe_errors(document: dict[str, Any]) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             for code in _codes(path, method, operation) | {"default"}:
                 responses.setdefault(code, {})
+            if "503" in responses:
+                responses["503"].setdefault("headers", {})["Retry-After"] = RETRY_AFTER
             for code, response in responses.items():
                 if code == "default" or code >= "400":
                     _as_problem(code, response)
