@@ -290,3 +290,26 @@ def test_imports_refuse_poison_in_their_options(client: TestClient, tenant: Tena
     assert fields(problem) == ["source"], problem
     deep = '{"credentials": [' + nested(5_000) + "]}"
     assert_problem(post_raw(client, tenant, "/api/v1/imports", deep), 422)
+
+
+def test_a_file_to_verify_may_hold_nul_characters_and_is_simply_not_valid(
+    client: TestClient,
+) -> None:
+    # Nothing is stored, so the file is read as it is; nothing in it can match our records.
+    document = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": "http://testserver/credentials/a\u0000b",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "credentialStatus": {
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation",
+            "statusListIndex": "1",
+            "statusListCredential": "http://testserver/status/a\u0000b/revocation",
+        },
+    }
+    response = client.post(
+        "/api/v1/verify/file",
+        files={"file": ("credential.json", json.dumps(document).encode(), "application/json")},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["valid"] is False

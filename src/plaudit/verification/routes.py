@@ -97,7 +97,7 @@ def _count(session: Session, runtime: Runtime, report: Report) -> None:
     """A verification of one of our credentials counts towards its engagement."""
     prefix = f"{runtime.settings.public_base_url}/credentials/"
     ident = str((report.credential or {}).get("id", ""))
-    if not ident.startswith(prefix):
+    if not ident.startswith(prefix) or "\x00" in ident:  # no stored id holds a NUL
         return
     row = session.execute(
         select(Credential.id, Credential.organization_id).where(

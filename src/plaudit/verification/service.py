@@ -32,6 +32,12 @@ _remote_keys = fetch.KeyCache()
 _remote_lists = fetch.KeyCache(ttl_seconds=60)
 
 
+def _can_match(text: str) -> bool:
+    """Whether a value read from a credential could be stored at all: no stored value holds a
+    NUL character, and PostgreSQL refuses one even in a query's parameter."""
+    return "\x00" not in text
+
+
 def _own_key(
     session: Session, base_url: str, method: str
 ) -> Ed25519PublicKey | RSAPublicKey | None:
@@ -47,6 +53,8 @@ def _own_key(
     if not did.startswith(prefix):
         return None
     slug = did.removeprefix(prefix)
+    if not _can_match(slug):
+        return None
     try:
         key_id = uuid.UUID(fragment)
     except ValueError:
@@ -123,7 +131,7 @@ def status_checker(session: Session, base_url: str) -> ob_verify.StatusChecker:
             return _remote_status(session, base_url, entry, url)
         slug, _, purpose = url.removeprefix(prefix).partition("/")
         found = None
-        if purpose in {p.value for p in StatusPurpose}:
+        if purpose in {p.value for p in StatusPurpose} and _can_match(slug):
             found = session.scalar(
                 select(StatusList)
                 .join(Organization, Organization.id == StatusList.organization_id)
@@ -148,6 +156,8 @@ def _own_record(session: Session, base_url: str, credential: Mapping[str, Any]) 
     prefix = f"{base_url}/credentials/"
     if not ident.startswith(prefix):
         return None
+    if not _can_match(ident):
+        return Check("status", Verdict.FAILED, "The issuer has no record of this credential.")
     record = session.scalar(
         select(Credential).where(Credential.public_id == ident.removeprefix(prefix))
     )
