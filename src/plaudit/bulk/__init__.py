@@ -1,0 +1,1 @@
+"""Bulk issuance: issue credentials from a CSV file, previewed, resumable, idempotent."""
