@@ -20,6 +20,8 @@ from typing import Any, BinaryIO, Final
 
 from email_validator import EmailNotValidError, validate_email
 
+from plaudit import safejson
+
 # A CSV cell may hold a long narrative, not a novel.
 csv.field_size_limit(64 * 1024)
 
@@ -47,6 +49,9 @@ _FIELD_PREFIXES: Final = ("field:", "field.", "fields.")
 # The common ASCII local part; anything else goes through email_validator in full.
 _LOCAL_PART = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+# No engine stores a NUL character (PostgreSQL refuses it in text and JSON alike), so a cell
+# holding one can be neither issued nor quoted in the errors a job keeps.
+NUL_MESSAGE: Final = f"{safejson.NUL_VALUE}: remove it and upload the file again"
 
 
 class Code:
@@ -67,6 +72,7 @@ class Code:
     TOO_LONG: Final = "too_long"
     UNKNOWN_FIELD: Final = "unknown_field"
     DUPLICATE_ROW: Final = "duplicate_row"
+    NUL_CHARACTER: Final = "nul_character"
 
 
 @dataclass(frozen=True)
@@ -256,6 +262,9 @@ def parse_header(cells: list[str]) -> Header | list[RowError]:
     fields: dict[str, int] = {}
     errors: list[RowError] = []
     for index, raw in enumerate(cells):
+        if "\x00" in raw:
+            errors.append(RowError(1, safejson.dotted([raw]), Code.NUL_CHARACTER, NUL_MESSAGE))
+            continue
         name = _normalise(raw)
         if not name:
             continue
@@ -349,6 +358,18 @@ class Checker:
 
     def check(self, line: int, cells: list[str]) -> Row | list[RowError]:
         header = self.header
+        # Checked first, and alone: the other checks quote the cells they refuse, and the apply
+        # job stores those errors.
+        if unstorable := [i for i, value in enumerate(cells) if "\x00" in value]:
+            return [
+                RowError(
+                    line,
+                    header.names[i] if i < len(header.names) else None,
+                    Code.NUL_CHARACTER,
+                    NUL_MESSAGE,
+                )
+                for i in unstorable
+            ]
         errors: list[RowError] = []
 
         def fail(column: str | None, code: str, message: str) -> None:

@@ -54,7 +54,12 @@ def preview(file: CsvFile, session: SessionDep, principal: IssuePrincipal) -> Bu
     status_code=202,
     dependencies=[Idempotent],
     summary="Issue a CSV's rows (a job; poll its progress). The same file again returns its job",
-    responses={200: {"description": "This file was sent before: its job, unchanged."}},
+    responses={
+        200: {
+            "model": BulkIssuanceOut,
+            "description": "This file was sent before: its job, unchanged.",
+        }
+    },
 )
 def start(
     file: CsvFile,

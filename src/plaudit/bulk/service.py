@@ -229,7 +229,8 @@ def start(
     bulk = BulkIssuance(
         organization_id=organization_id,
         sha256=sha256,
-        filename=(filename or "")[:255] or None,
+        # Only a label (the bytes identify the file): a NUL, which no engine stores, is dropped.
+        filename=(filename or "").replace("\x00", "")[:255] or None,
         file_key=f"bulk/{organization_id}/{sha256}.csv",
         size_bytes=size,
         uploaded_by=(uploaded_by or "")[:320] or None,
