@@ -21,6 +21,7 @@ from plaudit.runtime import Runtime
 from tests.admin.conftest import Dashboard
 from tests.factories import make_tenant
 from tests.scenario import event, published, rule, send
+from tests.test_rule_cost import HEAVY, WIDE, saved_before_the_limit
 
 SCORE_80 = {">=": [{"var": "event.data.score"}, 80]}
 
@@ -174,6 +175,21 @@ def test_a_bad_condition_is_refused_beside_it_with_its_position_and_nothing_save
     not_json = owner.post("/admin/rules", _form(badge, condition='{"and": [')).text
     assert "This is not JSON" in not_json.split('id="e-condition"', 1)[1]
     assert _rules(owner) == []
+
+
+def test_a_rule_saved_before_the_cost_limit_is_edited_as_the_api_edits_it(
+    owner: Dashboard, runtime: Runtime
+) -> None:
+    badge = published(owner.client, owner.tenant, name="B")
+    action = {"type": "award", "template_id": badge}
+    rule_id = saved_before_the_limit(runtime, owner.tenant, action=action)
+    form = _form(badge, event_types="quiz.submitted", entity_ids="", mode="always")
+    # Its condition unchanged is not estimated again (the API's PATCH does the same).
+    renamed = owner.post(f"/admin/rules/{rule_id}", {**form, "condition": json.dumps(HEAVY)})
+    assert renamed.status_code == 303, renamed.text
+    assert _api_rule(owner, rule_id)["name"] == "Course passed"
+    costlier = owner.post(f"/admin/rules/{rule_id}", {**form, "condition": json.dumps(WIDE)})
+    assert costlier.status_code == 422 and 'id="e-condition"' in costlier.text
 
 
 @pytest.mark.parametrize(

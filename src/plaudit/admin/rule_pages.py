@@ -300,11 +300,20 @@ def _service_errors(read: _Read, exc: InvalidInput) -> None:
     read.errors.add("", exc.detail)
 
 
-def _validated(session: Session, admin: Admin, form: FormData) -> _Read:
+def _validated(
+    session: Session, admin: Admin, form: FormData, *, rule: Rule | None = None
+) -> _Read:
+    """The form as a rule, checked as the API checks it: an edit against the stored ``rule``
+    (expressions it keeps unchanged are not estimated again, as PATCH does)."""
     read = _read(form)
     if read.data is not None:
         try:
-            automations.validate(session, organization_id=admin.organization_id, data=read.data)
+            automations.validate(
+                session,
+                organization_id=admin.organization_id,
+                data=read.data,
+                before=automations.as_input(rule) if rule is not None else None,
+            )
         except InvalidInput as exc:
             _service_errors(read, exc)
             read.data = None
@@ -462,7 +471,7 @@ def simulate_unsaved(
     if rule_id := text(form, "rule_id"):
         rule = _rule(session, admin, rule_id)
     kept = _kept(form)
-    read = _validated(session, admin, form)
+    read = _validated(session, admin, form, rule=rule)
     if read.data is None:
         read.errors.add("sim_event", "Correct the rule first: it cannot be simulated yet.")
         return _editor(
@@ -503,7 +512,7 @@ def update_rule(
     request: Request, rule_id: str, admin: Editor, form: FormDep, session: SessionDep
 ) -> Response:
     rule = _rule(session, admin, rule_id)
-    read = _validated(session, admin, form)
+    read = _validated(session, admin, form, rule=rule)
     if read.data is None:
         return _editor(
             request, admin, session, rule=rule, form=_kept(form), errors=read.errors, status=422
