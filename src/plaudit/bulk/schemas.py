@@ -18,7 +18,7 @@ class RowErrorOut(Output):
         description="unknown_template, template_not_published, ambiguous_template, "
         "invalid_email, invalid_date, invalid_url, invalid_number, missing_value, "
         "missing_column, duplicate_column, duplicate_row, unknown_field, too_long, "
-        "malformed_row or empty_file."
+        "malformed_row, nul_character or empty_file."
     )
     message: str
 
