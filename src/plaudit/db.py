@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from plaudit.storage import private_dirs
@@ -221,47 +221,76 @@ def lost_race(exc: BaseException) -> bool:
 
 
 # --- after-commit hooks: side effects (jobs, emails, webhooks) run only once data is durable ---
+#
+# A hook belongs to the savepoint it was registered in (None: the outermost transaction).
+# SQLAlchemy reports a savepoint's release as a commit and its rollback as a rollback, so:
+# a released savepoint hands its hooks to the transaction around it (nothing runs before the
+# outermost commit), and a savepoint rolled back drops only its own hooks (the items of a batch
+# that went in before a bad one keep theirs).
 
 _HOOKS_KEY = "plaudit_after_commit"
+_ROLLBACK_HOOKS_KEY = "plaudit_on_rollback"
+
+_Scope: TypeAlias = "SessionTransaction | None"
+_Hooks: TypeAlias = "list[tuple[_Scope, Callable[[], None]]]"
+
+
+def _scope(session: Session) -> _Scope:
+    return session.get_nested_transaction()
 
 
 def after_commit(session: Session, hook: Callable[[], None]) -> None:
-    """Run ``hook`` once the session's current transaction commits; drop it on rollback."""
-    session.info.setdefault(_HOOKS_KEY, []).append(hook)
-
-
-@event.listens_for(Session, "after_commit")
-def _run_after_commit_hooks(session: Session) -> None:
-    hooks: list[Callable[[], None]] = session.info.pop(_HOOKS_KEY, [])
-    for hook in hooks:
-        try:
-            hook()
-        except Exception:
-            # The data is committed; a failed side effect must not turn the request into an error.
-            log.exception("after-commit hook failed")
-
-
-_ROLLBACK_HOOKS_KEY = "plaudit_on_rollback"
+    """Run ``hook`` once the session's outermost transaction commits; drop it on rollback
+    (of that transaction, or of the savepoint it was registered in)."""
+    session.info.setdefault(_HOOKS_KEY, []).append((_scope(session), hook))
 
 
 def on_rollback(session: Session, hook: Callable[[], None]) -> None:
     """Undo a side effect made before commit (e.g. a file written) if the transaction fails."""
-    session.info.setdefault(_ROLLBACK_HOOKS_KEY, []).append(hook)
+    session.info.setdefault(_ROLLBACK_HOOKS_KEY, []).append((_scope(session), hook))
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_after_commit_hooks(session: Session) -> None:
-    session.info.pop(_HOOKS_KEY, None)
-    for hook in session.info.pop(_ROLLBACK_HOOKS_KEY, []):
+def _run(hooks: _Hooks, what: str) -> None:
+    for _, hook in hooks:
         try:
             hook()
         except Exception:
-            log.exception("rollback hook failed")
+            # The data is committed (or rolled back); a failed side effect must not turn the
+            # request into an error.
+            log.exception("%s hook failed", what)
+
+
+def _split(session: Session, key: str, scope: SessionTransaction) -> _Hooks:
+    """Remove and return the hooks registered in ``scope``."""
+    hooks: _Hooks = session.info.get(key, [])
+    mine = [entry for entry in hooks if entry[0] is scope]
+    session.info[key] = [entry for entry in hooks if entry[0] is not scope]
+    return mine
 
 
 @event.listens_for(Session, "after_commit")
-def _drop_rollback_hooks(session: Session) -> None:
+def _after_commit(session: Session) -> None:
+    savepoint = session.get_nested_transaction()
+    if savepoint is not None:
+        # A savepoint released: its hooks wait for the transaction around it.
+        parent = savepoint.parent
+        outer: _Scope = parent if parent is not None and parent.nested else None
+        for key in (_HOOKS_KEY, _ROLLBACK_HOOKS_KEY):
+            handed = [(outer, hook) for _, hook in _split(session, key, savepoint)]
+            session.info[key].extend(handed)
+        return
     session.info.pop(_ROLLBACK_HOOKS_KEY, None)
+    _run(session.info.pop(_HOOKS_KEY, []), "after-commit")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous: SessionTransaction) -> None:
+    if previous.nested:
+        _split(session, _HOOKS_KEY, previous)
+        _run(_split(session, _ROLLBACK_HOOKS_KEY, previous), "rollback")
+        return
+    session.info.pop(_HOOKS_KEY, None)
+    _run(session.info.pop(_ROLLBACK_HOOKS_KEY, []), "rollback")
 
 
 def transaction_cache(session: Session, key: str) -> dict[Any, Any]:
