@@ -19,7 +19,9 @@ from plaudit.db import unit_of_work
 from plaudit.models.award import Credential
 from plaudit.models.engagement import EngagementCount
 from plaudit.openbadges import baking
+from plaudit.openbadges.verify import Verdict
 from plaudit.runtime import Runtime
+from plaudit.verification import service as verification
 from tests.factories import Tenant, make_tenant
 from tests.images_for_tests import png_bytes
 from tests.issued import Issued, act, issue
@@ -67,8 +69,7 @@ def tenant(runtime: Runtime) -> Tenant:
     return make_tenant(runtime, name="Acme <Academy>")
 
 
-@pytest.fixture
-def badge(client: TestClient, tenant: Tenant) -> Issued:
+def _badge(client: TestClient, tenant: Tenant) -> Issued:
     return issue(
         client,
         tenant,
@@ -78,6 +79,19 @@ def badge(client: TestClient, tenant: Tenant) -> Issued:
         alignments=[{"name": "Fire safety", "url": "https://skills.example/fire"}],
         expiry={"type": "duration", "duration": "P10Y"},
     )
+
+
+@pytest.fixture
+def badge(client: TestClient, tenant: Tenant, runtime: Runtime) -> Issued:
+    issued = _badge(client, tenant)
+    document = client.get(issued.page, headers={"Accept": "application/json"}).json()
+    with unit_of_work(runtime.read_sessions) as session:
+        report = verification.verify(
+            session, base_url=runtime.settings.public_base_url, data=document
+        )
+    # Every page test starts from a credential that verifies; if not, say which check failed.
+    assert report.valid, [c for c in report.checks if c.verdict is not Verdict.PASSED]
+    return issued
 
 
 def test_a_valid_credential_page_shows_what_a_visitor_needs(

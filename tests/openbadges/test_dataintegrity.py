@@ -6,7 +6,6 @@ import copy
 import hashlib
 import json
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -639,12 +638,10 @@ def _poison(size: int) -> dict[str, Any]:
     }
 
 
-def test_poisoned_document_is_refused_quickly() -> None:
-    started = time.monotonic()
-    with pytest.raises(WorkLimitExceeded):
+def test_poisoned_document_is_refused_by_the_work_limit() -> None:
+    # Refused by counting hash steps, not by a clock: the verdict is the same on a busy machine.
+    with pytest.raises(WorkLimitExceeded, match="hash steps"):
         canonical_document(_poison(32))
-    # Canonicalisation stops at its 1 s deadline at the latest; JSON-LD takes the rest.
-    assert time.monotonic() - started < 1.5
 
 
 def test_poisoned_document_propagates_out_of_verify() -> None:
@@ -653,13 +650,13 @@ def test_poisoned_document_propagates_out_of_verify() -> None:
         verify_rdfc(poisoned, public_key=PUBLIC_KEY)
 
 
-def test_many_proofs_share_one_time_budget() -> None:
-    # Each proof alone canonicalises well within budget; together they would take seconds.
+def test_many_proofs_share_one_work_budget() -> None:
     heavy = _poison(6)
-    started = time.monotonic()
-    with pytest.raises(WorkLimitExceeded):
+    # Each proof alone canonicalises well within the budget (it just does not verify)...
+    assert verify_rdfc({**heavy, "proof": SIGNED["proof"]}, public_key=PUBLIC_KEY) is False
+    # ...but one verification spends one budget, however many proofs the document carries.
+    with pytest.raises(WorkLimitExceeded, match="hash steps"):
         verify_rdfc({**heavy, "proof": [SIGNED["proof"]] * 20}, public_key=PUBLIC_KEY)
-    assert time.monotonic() - started < 1.5
 
 
 def test_work_limit_reaches_canonical_document() -> None:
