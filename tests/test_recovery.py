@@ -352,3 +352,25 @@ def test_a_backfill_whose_runner_died_is_resumed_once_its_lease_lapses(
     assert response.json()["status"] == "completed"
     with unit_of_work(runtime.read_sessions) as session:
         assert session.scalar(select(func.count()).select_from(Credential)) == 5
+
+
+def test_what_recovery_queued_again_is_queued_once_more_only_after_a_doubling_wait() -> None:
+    now = [0.0]
+    backoff = jobs.Backoff(max_wait=25, clock=lambda: now[0])
+    assert backoff.due(["a", "b"], first_wait=5) == ["a", "b"]
+    now[0] = 4.9
+    assert backoff.due(["a", "b", "c"], first_wait=5) == ["c"]  # a and b wait their turn
+    now[0] = 5.0
+    assert backoff.due(["a", "b", "c"], first_wait=5) == ["a", "b"]  # then 10 s
+    now[0] = 14.9
+    assert backoff.due(["a", "c"], first_wait=5) == ["c"]  # b is done: forgotten
+    now[0] = 15.0
+    assert backoff.due(["a", "b"], first_wait=5) == ["a", "b"]  # a after 10 s; b anew
+    now[0] = 34.9
+    assert backoff.due(["a"], first_wait=5) == []  # 20 s now
+    now[0] = 35.0
+    assert backoff.due(["a"], first_wait=5) == ["a"]
+    now[0] = 59.9
+    assert backoff.due(["a"], first_wait=5) == []  # capped at 25 s
+    now[0] = 60.0
+    assert backoff.due(["a"], first_wait=5) == ["a"]

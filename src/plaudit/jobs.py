@@ -18,7 +18,8 @@ import logging
 import os
 import pkgutil
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
+K = TypeVar("K")
 
 
 class _State:
@@ -150,6 +152,38 @@ def recover(rt: Runtime) -> None:
             fn(rt)
         except Exception:
             log.exception("recovery %s failed", name)
+
+
+class Backoff:
+    """What a recovery function queued again, so that it is queued once more only after a
+    doubling wait (first_wait, then 2x, 4x... up to max_wait): recovery cannot tell a lost job
+    from one waiting behind a long backlog, and queuing the whole backlog again on every pass
+    would only lengthen it. Kept in the process that runs the recovery."""
+
+    def __init__(
+        self, max_wait: float = 3600.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.max_wait = max_wait
+        self.clock = clock
+        self._queued: dict[Any, tuple[float, float]] = {}  # key -> (queued at, wait)
+        self._lock = threading.Lock()
+
+    def due(self, found: Sequence[K], *, first_wait: float) -> list[K]:
+        """The keys among ``found`` (all that still need it) to queue now; the others are
+        forgotten (done since)."""
+        now = self.clock()
+        chosen: list[K] = []
+        with self._lock:
+            earlier, self._queued = self._queued, {}
+            for key in found:
+                last = earlier.get(key)
+                if last is not None and now < last[0] + last[1]:
+                    self._queued[key] = last
+                    continue
+                wait = max(first_wait, 1.0) if last is None else min(self.max_wait, 2 * last[1])
+                self._queued[key] = (now, wait)
+                chosen.append(key)
+        return chosen
 
 
 RECOVERY_LEASE = "recovery"

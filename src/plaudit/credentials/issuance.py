@@ -136,8 +136,13 @@ def _evidence(entry: dict[str, Any]) -> ob.Evidence:
 
 
 def sign(session: Session, runtime: Runtime, *, credential_id: uuid.UUID) -> Credential | None:
-    """Sign one credential; a no-op for one already signed (the job may run twice)."""
-    credential = session.get(Credential, credential_id)
+    """Sign one credential; a no-op for one already signed (the job may run twice).
+
+    The row is locked first: two jobs signing it at once would each allocate a status index,
+    and the document the first committed would name an index no revocation ever sets."""
+    credential = session.get(
+        Credential, credential_id, with_for_update=True, populate_existing=True
+    )
     if credential is None or credential.document is not None:
         return credential
     organization = session.get(Organization, credential.organization_id)

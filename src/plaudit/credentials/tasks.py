@@ -27,23 +27,35 @@ log = logging.getLogger(__name__)
 
 @jobs.task(retries=5, retry_delay=10, priority=jobs.SIGNING)
 def sign_credentials(credential_ids: list[str]) -> None:
-    """Each credential in its own transaction: one failure does not hold back the others."""
+    """Each credential in its own transaction: one failure does not hold back the others.
+
+    A job can be queued twice (recovery cannot tell a lost job from one waiting its turn), so
+    what is signed already is left out in one query: a duplicate costs a query, not a
+    transaction per credential."""
     rt = jobs.runtime()
-    for ident in credential_ids:
+    with unit_of_work(rt.read_sessions) as session:
+        unsigned = set(
+            session.scalars(
+                select(Credential.id).where(
+                    Credential.id.in_([uuid.UUID(i) for i in credential_ids]),
+                    Credential.signed_at.is_(None),
+                    # Another issuer's credential (plaudit.imports): ours to show, never to sign.
+                    Credential.imported == False,  # noqa: E712
+                )
+            )
+        )
+    signed = [uuid.UUID(i) for i in credential_ids if uuid.UUID(i) in unsigned]
+    for ident in signed:
         with unit_of_work(rt.sessions) as session:
-            imported = session.get(Credential, uuid.UUID(ident))
-            if imported is not None and imported.imported:
-                # Another issuer's credential (plaudit.imports): ours to show, never to sign.
-                continue
-            # Loaded above: sign() finds it in the session without a second query.
-            credential = issuance.sign(session, rt, credential_id=uuid.UUID(ident))
+            credential = issuance.sign(session, rt, credential_id=ident)
             # Its award email waited for the signature: it goes out once this commits.
-            outbox.wake(session, credential_ids=[uuid.UUID(ident)])
+            outbox.wake(session, credential_ids=[ident])
             if credential is not None and credential.status is not CredentialStatus.ACTIVE:
                 # Revoked or suspended before it was signed: signing set its bits just now.
                 jobs.enqueue(session, sign_status_lists, str(credential.organization_id))
-    # Every signature above has committed: the certificates among them can be rendered.
-    render_certificates(credential_ids)
+    if signed:
+        # Every signature above has committed: the certificates among them can be rendered.
+        render_certificates([str(i) for i in signed])
 
 
 @jobs.task(retries=3, retry_delay=30)
@@ -92,15 +104,19 @@ def sign_status_lists(organization_id: str) -> None:
 # At most this many credentials are queued again per recovery pass, in jobs of SIGN_CHUNK.
 RECOVERY_LIMIT = 5000
 SIGN_CHUNK = 100
+# In the process holding the recovery lease (another holder starts afresh: one more job each).
+_requeued = jobs.Backoff()
 
 
 @jobs.recovery
 def requeue_unsigned(rt: Runtime) -> int:
     """Credentials still unsigned ``PLAUDIT_RECOVERY_GRACE_SECONDS`` after they were made: their
-    job was lost (or waits behind a long queue: signing twice is a no-op)."""
-    older_than = utcnow() - timedelta(seconds=rt.settings.recovery_grace_seconds)
+    job was lost, or waits behind a long queue (signing twice is a no-op, and cheap). One that
+    stays unsigned is queued again after 2, 4, 8... times the grace, not on every pass."""
+    grace = rt.settings.recovery_grace_seconds
+    older_than = utcnow() - timedelta(seconds=grace)
     with unit_of_work(rt.read_sessions) as session:
-        ids = session.scalars(
+        found = session.scalars(
             select(Credential.id)
             # The terms of the partial index ix_credentials_unsigned, as its predicate says.
             .where(
@@ -111,6 +127,7 @@ def requeue_unsigned(rt: Runtime) -> int:
             .order_by(Credential.created_at)
             .limit(RECOVERY_LIMIT)
         ).all()
+    ids = _requeued.due(found, first_wait=grace)
     for start in range(0, len(ids), SIGN_CHUNK):
         sign_credentials([str(i) for i in ids[start : start + SIGN_CHUNK]])
     if ids:

@@ -21,7 +21,7 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -229,22 +229,25 @@ def _schedule(session: Session, message_id: uuid.UUID, delay: float) -> None:
     after_commit(session, lambda: tasks.deliver_later(str(message_id), delay))
 
 
-def due(session: Session, *, now: datetime, limit: int) -> list[uuid.UUID]:
-    return list(
-        session.scalars(
-            select(OutboxMessage.id)
-            .where(
-                or_(
-                    (OutboxMessage.status == MessageStatus.PENDING)
-                    & (OutboxMessage.next_attempt_at <= now),
-                    (OutboxMessage.status == MessageStatus.SENDING)
-                    & (OutboxMessage.lease_until < now),
-                )
+def due(
+    session: Session, *, now: datetime, limit: int, among: Sequence[uuid.UUID] | None = None
+) -> list[uuid.UUID]:
+    """Messages to attempt now (the oldest first), optionally only ``among`` these."""
+    stmt = (
+        select(OutboxMessage.id)
+        .where(
+            or_(
+                (OutboxMessage.status == MessageStatus.PENDING)
+                & (OutboxMessage.next_attempt_at <= now),
+                (OutboxMessage.status == MessageStatus.SENDING) & (OutboxMessage.lease_until < now),
             )
-            .order_by(OutboxMessage.next_attempt_at)
-            .limit(limit)
         )
+        .order_by(OutboxMessage.next_attempt_at)
+        .limit(limit)
     )
+    if among is not None:
+        stmt = stmt.where(OutboxMessage.id.in_(among))
+    return list(session.scalars(stmt))
 
 
 def next_due(session: Session) -> datetime | None:
