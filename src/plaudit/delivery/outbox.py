@@ -113,7 +113,11 @@ def wake(session: Session, *, credential_ids: Sequence[uuid.UUID]) -> list[uuid.
         OutboxMessage.last_error == WAITING_FOR_SIGNATURE,
         OutboxMessage.next_attempt_at > now,
     )
-    ids = list(session.scalars(select(OutboxMessage.id).where(*waiting)))
+    # A message being attempted right now is skipped: its attempt reads the credential under
+    # a share lock, so it waits for this transaction and finds the signature itself.
+    ids = list(
+        session.scalars(select(OutboxMessage.id).where(*waiting).with_for_update(skip_locked=True))
+    )
     if ids:
         session.execute(
             update(OutboxMessage)

@@ -93,8 +93,19 @@ class EmailHandler:
         attachments: tuple[compose.Attachment, ...] = ()
         payload = message.payload
         if message.topic in LEARNER_TOPICS:
+            # An award email reads its credential under a share lock: if the credential is
+            # being signed right now, this waits for the signature rather than deciding to wait
+            # for a wake-up that the signing transaction, not seeing this message yet, cannot give.
             credential = (
-                session.get(Credential, message.credential_id) if message.credential_id else None
+                session.get(
+                    Credential,
+                    message.credential_id,
+                    with_for_update={"read": True}
+                    if message.topic == "credential.issued"
+                    else None,
+                )
+                if message.credential_id
+                else None
             )
             if credential is None:
                 return Cancel("the credential is gone")
