@@ -37,7 +37,7 @@ test: install debs-test ## Format check, lint, type-check, then the whole suite 
 	$(VENV)/ruff format --check $(PY_SOURCES)
 	$(VENV)/ruff check $(PY_SOURCES)
 	$(VENV)/mypy
-	$(VENV)/pytest
+	$(VENV)/pytest -n 2
 
 unit: install ## Only the test suite (pass ARGS="-k name" to select)
 	$(VENV)/pytest $(ARGS)
