@@ -33,17 +33,19 @@ run: install debs-run ## Start Plaudit on the embedded default (SQLite, in-proce
 	$(VENV)/plaudit demo
 	$(VENV)/plaudit serve
 
-test: install debs-test ## Format check, lint, type-check, then the whole suite on SQLite and PostgreSQL
+test: install debs-test ## Format check, lint, import contracts, type-check, then the whole suite on SQLite and PostgreSQL
 	$(VENV)/ruff format --check $(PY_SOURCES)
 	$(VENV)/ruff check $(PY_SOURCES)
+	$(VENV)/lint-imports
 	$(VENV)/mypy
 	$(VENV)/pytest -n 2
 
 unit: install ## Only the test suite (pass ARGS="-k name" to select)
 	$(VENV)/pytest $(ARGS)
 
-lint: install ## Lint with ruff
+lint: install ## Lint with ruff, and check the import contracts (import-linter)
 	$(VENV)/ruff check $(PY_SOURCES)
+	$(VENV)/lint-imports
 
 fmt: install ## Format and fix what ruff can
 	$(VENV)/ruff format $(PY_SOURCES)
