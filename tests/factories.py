@@ -5,10 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from plaudit.apikeys import service as apikeys
 from plaudit.db import unit_of_work
+from plaudit.engagement.counter import EngagementCounter
 from plaudit.models.apikey import Scope
 from plaudit.models.organization import Organization
 from plaudit.organizations import service as organizations
@@ -55,3 +58,12 @@ def make_tenant(
         org = make_org(session, name=name)
         token = make_key(session, organization_id=org.id, scopes=scopes)
         return Tenant(id=org.id, slug=org.slug, token=token)
+
+
+def engagement_of(client: TestClient) -> EngagementCounter:
+    """The counter the client's app counts views, downloads and verifications with (the app
+    builds one per process); tests flush it to see the counts."""
+    app = client.app
+    assert isinstance(app, FastAPI)
+    counter: EngagementCounter = app.state.engagement
+    return counter

@@ -22,7 +22,7 @@ from plaudit.openbadges import baking
 from plaudit.openbadges.verify import Verdict
 from plaudit.runtime import Runtime
 from plaudit.verification import service as verification
-from tests.factories import Tenant, make_tenant
+from tests.factories import Tenant, engagement_of, make_tenant
 from tests.images_for_tests import png_bytes
 from tests.issued import Issued, act, issue
 
@@ -254,7 +254,7 @@ def test_engagement_is_counted_per_credential_without_visitor_data(
     client.get(f"{badge.page}/linkedin?action=add", follow_redirects=False)
     png = client.get(f"{badge.page}/download/badge.png").content
     client.post("/api/v1/verify/file", files={"file": ("b.png", png)})
-    runtime.engagement.flush(runtime.sessions)
+    engagement_of(client).flush(runtime.sessions)
     with unit_of_work(runtime.sessions) as session:
         rows = session.scalars(select(EngagementCount)).all()
         counts = {row.kind: row.count for row in rows}

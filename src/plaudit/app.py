@@ -25,6 +25,7 @@ from plaudit.connectors.routes import router as connectors_router
 from plaudit.credentials.routes import router as public_credentials_router
 from plaudit.credentials.status_routes import router as credential_status_router
 from plaudit.delivery.routes import router as deliveries_router
+from plaudit.engagement.counter import EngagementCounter
 from plaudit.events.routes import router as events_router
 from plaudit.events.routes import xapi_router
 from plaudit.exports.routes import router as exports_router
@@ -90,6 +91,8 @@ def create_app(
     """``run_jobs`` starts job workers inside this process (the embedded `plaudit serve`)."""
     settings = settings or get_settings()
     runtime = runtime or build_runtime(settings)
+    # Views, downloads and verifications, counted in memory and flushed every few seconds.
+    engagement = EngagementCounter()
     jobs.configure(settings, runtime)
 
     @asynccontextmanager
@@ -112,7 +115,7 @@ def create_app(
         finally:
             if consumer is not None:
                 consumer.stop(graceful=True)
-            runtime.engagement.flush(runtime.sessions)
+            engagement.flush(runtime.sessions)
 
     app = FastAPI(
         title="Plaudit",
@@ -125,6 +128,7 @@ def create_app(
     )
     page_cache.pages.ttl = settings.page_cache_seconds
     app.state.runtime = runtime
+    app.state.engagement = engagement
     app.state.settings = settings
     problems.install(app)
     openapi.install(app)

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from plaudit.config import Settings
 from plaudit.db import create_db_engine, create_session_factory, request_lock_timeout_ms
-from plaudit.engagement.counter import EngagementCounter
 from plaudit.storage import FileStore, LocalFileStore, keep_private
 from plaudit.vault import Vault, load_vault
 
@@ -43,10 +42,6 @@ class Runtime:
     @cached_property
     def files(self) -> FileStore:
         return LocalFileStore(self.settings.data_dir / "files")
-
-    @cached_property
-    def engagement(self) -> EngagementCounter:
-        return EngagementCounter()
 
     @cached_property
     def vault(self) -> Vault:

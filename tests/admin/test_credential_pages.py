@@ -18,7 +18,7 @@ from plaudit.models.learner import Learner
 from plaudit.models.user import Role
 from plaudit.runtime import Runtime
 from tests.admin.conftest import Dashboard, deliver
-from tests.factories import make_tenant
+from tests.factories import engagement_of, make_tenant
 from tests.issued import Issued, act, issue
 
 _LINK = re.compile(r'href="/admin/credentials/([0-9a-f-]{36})"')
@@ -130,7 +130,7 @@ def test_a_credentials_page_shows_its_details_files_engagement_and_deliveries(
     # A visit to its public page is counted and shows here.
     public = owner.client.get(issued.page, headers={"Accept": "text/html"})
     assert public.status_code == 200
-    runtime.engagement.flush(runtime.sessions)
+    engagement_of(owner.client).flush(runtime.sessions)
     page = owner.get(_page(issued))
     assert page.status_code == 200
     html = page.text
@@ -173,7 +173,7 @@ def test_downloads_are_the_public_pages_files_and_not_counted(
     json_here = owner.get(f"{_page(issued)}/download/credential.json").content
     json_public = owner.client.get(f"{issued.page}/download/credential.json").content
     assert json_here == json_public
-    runtime.engagement.flush(runtime.sessions)
+    engagement_of(owner.client).flush(runtime.sessions)
     # One JSON download counted: the public one; the dashboard's are not the learner's.
     assert "<dt>JSON downloads</dt><dd>1</dd>" in owner.get(_page(issued)).text
     assert owner.get(f"{_page(issued)}/download/nothing.exe").status_code == 404

@@ -31,7 +31,7 @@ from plaudit.models.event import Event, EventOutcome
 from plaudit.models.organization import Organization
 from plaudit.runtime import Runtime
 from tests.admin.conftest import Dashboard, csrf_of
-from tests.factories import Tenant, make_tenant
+from tests.factories import Tenant, engagement_of, make_tenant
 from tests.issued import Issued, act, issue
 from tests.peers import SmtpServer, delivery_settings, smtp_server
 from tests.scenario import event, send
@@ -134,8 +134,8 @@ def another_credential(api: TestClient, tenant: Tenant, issued: Issued, learner:
     return str(send(api, tenant, payload)["awards"][0]["credential_id"])
 
 
-def record(runtime: Runtime, tenant: Tenant, credential_id: str, kind: Engagement) -> None:
-    runtime.engagement.record(
+def record(api: TestClient, tenant: Tenant, credential_id: str, kind: Engagement) -> None:
+    engagement_of(api).record(
         organization_id=tenant.id, credential_id=uuid.UUID(credential_id), kind=kind
     )
 
@@ -186,8 +186,8 @@ def test_the_numbers_match_what_the_api_made(
     assert added.status_code == 303
     shared = api.get(f"{beta.page}/linkedin?action=share", follow_redirects=False)
     assert shared.status_code == 303
-    record(runtime, tenant, alpha_3, Engagement.VERIFICATION)
-    runtime.engagement.flush(runtime.sessions)
+    record(api, tenant, alpha_3, Engagement.VERIFICATION)
+    engagement_of(api).flush(runtime.sessions)
 
     # A revoked and a suspended credential.
     act(api, tenant, Issued(alpha_2, "", ""), "suspend", "checking")
@@ -334,7 +334,7 @@ def test_a_back_dated_credential_counts_on_the_day_plaudit_issued_it(
     assert api.get(
         f"/credentials/{back_dated.public_id}", headers={"accept": "text/html"}
     ).is_success
-    runtime.engagement.flush(runtime.sessions)
+    engagement_of(api).flush(runtime.sessions)
 
     html = owner.get("/admin/?days=7").text
     page = texts(html)
@@ -369,7 +369,7 @@ def test_another_organizations_numbers_never_appear(
     another_credential(api, other, theirs, "mallory")
     send(api, other, event("e-theirs", "forum.posted", learner="eve"))
     api.get(theirs.page, headers={"accept": "text/html"})
-    runtime.engagement.flush(runtime.sessions)
+    engagement_of(api).flush(runtime.sessions)
     issue(api, tenant, template_name="Our Badge", learner="ada")
 
     viewer = dashboard()

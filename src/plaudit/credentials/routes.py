@@ -13,6 +13,7 @@ from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.openapi import media
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.credentials import issuance
+from plaudit.engagement.deps import CounterDep
 from plaudit.errors import Forbidden, NotFound
 from plaudit.models.award import Credential
 from plaudit.models.organization import Organization
@@ -44,6 +45,7 @@ async def credential_document(
     session: SessionDep,
     runtime: RuntimeDep,
     background: BackgroundTasks,
+    counter: CounterDep,
     format: Annotated[
         Literal["eddsa-rdfc-2022", "eddsa-jcs-2022", "vc-jwt"] | None,
         Query(description="Proof format; default: the issuing organization's choice."),
@@ -54,11 +56,18 @@ async def credential_document(
     signed document for everything else (or whenever `format` is given)."""
     if format is None and wants_html(request):
         # A page cached a moment ago is answered here, without a trip to a worker thread.
-        cached = cached_page(request, runtime, background, public_id=public_id, lang=lang)
+        cached = cached_page(request, runtime, background, counter, public_id=public_id, lang=lang)
         if cached is not None:
             return cached
         return await run_in_threadpool(
-            credential_page, request, session, runtime, background, public_id=public_id, lang=lang
+            credential_page,
+            request,
+            session,
+            runtime,
+            background,
+            counter,
+            public_id=public_id,
+            lang=lang,
         )
     return await run_in_threadpool(_document, session, runtime, public_id, format)
 

@@ -13,6 +13,8 @@ from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.credentials import artifacts, ob2
 from plaudit.db import after_commit
+from plaudit.engagement.counter import EngagementCounter
+from plaudit.engagement.deps import CounterDep
 from plaudit.errors import NotFound
 from plaudit.models.award import Credential
 from plaudit.models.engagement import Engagement
@@ -39,23 +41,26 @@ def wants_html(request: Request) -> bool:
 
 
 def count(
-    runtime: Runtime, background: BackgroundTasks, loaded: view.Loaded, kind: Engagement
+    counter: EngagementCounter,
+    runtime: Runtime,
+    background: BackgroundTasks,
+    loaded: view.Loaded,
+    kind: Engagement,
 ) -> None:
-    _count_ids(runtime, background, loaded.organization.id, loaded.credential.id, kind)
+    _count_ids(counter, runtime, background, loaded.organization.id, loaded.credential.id, kind)
 
 
 def _count_ids(
+    counter: EngagementCounter,
     runtime: Runtime,
     background: BackgroundTasks,
     organization_id: uuid.UUID,
     credential_id: uuid.UUID,
     kind: Engagement = Engagement.VIEW,
 ) -> None:
-    due = runtime.engagement.record(
-        organization_id=organization_id, credential_id=credential_id, kind=kind
-    )
+    due = counter.record(organization_id=organization_id, credential_id=credential_id, kind=kind)
     if due:
-        background.add_task(runtime.engagement.flush, runtime.sessions)
+        background.add_task(counter.flush, runtime.sessions)
 
 
 def _wanted(lang: str | None, request: Request) -> list[str]:
@@ -75,6 +80,7 @@ def cached_page(
     request: Request,
     runtime: Runtime,
     background: BackgroundTasks,
+    counter: EngagementCounter,
     *,
     public_id: str,
     lang: str | None,
@@ -83,7 +89,7 @@ def cached_page(
     cached = cache.pages.get(_cache_key(request, public_id, lang))
     if cached is None:
         return None
-    _count_ids(runtime, background, cached.organization_id, cached.credential_id)
+    _count_ids(counter, runtime, background, cached.organization_id, cached.credential_id)
     return html_response(cached.body)
 
 
@@ -92,6 +98,7 @@ def credential_page(
     session: SessionDep,
     runtime: Runtime,
     background: BackgroundTasks,
+    counter: EngagementCounter,
     *,
     public_id: str,
     lang: str | None,
@@ -118,7 +125,7 @@ def credential_page(
     base = runtime.settings.public_base_url
     report = view.report_for(session, base, loaded.credential)
     built = view.build(loaded, base_url=base, wanted=_wanted(lang, request), report=report)
-    count(runtime, background, loaded, Engagement.VIEW)
+    count(counter, runtime, background, loaded, Engagement.VIEW)
     response = page(
         "credential.html", {"p": built, "lang": built.lang, "dir": built.dir, "t": built.t}
     )
@@ -136,6 +143,7 @@ def _download(
     session: SessionDep,
     runtime: Runtime,
     background: BackgroundTasks,
+    counter: EngagementCounter,
     loaded: view.Loaded,
     filename: str,
 ) -> Response:
@@ -148,7 +156,7 @@ def _download(
         version=loaded.version,
         filename=filename,
     )
-    count(runtime, background, loaded, artifact.engagement)
+    count(counter, runtime, background, loaded, artifact.engagement)
     return _attachment(artifact)
 
 
@@ -176,13 +184,14 @@ def download(
     session: SessionDep,
     runtime: RuntimeDep,
     background: BackgroundTasks,
+    counter: CounterDep,
 ) -> Response:
     loaded = view.load(session, public_id)
     if loaded is None or loaded.credential.private:
         return credential_page(
-            request, session, runtime, background, public_id=public_id, lang=None
+            request, session, runtime, background, counter, public_id=public_id, lang=None
         )
-    return _download(session, runtime, background, loaded, filename)
+    return _download(session, runtime, background, counter, loaded, filename)
 
 
 @router.get("/credentials/{public_id}/linkedin")
@@ -192,15 +201,16 @@ def linkedin(
     session: SessionDep,
     runtime: RuntimeDep,
     background: BackgroundTasks,
+    counter: CounterDep,
     action: Annotated[Literal["add", "share"], Query()] = "add",
 ) -> Response:
     loaded = view.load(session, public_id)
     if loaded is None or loaded.credential.private:
         return credential_page(
-            request, session, runtime, background, public_id=public_id, lang=None
+            request, session, runtime, background, counter, public_id=public_id, lang=None
         )
     kind = Engagement.LINKEDIN_ADD if action == "add" else Engagement.LINKEDIN_SHARE
-    count(runtime, background, loaded, kind)
+    count(counter, runtime, background, loaded, kind)
     target = view.linkedin_target(loaded, base_url=runtime.settings.public_base_url, action=action)
     return RedirectResponse(target, status_code=303)
 
@@ -308,11 +318,12 @@ def wallet_download(
     session: SessionDep,
     runtime: RuntimeDep,
     background: BackgroundTasks,
+    counter: CounterDep,
 ) -> Response:
     loaded = _own_credential(session, runtime, token, public_id)
     if loaded is None:
         return _not_found(request)
-    return _download(session, runtime, background, loaded, filename)
+    return _download(session, runtime, background, counter, loaded, filename)
 
 
 @router.post("/wallet/{token}/credentials/{public_id}/visibility")

@@ -17,6 +17,8 @@ from plaudit.api import API_PREFIX
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.openapi import RATE_LIMITED
 from plaudit.api.routing import UnitOfWorkRoute
+from plaudit.engagement.counter import EngagementCounter
+from plaudit.engagement.deps import CounterDep
 from plaudit.errors import RateLimited
 from plaudit.models.award import Credential
 from plaudit.models.engagement import Engagement
@@ -93,7 +95,7 @@ class _Limiter:
 limiter = _Limiter(rate=5.0, burst=30)
 
 
-def _count(session: Session, runtime: Runtime, report: Report) -> None:
+def _count(session: Session, runtime: Runtime, counter: EngagementCounter, report: Report) -> None:
     """A verification of one of our credentials counts towards its engagement."""
     prefix = f"{runtime.settings.public_base_url}/credentials/"
     ident = str((report.credential or {}).get("id", ""))
@@ -105,7 +107,7 @@ def _count(session: Session, runtime: Runtime, report: Report) -> None:
         )
     ).one_or_none()
     if row is not None:
-        runtime.engagement.record(
+        counter.record(
             organization_id=row.organization_id,
             credential_id=row.id,
             kind=Engagement.VERIFICATION,
@@ -124,7 +126,13 @@ def _limit(request: Request) -> None:
     responses=RATE_LIMITED,
     summary="Verify a credential (JSON, VC-JWT, or one of our URLs)",
 )
-def verify(body: VerifyIn, request: Request, session: SessionDep, runtime: RuntimeDep) -> VerifyOut:
+def verify(
+    body: VerifyIn,
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    counter: CounterDep,
+) -> VerifyOut:
     _limit(request)
     base = runtime.settings.public_base_url
     if body.url is not None:
@@ -132,7 +140,7 @@ def verify(body: VerifyIn, request: Request, session: SessionDep, runtime: Runti
     else:
         assert body.credential is not None
         report = verification.verify(session, base_url=base, data=body.credential)
-    _count(session, runtime, report)
+    _count(session, runtime, counter, report)
     return _out(report)
 
 
@@ -143,11 +151,15 @@ def verify(body: VerifyIn, request: Request, session: SessionDep, runtime: Runti
     summary="Verify a file: JSON, JWT, a baked PNG/SVG or a PDF certificate",
 )
 async def verify_file(
-    request: Request, file: Annotated[UploadFile, File()], session: SessionDep, runtime: RuntimeDep
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    session: SessionDep,
+    runtime: RuntimeDep,
+    counter: CounterDep,
 ) -> VerifyOut:
     _limit(request)
     data = await file.read(MAX_FILE + 1)
     base = runtime.settings.public_base_url
     report = await run_in_threadpool(verification.verify, session, base_url=base, data=data)
-    await run_in_threadpool(_count, session, runtime, report)
+    await run_in_threadpool(_count, session, runtime, counter, report)
     return _out(report)
