@@ -455,9 +455,9 @@ def demo() -> None:
     settings, runtime = _setup()
     from sqlalchemy import select
 
+    from plaudit.learners import links
     from plaudit.models.award import Credential
     from plaudit.models.organization import Organization
-    from plaudit.pages import wallet
 
     with unit_of_work(runtime.sessions) as session:
         result = load_demo(session, runtime.files)
@@ -476,7 +476,7 @@ def demo() -> None:
     if first is not None:
         out.print(f"A credential's public page: {base}/credentials/{first.public_id}")
         out.print(
-            f"Its learner's wallet:       {wallet.url(base, runtime.vault, first.learner_id)}",
+            f"Its learner's wallet:       {links.url(base, runtime.vault, first.learner_id)}",
             soft_wrap=True,
         )
     out.print("API key (admin; shown once):")

@@ -30,6 +30,7 @@ from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.credentials import artifacts
 from plaudit.credentials import service as credentials
+from plaudit.credentials.recipient import recipient_name
 from plaudit.db import utcnow
 from plaudit.delivery import service as deliveries
 from plaudit.delivery.routes import described
@@ -42,9 +43,9 @@ from plaudit.models.learner import Learner
 from plaudit.models.template import Template
 from plaudit.notifications import service as notifications
 from plaudit.pages import view
-from plaudit.pages.messages import messages
 from plaudit.pages.routes import _attachment
 from plaudit.runtime import Runtime
+from plaudit.templates.words import messages
 
 router = APIRouter(prefix=ADMIN, include_in_schema=False, route_class=UnitOfWorkRoute)
 BASE = f"{ADMIN}/credentials"
@@ -252,7 +253,7 @@ def _detail(
             "engagement": _engagement(session, credential),
             "deliveries": deliveries_page,
             "messages": described(session, deliveries_page.items, with_payload=False),
-            "recipient": view.recipient_name(credential),
+            "recipient": recipient_name(credential),
             "form": form,
             "errors": errors or FormErrors(),
             "kept": kept or {},

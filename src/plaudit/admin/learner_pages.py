@@ -12,12 +12,12 @@ from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.db import utcnow
 from plaudit.errors import not_found
+from plaudit.learners import links
 from plaudit.learners import service as learners
 from plaudit.models.award import Credential
 from plaudit.models.event import Event
 from plaudit.models.learner import Learner
 from plaudit.models.template import Template
-from plaudit.pages import wallet
 
 router = APIRouter(prefix=ADMIN, include_in_schema=False, route_class=UnitOfWorkRoute)
 
@@ -75,7 +75,7 @@ def learner_detail(
             "credentials": credentials,
             "events": events,
             "now": utcnow(),
-            "wallet_url": wallet.url(runtime.settings.public_base_url, runtime.vault, learner.id),
+            "wallet_url": links.url(runtime.settings.public_base_url, runtime.vault, learner.id),
         },
         section="learners",
     )

@@ -27,7 +27,7 @@ import segno
 import typst
 
 from plaudit.certificates.layout import CertificateLayout
-from plaudit.pages.messages import messages
+from plaudit.templates.words import messages
 
 TEMPLATE: Final = Path(__file__).with_name("certificate.typ")
 # Debian's Noto fonts (fonts-noto-core, fonts-noto-cjk) cover Latin, Cyrillic, Greek, Arabic and

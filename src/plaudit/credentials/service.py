@@ -9,12 +9,11 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
 from plaudit import jobs
-from plaudit.credentials import announce, status_lists
+from plaudit.credentials import announce, changes, status_lists
 from plaudit.credentials import tasks as credential_tasks
-from plaudit.db import after_commit, utcnow
+from plaudit.db import utcnow
 from plaudit.errors import Conflict, InvalidInput, not_found
 from plaudit.models.award import AwardGuard, Credential, CredentialStatus
-from plaudit.pages import cache as page_cache
 
 MAX_REASON = 500
 _ENQUEUED_KEY = "plaudit_status_lists_enqueued"
@@ -62,7 +61,7 @@ def _transition(
     credential.status = allowed[action]
     public_id = credential.public_id
     # Its public page, cached for a few seconds, shows the change as soon as it is durable.
-    after_commit(session, lambda: page_cache.pages.forget(public_id))
+    changes.changed(session, public_id)
     return credential
 
 

@@ -13,6 +13,7 @@ from plaudit.api.deps import ReadPrincipal, RuntimeDep, SessionDep
 from plaudit.api.pagination import Page, PageParams, page_params, paginate
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.errors import not_found
+from plaudit.learners import links
 from plaudit.learners import service as learners
 from plaudit.learners.schemas import (
     BadgeOut,
@@ -22,7 +23,6 @@ from plaudit.learners.schemas import (
 )
 from plaudit.models.award import Credential, CredentialStatus
 from plaudit.models.learner import Learner
-from plaudit.pages import wallet
 
 router = APIRouter(prefix=f"{API_PREFIX}/learners", tags=["learners"], route_class=UnitOfWorkRoute)
 credentials_router = APIRouter(
@@ -59,9 +59,7 @@ def wallet_link(
     learner = learners.get(
         session, organization_id=principal.organization_id, learner_id=learner_id
     )
-    return WalletLinkOut(
-        url=wallet.url(runtime.settings.public_base_url, runtime.vault, learner.id)
-    )
+    return WalletLinkOut(url=links.url(runtime.settings.public_base_url, runtime.vault, learner.id))
 
 
 @router.get(

@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from plaudit.notifications.messages import words
-from plaudit.pages.messages import direction
+from plaudit.templates.words import direction
 
 _DEFAULTS = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),

@@ -9,8 +9,10 @@ from sqlalchemy.orm import Session
 
 from plaudit.certificates import service as certificates
 from plaudit.config import Settings
+from plaudit.credentials.recipient import recipient_name
 from plaudit.delivery import engine, outbox
 from plaudit.delivery.engine import Cancel, Outcome, Send, Wait
+from plaudit.learners import links
 from plaudit.models.award import Credential, CredentialStatus
 from plaudit.models.delivery import Channel, EmailSettings, OutboxMessage
 from plaudit.models.learner import Learner
@@ -19,8 +21,6 @@ from plaudit.models.template import TemplateVersion
 from plaudit.models.user import Invitation, User
 from plaudit.notifications import compose, smtp
 from plaudit.notifications.service import LEARNER_TOPICS, UNSUBSCRIBE_PURPOSE, settings_of
-from plaudit.pages import wallet
-from plaudit.pages.view import recipient_name
 from plaudit.runtime import Runtime
 from plaudit.templates.service import localized
 from plaudit.users import tokens
@@ -137,11 +137,11 @@ class EmailHandler:
                 description=str(local["description"] or ""),
                 learner_name=recipient_name(credential),
                 credential_url=f"{base}/credentials/{credential.public_id}",
-                wallet_url=wallet.url(base, runtime.vault, credential.learner_id),
+                wallet_url=links.url(base, runtime.vault, credential.learner_id),
                 unsubscribe_url=None
                 if copy_of
                 else f"{base}/unsubscribe/"
-                + wallet.token_for(
+                + links.token_for(
                     runtime.vault, credential.learner_id, purpose=UNSUBSCRIBE_PURPOSE
                 ),
                 expires_on=_day(credential.expires_at),

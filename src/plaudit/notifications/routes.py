@@ -14,11 +14,11 @@ from plaudit.api.deps import AdminPrincipal, RuntimeDep, SessionDep
 from plaudit.api.idempotency import Idempotent
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.db import utcnow
+from plaudit.learners import links
 from plaudit.models.delivery import EmailSettings
 from plaudit.models.learner import Learner
 from plaudit.notifications import service
 from plaudit.notifications.schemas import EmailSettingsIn
-from plaudit.pages import wallet
 from plaudit.pages.render import message as message_page
 from plaudit.schemas import Input, Output
 
@@ -125,7 +125,7 @@ def _lang(request: Request) -> str:
 def unsubscribe_form(token: str, request: Request, runtime: RuntimeDep) -> HTMLResponse:
     """A page with one button: mail scanners follow links, so GET changes nothing."""
     lang = _lang(request)
-    if wallet.learner_of(runtime.vault, token, purpose=service.UNSUBSCRIBE_PURPOSE) is None:
+    if links.learner_of(runtime.vault, token, purpose=service.UNSUBSCRIBE_PURPOSE) is None:
         return message_page(
             lang=lang,
             state="invalid",
@@ -149,7 +149,7 @@ def unsubscribe(
 ) -> HTMLResponse:
     """The button above, and RFC 8058 one-click unsubscribe from mail clients."""
     lang = _lang(request)
-    learner_id = wallet.learner_of(runtime.vault, token, purpose=service.UNSUBSCRIBE_PURPOSE)
+    learner_id = links.learner_of(runtime.vault, token, purpose=service.UNSUBSCRIBE_PURPOSE)
     learner = session.get(Learner, learner_id) if learner_id else None
     if learner is None:
         return message_page(

@@ -15,6 +15,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Final
 
+from plaudit.credentials import changes
+
 TTL_SECONDS: Final = 10.0
 MAX_ENTRIES: Final = 5_000
 
@@ -68,3 +70,5 @@ class PageCache:
 
 
 pages = PageCache()
+# A credential revoked, suspended or reinstated in this process is forgotten at its commit.
+changes.subscribe(pages.forget)

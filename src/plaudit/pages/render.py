@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from plaudit.pages.messages import direction, messages
+from plaudit.templates.words import direction, messages
 
 STATIC_DIR = Path(__file__).parent / "static"
 

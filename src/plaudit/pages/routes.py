@@ -11,21 +11,21 @@ from sqlalchemy import func, select
 
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
-from plaudit.credentials import artifacts, ob2
-from plaudit.db import after_commit
+from plaudit.credentials import artifacts, changes, ob2
 from plaudit.engagement.counter import EngagementCounter
 from plaudit.engagement.deps import CounterDep
 from plaudit.errors import NotFound
+from plaudit.learners import links
 from plaudit.models.award import Credential
 from plaudit.models.engagement import Engagement
 from plaudit.models.learner import Learner
 from plaudit.models.organization import Organization
 from plaudit.models.template import TemplateVersion
-from plaudit.pages import cache, view, wallet
-from plaudit.pages.messages import direction, messages
+from plaudit.pages import cache, view
 from plaudit.pages.render import html_response, message, page
 from plaudit.runtime import Runtime
 from plaudit.templates.localize import parse_accept_language
+from plaudit.templates.words import direction, messages
 
 router = APIRouter(tags=["pages"], route_class=UnitOfWorkRoute, include_in_schema=False)
 
@@ -216,7 +216,7 @@ def linkedin(
 
 
 def _learner(session: SessionDep, runtime: Runtime, token: str) -> Learner | None:
-    learner_id = wallet.learner_of(runtime.vault, token)
+    learner_id = links.learner_of(runtime.vault, token)
     return session.get(Learner, learner_id) if learner_id is not None else None
 
 
@@ -341,7 +341,7 @@ def set_visibility(
     if loaded is None:
         return _not_found(request)
     loaded.credential.private = private == "1"
-    after_commit(session, lambda: cache.pages.forget(public_id))
+    changes.changed(session, public_id)
     return RedirectResponse(f"{runtime.settings.public_base_url}/wallet/{token}", status_code=303)
 
 

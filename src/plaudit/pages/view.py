@@ -10,14 +10,15 @@ from urllib.parse import quote, urlencode
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from plaudit.credentials.recipient import recipient_name
 from plaudit.db import utcnow
 from plaudit.models.award import Credential, CredentialStatus
 from plaudit.models.organization import Organization
 from plaudit.models.template import TemplateVersion
 from plaudit.openbadges.verify import Check, Report, Verdict
 from plaudit.pages import linkedin
-from plaudit.pages.messages import direction, messages
 from plaudit.templates import service as templates
+from plaudit.templates.words import direction, messages
 from plaudit.verification import fetch
 from plaudit.verification import service as verification
 
@@ -120,12 +121,6 @@ def load(session: Session, public_id: str) -> Loaded | None:
     if row is None:
         return None
     return Loaded(*row)
-
-
-def recipient_name(credential: Credential) -> str:
-    """The learner's name as issued; never their email."""
-    parts = [credential.recipient_first_name or "", credential.recipient_last_name or ""]
-    return " ".join(p for p in parts if p).strip()
 
 
 def report_for(session: Session, base_url: str, credential: Credential) -> Report | None:

@@ -1,4 +1,5 @@
-"""The page's own words in a few languages; a template's text comes from its translations."""
+"""The words Plaudit prints around a credential (its public page, certificates, emails), in a few
+languages, and the text direction of each; a template's own text comes from its translations."""
 
 from __future__ import annotations
 

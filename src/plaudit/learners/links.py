@@ -1,4 +1,4 @@
-"""Signed wallet links: the learner's own page, reached from their award email."""
+"""A learner's signed links: the wallet, reached from their award emails, and unsubscribing."""
 
 from __future__ import annotations
 
