@@ -22,7 +22,7 @@ from plaudit.bulk.routes import router as bulk_router
 from plaudit.config import Settings, get_settings
 from plaudit.connectors.routes import hooks_router
 from plaudit.connectors.routes import router as connectors_router
-from plaudit.credentials.routes import router as public_credentials_router
+from plaudit.credentials.routes import router as did_router
 from plaudit.credentials.status_routes import router as credential_status_router
 from plaudit.delivery.routes import router as deliveries_router
 from plaudit.engagement.counter import EngagementCounter
@@ -35,13 +35,14 @@ from plaudit.keys.routes import jwks_router
 from plaudit.keys.routes import router as keys_router
 from plaudit.learners.routes import credentials_router
 from plaudit.learners.routes import router as learners_router
-from plaudit.notifications.routes import public_router as unsubscribe_router
 from plaudit.notifications.routes import router as email_router
 from plaudit.ops.routes import router as ops_router
 from plaudit.organizations.routes import router as organizations_router
 from plaudit.pages import cache as page_cache
+from plaudit.pages.document import router as credential_id_router
 from plaudit.pages.render import STATIC_DIR
 from plaudit.pages.routes import router as pages_router
+from plaudit.pages.unsubscribe import router as unsubscribe_router
 from plaudit.runtime import Runtime, build_runtime
 from plaudit.templates.routes import catalog_router
 from plaudit.templates.routes import router as templates_router
@@ -63,7 +64,8 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     learners_router,
     credentials_router,
     files_router,
-    public_credentials_router,
+    credential_id_router,
+    did_router,
     credential_status_router,
     verification_router,
     keys_router,

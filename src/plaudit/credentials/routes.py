@@ -1,80 +1,32 @@
-"""Public routes: a credential's signed document and the issuer's DID document."""
+"""Public routes: the issuer's DID document; the signed document a credential's id serves
+(pages/document.py routes the id, since a browser gets the page there)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from plaudit.api.deps import RuntimeDep, SessionDep
-from plaudit.api.openapi import media
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.credentials import issuance
-from plaudit.engagement.deps import CounterDep
 from plaudit.errors import Forbidden, NotFound
 from plaudit.models.award import Credential
 from plaudit.models.organization import Organization
 from plaudit.models.signing_key import KeyAlgorithm, SigningKey
 from plaudit.openbadges import multikey
-from plaudit.pages.routes import cached_page, credential_page, wants_html
 
 router = APIRouter(tags=["public"], route_class=UnitOfWorkRoute)
 
 VC_MEDIA_TYPE = "application/vc+ld+json"
 
 
-@router.get(
-    "/credentials/{public_id}",
-    response_class=Response,
-    responses={
-        200: media(
-            "The signed document (VC-JWT for format=vc-jwt), or for a browser the page",
-            VC_MEDIA_TYPE,
-            "application/vc+jwt",
-            "text/html",
-        )
-    },
-    summary="A credential's signed Open Badges 3.0 document",
-)
-async def credential_document(
-    public_id: str,
-    request: Request,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    background: BackgroundTasks,
-    counter: CounterDep,
-    format: Annotated[
-        Literal["eddsa-rdfc-2022", "eddsa-jcs-2022", "vc-jwt"] | None,
-        Query(description="Proof format; default: the issuing organization's choice."),
-    ] = None,
-    lang: Annotated[str | None, Query(max_length=35, description="Page language")] = None,
-) -> Response:
-    """The credential's id dereferences to its verification page for a browser and to the
-    signed document for everything else (or whenever `format` is given)."""
-    if format is None and wants_html(request):
-        # A page cached a moment ago is answered here, without a trip to a worker thread.
-        cached = cached_page(request, runtime, background, counter, public_id=public_id, lang=lang)
-        if cached is not None:
-            return cached
-        return await run_in_threadpool(
-            credential_page,
-            request,
-            session,
-            runtime,
-            background,
-            counter,
-            public_id=public_id,
-            lang=lang,
-        )
-    return await run_in_threadpool(_document, session, runtime, public_id, format)
-
-
-def _document(
+def document_response(
     session: SessionDep, runtime: RuntimeDep, public_id: str, format: str | None
 ) -> Response:
+    """The signed document at a credential's id, in the format asked for or the issuer's."""
     credential = session.scalar(select(Credential).where(Credential.public_id == public_id))
     if credential is None:
         raise NotFound("There is no credential at this address.")

@@ -5,25 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter
 from pydantic import EmailStr
 
 from plaudit.api import API_PREFIX
 from plaudit.api.deps import AdminPrincipal, RuntimeDep, SessionDep
 from plaudit.api.idempotency import Idempotent
 from plaudit.api.routing import UnitOfWorkRoute
-from plaudit.db import utcnow
-from plaudit.learners import links
 from plaudit.models.delivery import EmailSettings
-from plaudit.models.learner import Learner
 from plaudit.notifications import service
 from plaudit.notifications.schemas import EmailSettingsIn
-from plaudit.pages.render import message as message_page
 from plaudit.schemas import Input, Output
 
 router = APIRouter(prefix=f"{API_PREFIX}/email", tags=["email"], route_class=UnitOfWorkRoute)
-public_router = APIRouter(tags=["public"], route_class=UnitOfWorkRoute, include_in_schema=False)
 
 
 class EmailSettingsOut(Output):
@@ -114,53 +108,3 @@ def test_email(body: TestEmailIn, session: SessionDep, principal: AdminPrincipal
         session, organization_id=principal.organization_id, to=str(body.to)
     )
     return TestEmailOut(message_id=message_id)
-
-
-def _lang(request: Request) -> str:
-    header = request.headers.get("accept-language", "en")
-    return header.split(",")[0].split(";")[0].strip()[:2].lower() or "en"
-
-
-@public_router.get("/unsubscribe/{token}", response_class=HTMLResponse)
-def unsubscribe_form(token: str, request: Request, runtime: RuntimeDep) -> HTMLResponse:
-    """A page with one button: mail scanners follow links, so GET changes nothing."""
-    lang = _lang(request)
-    if links.learner_of(runtime.vault, token, purpose=service.UNSUBSCRIBE_PURPOSE) is None:
-        return message_page(
-            lang=lang,
-            state="invalid",
-            title_key="unsubscribe_invalid",
-            detail_key=None,
-            status=404,
-        )
-    return message_page(
-        lang=lang,
-        state="pending",
-        title_key="unsubscribe_title",
-        detail_key="unsubscribe_detail",
-        status=200,
-        form_action=f"/unsubscribe/{token}",
-    )
-
-
-@public_router.post("/unsubscribe/{token}", response_class=HTMLResponse)
-def unsubscribe(
-    token: str, request: Request, session: SessionDep, runtime: RuntimeDep
-) -> HTMLResponse:
-    """The button above, and RFC 8058 one-click unsubscribe from mail clients."""
-    lang = _lang(request)
-    learner_id = links.learner_of(runtime.vault, token, purpose=service.UNSUBSCRIBE_PURPOSE)
-    learner = session.get(Learner, learner_id) if learner_id else None
-    if learner is None:
-        return message_page(
-            lang=lang,
-            state="invalid",
-            title_key="unsubscribe_invalid",
-            detail_key=None,
-            status=404,
-        )
-    if learner.email_opt_out_at is None:
-        learner.email_opt_out_at = utcnow()
-    return message_page(
-        lang=lang, state="valid", title_key="unsubscribed_title", detail_key=None, status=200
-    )
