@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from plaudit import outbound
 from plaudit.openbadges import dataintegrity, multikey
 from plaudit.openbadges.verify import Verdict, verify
 from plaudit.verification import fetch
@@ -269,10 +270,10 @@ def test_a_redirect_to_a_private_address_is_refused(
     server: Server, monkeypatch: pytest.MonkeyPatch, location: str
 ) -> None:
     # Let the local server stand in for a public one; every other address is checked as usual.
-    real = fetch._address_refusal
-    monkeypatch.setattr(fetch, "_PUBLIC_SCHEMES", ("https", "http"))
+    real = outbound.address_refusal
+    monkeypatch.setattr(outbound, "PUBLIC_SCHEMES", ("https", "http"))
     monkeypatch.setattr(
-        fetch, "_address_refusal", lambda ip: None if str(ip) == "127.0.0.1" else real(ip)
+        outbound, "address_refusal", lambda ip: None if str(ip) == "127.0.0.1" else real(ip)
     )
     server.serve("/ok", {"ok": True})
     server.routes["/away"] = Route(status=301, headers={"Location": location})

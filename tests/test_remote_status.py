@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from plaudit import outbound
 from plaudit.openbadges import credential as ob
 from plaudit.openbadges import multikey, statuslist
 from plaudit.openbadges.dataintegrity import sign_rdfc
@@ -44,10 +45,10 @@ def lists(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    real = fetch._address_refusal
-    monkeypatch.setattr(fetch, "_PUBLIC_SCHEMES", ("https", "http"))
+    real = outbound.address_refusal
+    monkeypatch.setattr(outbound, "PUBLIC_SCHEMES", ("https", "http"))
     monkeypatch.setattr(
-        fetch, "_address_refusal", lambda ip: None if str(ip) == "127.0.0.1" else real(ip)
+        outbound, "address_refusal", lambda ip: None if str(ip) == "127.0.0.1" else real(ip)
     )
     monkeypatch.setattr(verification, "_remote_lists", fetch.KeyCache(ttl_seconds=60))
     served["base"] = f"http://127.0.0.1:{server.server_port}"

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import http.client
-import ipaddress
 import json
-import socket
-import ssl
 import threading
 import time
 import urllib.parse
@@ -21,123 +17,27 @@ from typing import Any, Final
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey, RSAPublicNumbers
 
+from plaudit import outbound
 from plaudit.openbadges import multikey
 
 PublicKey = Ed25519PublicKey | RSAPublicKey
 
 _REDIRECTS: Final = (301, 302, 303, 307, 308)
 _MAX_REDIRECTS: Final = 2
-# Schemes a fetch may use when private networks are off. Tests widen this to reach a local
-# server that stands in for a public one.
-_PUBLIC_SCHEMES: tuple[str, ...] = ("https",)
 
-
-class FetchError(Exception):
-    """A document could not be fetched; the message says why, for people."""
-
-
-def _address_refusal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    """Why `ip` may not be contacted from a verifier, or None for a public address."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    for kind in ("loopback", "private", "link_local", "multicast", "reserved", "unspecified"):
-        if getattr(ip, f"is_{kind}"):
-            return f"{ip} is a {kind.replace('_', '-')} address"
-    if not ip.is_global:
-        return f"{ip} is not a public address"
-    return None
-
-
-def _resolve(host: str, port: int, deadline: float) -> list[tuple[Any, ...]]:
-    """getaddrinfo, bounded by the deadline: the resolver has no timeout of its own."""
-    found: list[tuple[Any, ...]] = []
-    failure: list[BaseException] = []
-
-    def lookup() -> None:
-        try:
-            found.extend(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
-        except (OSError, UnicodeError) as exc:
-            failure.append(exc)
-
-    worker = threading.Thread(target=lookup, name="plaudit-dns", daemon=True)
-    worker.start()
-    worker.join(max(deadline - time.monotonic(), 0))
-    if worker.is_alive():
-        raise FetchError(f"looking up {host} took too long")
-    if failure:
-        raise FetchError(f"{host} could not be found: {failure[0]}")
-    return found
-
-
-class _PinnedConnection(http.client.HTTPConnection):
-    """Connects to an address checked beforehand, so a second DNS answer cannot redirect it.
-
-    The URL's host is still sent as Host and used for TLS (SNI and certificate matching).
-    """
-
-    def __init__(self, host: str, port: int, *, address: str, tls: bool, timeout: float):
-        super().__init__(host, port, timeout=timeout)
-        self.default_port = 443 if tls else 80
-        self._address = address
-        self._tls = tls
-
-    def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        if self._tls:
-            context = ssl.create_default_context()
-            sock = context.wrap_socket(sock, server_hostname=self.host)
-        self.sock = sock
-
-
-def _interrupt(conn: http.client.HTTPConnection) -> None:
-    # socket.socket.shutdown on the fd itself: SSLSocket.shutdown would also drop its TLS
-    # state under the reading thread. A shut-down socket makes the blocked read return.
-    sock = conn.sock
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+# What could not be fetched (the shared outbound guard's error: the message says why).
+FetchError = outbound.OutboundError
 
 
 def _get(
     url: str, *, deadline: float, max_bytes: int, allow_private: bool, redirects_left: int
 ) -> Any:
-    parts = urllib.parse.urlsplit(url)
-    schemes = ("https", "http") if allow_private else _PUBLIC_SCHEMES
-    if parts.scheme not in schemes:
-        raise FetchError(f"only {' or '.join(schemes)} addresses are fetched, not {url}")
-    if parts.username or parts.password:
-        raise FetchError(f"an address with credentials is not fetched: {url}")
-    host = parts.hostname
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError as exc:
-        raise FetchError(f"invalid port in {url}") from exc
-    if not host:
-        raise FetchError(f"no host in {url}")
-
-    address: str | None = None
-    refusals: list[str] = []
-    for *_, sockaddr in _resolve(host, port, deadline):
-        ip = ipaddress.ip_address(str(sockaddr[0]).partition("%")[0])
-        refusal = None if allow_private else _address_refusal(ip)
-        if refusal is None:
-            address = str(ip)
-            break
-        refusals.append(refusal)
-    if address is None:
-        raise FetchError(f"{host} is not fetched: {'; '.join(refusals) or 'no address'}")
-
+    conn, path = outbound.connect(url, deadline=deadline, allow_private=allow_private)
     remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise FetchError(f"{url} took too long")
-    conn = _PinnedConnection(
-        host, port, address=address, tls=parts.scheme == "https", timeout=remaining
-    )
     # Socket timeouts bound each read, not their sum; the watchdog bounds the whole exchange.
-    watchdog = threading.Timer(remaining, _interrupt, args=(conn,))
+    watchdog = threading.Timer(remaining, outbound.interrupt, args=(conn,))
     watchdog.daemon = True
     try:
-        path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
         conn.request("GET", path, headers={"Accept": "application/did+json, application/json"})
         watchdog.start()
         response = conn.getresponse()

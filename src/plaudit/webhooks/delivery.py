@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import json
 import logging
 import time
-import urllib.parse
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from plaudit import outbound
 from plaudit.delivery import engine
 from plaudit.delivery.engine import Cancel, Outcome, Send, Wait
 from plaudit.models.delivery import Channel, MessageStatus, OutboxMessage, WebhookEndpoint
 from plaudit.runtime import Runtime
-from plaudit.verification import fetch
 from plaudit.webhooks import service, signing
 
 log = logging.getLogger(__name__)
@@ -29,30 +27,13 @@ def post(
     url: str, body: bytes, headers: dict[str, str], *, timeout: float, allow_private: bool
 ) -> Outcome:
     """POST ``body`` once; 2xx is success, 410 Gone is final, anything else is retried."""
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    deadline = time.monotonic() + timeout
-    address = None
-    refusals = []
     try:
-        found = fetch._resolve(host, port, deadline)
-    except fetch.FetchError as exc:
+        conn, path = outbound.connect(
+            url, deadline=time.monotonic() + timeout, allow_private=allow_private, verb="sent to"
+        )
+    except outbound.OutboundError as exc:
         return Outcome(False, None, str(exc))
-    for *_, sockaddr in found:
-        ip = ipaddress.ip_address(str(sockaddr[0]).partition("%")[0])
-        refusal = None if allow_private else fetch._address_refusal(ip)
-        if refusal is None:
-            address = str(ip)
-            break
-        refusals.append(refusal)
-    if address is None:
-        return Outcome(False, None, f"{host} is not sent to: {'; '.join(refusals) or 'no address'}")
-    conn = fetch._PinnedConnection(
-        host, port, address=address, tls=parts.scheme == "https", timeout=timeout
-    )
     try:
-        path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
         conn.request(
             "POST",
             path,
