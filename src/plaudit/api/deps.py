@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import uuid
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from plaudit.db import unit_of_work, utcnow
 from plaudit.errors import Forbidden, Unauthenticated
 from plaudit.models.apikey import ApiKey, Scope
 from plaudit.runtime import Runtime
+from plaudit.vault import hash_secret
 
 TOKEN_PREFIX = "plaudit_"  # noqa: S105 (a prefix, not a secret)
 # Recording last use at most this often keeps read requests from writing on every call.
@@ -54,12 +54,6 @@ class Principal:
         if scope is Scope.READ and Scope.WRITE in self.scopes:
             return True
         return scope in self.scopes
-
-
-def hash_secret(secret: str) -> str:
-    # API key secrets are 256-bit random values: a fast hash is enough (no dictionary to guard
-    # against), and it keeps authentication to microseconds on every request.
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def parse_token(token: str) -> tuple[str, str] | None:

@@ -8,10 +8,11 @@ import uuid
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from plaudit.api.deps import TOKEN_PREFIX, hash_secret
+from plaudit.api.deps import TOKEN_PREFIX
 from plaudit.db import utcnow
 from plaudit.errors import not_found
 from plaudit.models.apikey import ApiKey, Scope
+from plaudit.vault import hash_secret
 
 
 def create(

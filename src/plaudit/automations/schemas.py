@@ -8,7 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from plaudit.events.schemas import EntityType, EventIn, EventType, Ident
+from plaudit.events.schemas import EntityType, EventIn, EventType
+from plaudit.learners.schemas import Ident
 from plaudit.models.rule import BackfillStatus, RuleMode, RuleStatus
 from plaudit.schemas import Input, NotNull, Output
 

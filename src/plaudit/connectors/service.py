@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from plaudit.api.deps import hash_secret
 from plaudit.connectors import mapping as mappings
 from plaudit.connectors import parsing, presets
 from plaudit.connectors.schemas import ConnectorCreate, ConnectorUpdate, SignatureIn
@@ -26,7 +25,7 @@ from plaudit.db import new_id, utcnow
 from plaudit.errors import Conflict, PlauditError, Unauthenticated, not_found
 from plaudit.events import processing
 from plaudit.models.connector import Connector, ConnectorPayload, PayloadStatus
-from plaudit.vault import Vault
+from plaudit.vault import Vault, hash_secret
 
 log = logging.getLogger(__name__)
 

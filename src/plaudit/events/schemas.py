@@ -11,15 +11,13 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     ConfigDict,
-    EmailStr,
     Field,
     StringConstraints,
     field_validator,
-    model_validator,
 )
 
+from plaudit.learners.schemas import Ident, LearnerIn
 from plaudit.models.event import EventOutcome
-from plaudit.organizations.schemas import LanguageTag
 from plaudit.schemas import Input, Output
 
 # The seeds' triggers; any other "noun.verb" type is accepted as a custom type.
@@ -48,27 +46,7 @@ EventType = Annotated[
     StringConstraints(max_length=100, pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"),
     Field(description="noun.verb, e.g. course.completed; built-in: " + ", ".join(BUILT_IN_TYPES)),
 ]
-Ident = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 EntityType = Annotated[str, StringConstraints(max_length=100, pattern=r"^[a-z][a-z0-9_]*$")]
-PersonName = Annotated[str, StringConstraints(max_length=200)]
-
-
-class LearnerIn(Input):
-    id: Ident | None = Field(default=None, description="Your system's id for the learner.")
-    email: EmailStr | None = None
-    first_name: PersonName | None = None
-    last_name: PersonName | None = None
-    locale: LanguageTag | None = None
-
-    @model_validator(mode="after")
-    def _identified(self) -> LearnerIn:
-        if self.id is None and self.email is None:
-            raise ValueError("a learner needs an 'id' or an 'email'")
-        return self
-
-    @property
-    def key(self) -> str:
-        return self.id if self.id is not None else f"email:{str(self.email).lower()}"
 
 
 class EntityRefIn(Input):

@@ -45,9 +45,9 @@ from sqlalchemy.orm import Session
 
 from plaudit.db import new_id, utcnow
 from plaudit.errors import InvalidInput
-from plaudit.events.schemas import LearnerIn
 from plaudit.imports.parse import Achievement, Format, Item, Problem, recipient_matches
 from plaudit.learners import service as learners
+from plaudit.learners.schemas import LearnerIn
 from plaudit.models.award import AwardGuard, Credential, CredentialStatus
 from plaudit.models.learner import Learner
 from plaudit.models.organization import Organization

@@ -1,15 +1,39 @@
-"""Response shapes of learners, their badges and credentials."""
+"""A learner as other systems name them (events, imports), and the response shapes of
+learners, their badges and credentials."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import EmailStr, Field, StringConstraints, model_validator
 
 from plaudit.models.award import CredentialStatus
-from plaudit.schemas import Output
+from plaudit.organizations.schemas import LanguageTag
+from plaudit.schemas import Input, Output
+
+# Another system's id for something (a learner, an event, an entity).
+Ident = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+PersonName = Annotated[str, StringConstraints(max_length=200)]
+
+
+class LearnerIn(Input):
+    id: Ident | None = Field(default=None, description="Your system's id for the learner.")
+    email: EmailStr | None = None
+    first_name: PersonName | None = None
+    last_name: PersonName | None = None
+    locale: LanguageTag | None = None
+
+    @model_validator(mode="after")
+    def _identified(self) -> LearnerIn:
+        if self.id is None and self.email is None:
+            raise ValueError("a learner needs an 'id' or an 'email'")
+        return self
+
+    @property
+    def key(self) -> str:
+        return self.id if self.id is not None else f"email:{str(self.email).lower()}"
 
 
 class LearnerOut(Output):

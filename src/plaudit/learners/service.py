@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 
 from plaudit.awards import service as awards
 from plaudit.errors import not_found
-from plaudit.events.schemas import LearnerIn
-from plaudit.learners.schemas import AwardLogOut, BadgeOut
+from plaudit.learners.schemas import AwardLogOut, BadgeOut, LearnerIn
 from plaudit.models.award import Award
 from plaudit.models.learner import Learner
 from plaudit.models.template import Template
