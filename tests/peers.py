@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -15,12 +16,49 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import Engine
 
 from plaudit.config import Settings
-from tests.conftest import make_settings
+from tests.conftest import IN_CI, make_settings
+
+REDIS_URL = os.environ.get("PLAUDIT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def require_redis() -> None:
+    """Skip the test without Redis (fail it under CI, where Redis must be there)."""
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.ConnectionError as exc:
+        if IN_CI:
+            pytest.fail(f"Redis at {REDIS_URL} is unreachable under CI: {exc}")
+        pytest.skip(f"Redis at {REDIS_URL} is unreachable: {exc}")
+
+
+def process_env(settings: Settings, data_dir: Path) -> dict[str, str]:
+    """The environment of a real `plaudit` process that shares this test's settings: its
+    database, queue, master key, SMTP server, retry scale, leases and recovery pace."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PLAUDIT_")},
+        "PLAUDIT_DATABASE_URL": settings.resolved_database_url,
+        "PLAUDIT_QUEUE_URL": settings.resolved_queue_url,
+        "PLAUDIT_QUEUE_NAME": settings.queue_name,
+        "PLAUDIT_MASTER_KEY": settings.master_key or "",
+        "PLAUDIT_DATA_DIR": str(data_dir),
+        "PLAUDIT_PUBLIC_BASE_URL": settings.public_base_url,
+        "PLAUDIT_SMTP_HOST": settings.smtp_host or "",
+        "PLAUDIT_SMTP_PORT": str(settings.smtp_port),
+        "PLAUDIT_SMTP_SECURITY": settings.smtp_security,
+        "PLAUDIT_WEBHOOKS_ALLOW_PRIVATE_NETWORKS": str(
+            settings.webhooks_allow_private_networks
+        ).lower(),
+        "PLAUDIT_DELIVERY_BACKOFF_SCALE": str(settings.delivery_backoff_scale),
+        "PLAUDIT_LEASE_SECONDS": str(settings.lease_seconds),
+        "PLAUDIT_RECOVERY_INTERVAL_SECONDS": str(settings.recovery_interval_seconds),
+        "PLAUDIT_RECOVERY_GRACE_SECONDS": str(settings.recovery_grace_seconds),
+    }
 
 
 def delivery_settings(

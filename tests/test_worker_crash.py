@@ -7,7 +7,6 @@ while they do; a new worker picks the messages up once their lease lapses.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -17,7 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import redis
 import standardwebhooks
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
@@ -27,14 +25,21 @@ from plaudit.app import create_app
 from plaudit.db import unit_of_work
 from plaudit.models.delivery import MessageStatus, OutboxMessage
 from plaudit.runtime import Runtime
-from tests.conftest import IN_CI, make_settings
+from tests.conftest import make_settings
 from tests.factories import make_tenant
 from tests.issued import issue
-from tests.peers import Receiver, SmtpServer, receiver, smtp_server
+from tests.peers import (
+    REDIS_URL,
+    Receiver,
+    SmtpServer,
+    process_env,
+    receiver,
+    require_redis,
+    smtp_server,
+)
 
 __all__ = ["receiver", "smtp_server"]
 
-REDIS_URL = os.environ.get("PLAUDIT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 SCALE = 0.01  # leases of 3 s instead of 5 minutes
 
 
@@ -64,12 +69,7 @@ def test_a_worker_killed_mid_delivery_loses_and_duplicates_nothing(
     smtp_server: SmtpServer,
     receiver: Receiver,
 ) -> None:
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.ConnectionError as exc:
-        if IN_CI:
-            pytest.fail(f"Redis at {REDIS_URL} is unreachable under CI: {exc}")
-        pytest.skip(f"Redis at {REDIS_URL} is unreachable: {exc}")
+    require_redis()
     settings = make_settings(
         engine,
         tmp_path,
@@ -79,24 +79,11 @@ def test_a_worker_killed_mid_delivery_loses_and_duplicates_nothing(
         smtp_security="none",
         webhooks_allow_private_networks=True,
         delivery_backoff_scale=SCALE,
+        # Recovery finds the messages whose lease lapsed (3 s) on its next pass.
+        recovery_interval_seconds=1,
     )
     runtime = Runtime(settings=settings, engine=engine)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("PLAUDIT_")},
-        "PLAUDIT_DATABASE_URL": settings.resolved_database_url,
-        "PLAUDIT_QUEUE_URL": REDIS_URL,
-        "PLAUDIT_QUEUE_NAME": settings.queue_name,
-        "PLAUDIT_MASTER_KEY": settings.master_key or "",
-        "PLAUDIT_DATA_DIR": str(tmp_path / "worker"),
-        "PLAUDIT_PUBLIC_BASE_URL": settings.public_base_url,
-        "PLAUDIT_SMTP_HOST": smtp_server.host,
-        "PLAUDIT_SMTP_PORT": str(smtp_server.port),
-        "PLAUDIT_SMTP_SECURITY": "none",
-        "PLAUDIT_WEBHOOKS_ALLOW_PRIVATE_NETWORKS": "true",
-        "PLAUDIT_DELIVERY_BACKOFF_SCALE": str(SCALE),
-        # Recovery finds the messages whose lease lapsed (3 s) on its next pass.
-        "PLAUDIT_RECOVERY_INTERVAL_SECONDS": "1",
-    }
+    env = process_env(settings, tmp_path / "worker")
     smtp_server.mailbox.hold = threading.Event()
     receiver.hold = threading.Event()
     held_smtp, held_http = smtp_server.mailbox.hold, receiver.hold

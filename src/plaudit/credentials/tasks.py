@@ -44,8 +44,8 @@ def sign_credentials(credential_ids: list[str]) -> None:
                 )
             )
         )
-    signed = [uuid.UUID(i) for i in credential_ids if uuid.UUID(i) in unsigned]
-    for ident in signed:
+    todo = [uuid.UUID(i) for i in credential_ids if uuid.UUID(i) in unsigned]
+    for ident in todo:
         with unit_of_work(rt.sessions) as session:
             credential = issuance.sign(session, rt, credential_id=ident)
             # Its award email waited for the signature: it goes out once this commits.
@@ -53,9 +53,9 @@ def sign_credentials(credential_ids: list[str]) -> None:
             if credential is not None and credential.status is not CredentialStatus.ACTIVE:
                 # Revoked or suspended before it was signed: signing set its bits just now.
                 jobs.enqueue(session, sign_status_lists, str(credential.organization_id))
-    if signed:
+    if todo:
         # Every signature above has committed: the certificates among them can be rendered.
-        render_certificates([str(i) for i in signed])
+        render_certificates([str(i) for i in todo])
 
 
 @jobs.task(retries=3, retry_delay=30)
