@@ -69,7 +69,7 @@ revision: install ## New Alembic revision from the models: make revision m="what
 
 bench: install ## Run the benchmarks and print their figures (installs wrk with apt)
 	@bash scripts/debs.sh $(RUN_DEBS) wrk
-	@for script in bench/*.py; do echo "== $$script"; $(VENV)/python $$script || exit 1; done
+	@for script in bench/[!_]*.py; do echo "== $$script"; $(VENV)/python $$script || exit 1; done
 
 clean: ## Remove the virtualenvs and caches (keeps var/, your data)
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache

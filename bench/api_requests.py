@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -18,13 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx2 as httpx
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from _shared import free_port
 
 
 def main() -> None:

@@ -19,25 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
+from _shared import fresh_postgres
+from sqlalchemy import func, select
 
-PG_ADMIN = os.environ.get(
-    "PLAUDIT_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 MASTER_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
-
-
-def fresh_postgres(name: str) -> str | None:
-    try:
-        engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            conn.execute(text(f"CREATE DATABASE {name}"))
-        engine.dispose()
-    except Exception as exc:  # the benchmark reports what it could not measure
-        print(f"PostgreSQL unavailable ({type(exc).__name__}); skipping it")
-        return None
-    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
 
 
 def write_csv(path: Path, rows: int, template: str) -> None:

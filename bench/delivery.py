@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import tempfile
 import threading
 import time
@@ -19,8 +18,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from _shared import free_port, fresh_postgres
 from aiosmtpd.controller import Controller
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from plaudit import migrate
 from plaudit.config import Settings
@@ -32,30 +32,6 @@ from plaudit.models.organization import Organization
 from plaudit.runtime import Runtime
 from plaudit.vault import new_master_key
 from plaudit.webhooks import service as webhooks
-
-PG_ADMIN = os.environ.get(
-    "PLAUDIT_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def fresh_postgres() -> str | None:
-    try:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("DROP DATABASE IF EXISTS plaudit_bench_delivery WITH (FORCE)"))
-            conn.execute(text("CREATE DATABASE plaudit_bench_delivery"))
-        admin.dispose()
-    except Exception as exc:  # the benchmark reports what it could not measure
-        print(f"PostgreSQL unavailable ({type(exc).__name__}); skipping it")
-        return None
-    return PG_ADMIN.rsplit("/", 1)[0] + "/plaudit_bench_delivery"
 
 
 class Sink:
@@ -156,7 +132,7 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             run("sqlite", f"sqlite:///{tmp}/bench.db", args.messages, smtp_port, hook_url)
-        pg = fresh_postgres()
+        pg = fresh_postgres("plaudit_bench_delivery")
         if pg is not None:
             run("postgresql", pg, args.messages, smtp_port, hook_url)
     finally:

@@ -16,7 +16,6 @@ import argparse
 import io
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,10 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import redis
+from _shared import free_port, fresh_postgres
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from PIL import Image
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from plaudit import jobs, migrate
 from plaudit.apikeys import service as apikeys
@@ -46,34 +46,11 @@ from plaudit.organizations.schemas import OrganizationCreate
 from plaudit.runtime import Runtime
 from plaudit.vault import new_master_key
 
-PG_ADMIN = os.environ.get(
-    "PLAUDIT_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 REDIS_URL = os.environ.get("PLAUDIT_BENCH_REDIS", "redis://127.0.0.1:6379/14")
 DATABASE = "plaudit_bench_drain"
 BATCH = 1000  # the most events one POST /api/v1/events/batch takes
 POLL_SECONDS = 0.25
 PROGRESS_SECONDS = 10.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def fresh_postgres() -> str | None:
-    try:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-            conn.execute(text(f"CREATE DATABASE {DATABASE}"))
-        admin.dispose()
-    except Exception as exc:  # the benchmark reports what it could not measure
-        print(f"PostgreSQL unavailable ({type(exc).__name__}); nothing measured")
-        return None
-    return PG_ADMIN.rsplit("/", 1)[0] + f"/{DATABASE}"
 
 
 def redis_available() -> bool:
@@ -332,7 +309,7 @@ def main() -> None:
     args = parser.parse_args()
     if not redis_available():
         return
-    url = fresh_postgres()
+    url = fresh_postgres(DATABASE)
     if url is None:
         return
     smtp_port = free_port()

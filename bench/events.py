@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -21,32 +20,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx2 as httpx
-from sqlalchemy import create_engine, text
+from _shared import free_port, fresh_postgres
 
-PG_ADMIN = os.environ.get(
-    "PLAUDIT_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 COURSES = ["safety-101", "first-aid-102", "fire-drill-103"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def fresh_postgres() -> str | None:
-    try:
-        engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text("DROP DATABASE IF EXISTS plaudit_bench WITH (FORCE)"))
-            conn.execute(text("CREATE DATABASE plaudit_bench"))
-        engine.dispose()
-    except Exception as exc:  # the benchmark reports what it could not measure
-        print(f"PostgreSQL unavailable ({type(exc).__name__}); skipping it")
-        return None
-    return PG_ADMIN.rsplit("/", 1)[0] + "/plaudit_bench"
 
 
 def stream(count: int, offset: int = 0) -> list[dict[str, Any]]:
@@ -153,7 +129,7 @@ def main() -> None:
     parser.add_argument("--singles", type=int, default=200)
     args = parser.parse_args()
     run("sqlite", None, args.events, args.singles)
-    url = fresh_postgres()
+    url = fresh_postgres("plaudit_bench")
     if url:
         run("postgresql", url, args.events, args.singles)
 

@@ -86,6 +86,13 @@ class Instance:
         with TestClient(create_app(self.settings, runtime=self.runtime)) as client:
             yield client
 
+    def award(self, learners: int) -> None:
+        """A credential for each of ``learners`` learners, through the API; none signed yet."""
+        with self.client() as client:
+            tenant = make_tenant(self.runtime)
+            _awarding_rule(client, tenant)
+            _completions(client, tenant, range(learners))
+
     def start(self, *args: str, **env: str) -> subprocess.Popen[str]:
         # Output to a file: a pipe nobody reads fills up, and a worker logging every job would
         # then block on its next line.
@@ -197,10 +204,7 @@ def test_a_worker_killed_while_it_signs_leaves_no_credential_unsigned(
     instance: Instance, smtp_server: SmtpServer
 ) -> None:
     learners = 600
-    with instance.client() as client:
-        tenant = make_tenant(instance.runtime)
-        _awarding_rule(client, tenant)
-        _completions(client, tenant, range(learners))  # one signing job for the batch
+    instance.award(learners)  # one signing job for the batch
     assert instance.unsigned() == learners
 
     worker = instance.worker()
@@ -392,10 +396,7 @@ def test_thousands_of_award_emails_waiting_for_signatures_do_not_stop_signing(
     instance: Instance, smtp_server: SmtpServer
 ) -> None:
     learners = 5000
-    with instance.client() as client:
-        tenant = make_tenant(instance.runtime)
-        _awarding_rule(client, tenant)
-        _completions(client, tenant, range(learners))
+    instance.award(learners)
     # The livelock's scene: every award email is due now and none of its credentials is
     # signed (their jobs lost), with retries scaled down so waits come back fast.
     jobs.queue.flush()

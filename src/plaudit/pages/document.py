@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.openapi import media
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.credentials import routes as credentials
-from plaudit.engagement.deps import CounterDep
+from plaudit.engagement.deps import TallyDep
 from plaudit.pages.routes import cached_page, credential_page, wants_html
 
 router = APIRouter(tags=["public"], route_class=UnitOfWorkRoute)
@@ -35,8 +35,7 @@ async def credential_document(
     request: Request,
     session: SessionDep,
     runtime: RuntimeDep,
-    background: BackgroundTasks,
-    counter: CounterDep,
+    tally: TallyDep,
     format: Annotated[
         Literal["eddsa-rdfc-2022", "eddsa-jcs-2022", "vc-jwt"] | None,
         Query(description="Proof format; default: the issuing organization's choice."),
@@ -47,16 +46,14 @@ async def credential_document(
     signed document for everything else (or whenever `format` is given)."""
     if format is None and wants_html(request):
         # A page cached a moment ago is answered here, without a trip to a worker thread.
-        cached = cached_page(request, runtime, background, counter, public_id=public_id, lang=lang)
+        cached = cached_page(request, tally, public_id=public_id, lang=lang)
         if cached is not None:
             return cached
         return await run_in_threadpool(
             credential_page,
             request,
             session,
-            runtime,
-            background,
-            counter,
+            tally,
             public_id=public_id,
             lang=lang,
         )

@@ -5,15 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Form, Query, Request, Response
+from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from sqlalchemy import func, select
 
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.credentials import artifacts, changes, ob2
-from plaudit.engagement.counter import EngagementCounter
-from plaudit.engagement.deps import CounterDep
+from plaudit.engagement.deps import Tally, TallyDep
 from plaudit.errors import NotFound
 from plaudit.learners import links
 from plaudit.models.award import Credential
@@ -40,27 +39,10 @@ def wants_html(request: Request) -> bool:
     return all(j < 0 or j > html for j in jsons)
 
 
-def count(
-    counter: EngagementCounter,
-    runtime: Runtime,
-    background: BackgroundTasks,
-    loaded: view.Loaded,
-    kind: Engagement,
-) -> None:
-    _count_ids(counter, runtime, background, loaded.organization.id, loaded.credential.id, kind)
-
-
-def _count_ids(
-    counter: EngagementCounter,
-    runtime: Runtime,
-    background: BackgroundTasks,
-    organization_id: uuid.UUID,
-    credential_id: uuid.UUID,
-    kind: Engagement = Engagement.VIEW,
-) -> None:
-    due = counter.record(organization_id=organization_id, credential_id=credential_id, kind=kind)
-    if due:
-        background.add_task(counter.flush, runtime.sessions)
+def count(tally: Tally, loaded: view.Loaded, kind: Engagement) -> None:
+    tally.count(
+        organization_id=loaded.organization.id, credential_id=loaded.credential.id, kind=kind
+    )
 
 
 def _wanted(lang: str | None, request: Request) -> list[str]:
@@ -78,9 +60,7 @@ def _cache_key(request: Request, public_id: str, lang: str | None) -> tuple[str,
 
 def cached_page(
     request: Request,
-    runtime: Runtime,
-    background: BackgroundTasks,
-    counter: EngagementCounter,
+    tally: Tally,
     *,
     public_id: str,
     lang: str | None,
@@ -89,16 +69,18 @@ def cached_page(
     cached = cache.pages.get(_cache_key(request, public_id, lang))
     if cached is None:
         return None
-    _count_ids(counter, runtime, background, cached.organization_id, cached.credential_id)
+    tally.count(
+        organization_id=cached.organization_id,
+        credential_id=cached.credential_id,
+        kind=Engagement.VIEW,
+    )
     return html_response(cached.body)
 
 
 def credential_page(
     request: Request,
     session: SessionDep,
-    runtime: Runtime,
-    background: BackgroundTasks,
-    counter: EngagementCounter,
+    tally: Tally,
     *,
     public_id: str,
     lang: str | None,
@@ -122,10 +104,10 @@ def credential_page(
             detail_key="private_detail",
             status=403,
         )
-    base = runtime.settings.public_base_url
+    base = tally.runtime.settings.public_base_url
     report = view.report_for(session, base, loaded.credential)
     built = view.build(loaded, base_url=base, wanted=_wanted(lang, request), report=report)
-    count(counter, runtime, background, loaded, Engagement.VIEW)
+    count(tally, loaded, Engagement.VIEW)
     response = page(
         "credential.html", {"p": built, "lang": built.lang, "dir": built.dir, "t": built.t}
     )
@@ -142,8 +124,7 @@ def credential_page(
 def _download(
     session: SessionDep,
     runtime: Runtime,
-    background: BackgroundTasks,
-    counter: EngagementCounter,
+    tally: Tally,
     loaded: view.Loaded,
     filename: str,
 ) -> Response:
@@ -156,7 +137,7 @@ def _download(
         version=loaded.version,
         filename=filename,
     )
-    count(counter, runtime, background, loaded, artifact.engagement)
+    count(tally, loaded, artifact.engagement)
     return _attachment(artifact)
 
 
@@ -183,15 +164,12 @@ def download(
     request: Request,
     session: SessionDep,
     runtime: RuntimeDep,
-    background: BackgroundTasks,
-    counter: CounterDep,
+    tally: TallyDep,
 ) -> Response:
     loaded = view.load(session, public_id)
     if loaded is None or loaded.credential.private:
-        return credential_page(
-            request, session, runtime, background, counter, public_id=public_id, lang=None
-        )
-    return _download(session, runtime, background, counter, loaded, filename)
+        return credential_page(request, session, tally, public_id=public_id, lang=None)
+    return _download(session, runtime, tally, loaded, filename)
 
 
 @router.get("/credentials/{public_id}/linkedin")
@@ -200,17 +178,14 @@ def linkedin(
     request: Request,
     session: SessionDep,
     runtime: RuntimeDep,
-    background: BackgroundTasks,
-    counter: CounterDep,
+    tally: TallyDep,
     action: Annotated[Literal["add", "share"], Query()] = "add",
 ) -> Response:
     loaded = view.load(session, public_id)
     if loaded is None or loaded.credential.private:
-        return credential_page(
-            request, session, runtime, background, counter, public_id=public_id, lang=None
-        )
+        return credential_page(request, session, tally, public_id=public_id, lang=None)
     kind = Engagement.LINKEDIN_ADD if action == "add" else Engagement.LINKEDIN_SHARE
-    count(counter, runtime, background, loaded, kind)
+    count(tally, loaded, kind)
     target = view.linkedin_target(loaded, base_url=runtime.settings.public_base_url, action=action)
     return RedirectResponse(target, status_code=303)
 
@@ -317,13 +292,12 @@ def wallet_download(
     request: Request,
     session: SessionDep,
     runtime: RuntimeDep,
-    background: BackgroundTasks,
-    counter: CounterDep,
+    tally: TallyDep,
 ) -> Response:
     loaded = _own_credential(session, runtime, token, public_id)
     if loaded is None:
         return _not_found(request)
-    return _download(session, runtime, background, counter, loaded, filename)
+    return _download(session, runtime, tally, loaded, filename)
 
 
 @router.post("/wallet/{token}/credentials/{public_id}/visibility")

@@ -22,18 +22,18 @@ def _lang(request: Request) -> str:
     return header.split(",")[0].split(";")[0].strip()[:2].lower() or "en"
 
 
+def _invalid(lang: str) -> HTMLResponse:
+    return message_page(
+        lang=lang, state="invalid", title_key="unsubscribe_invalid", detail_key=None, status=404
+    )
+
+
 @router.get("/unsubscribe/{token}", response_class=HTMLResponse)
 def unsubscribe_form(token: str, request: Request, runtime: RuntimeDep) -> HTMLResponse:
     """A page with one button: mail scanners follow links, so GET changes nothing."""
     lang = _lang(request)
     if links.learner_of(runtime.vault, token, purpose=service.UNSUBSCRIBE_PURPOSE) is None:
-        return message_page(
-            lang=lang,
-            state="invalid",
-            title_key="unsubscribe_invalid",
-            detail_key=None,
-            status=404,
-        )
+        return _invalid(lang)
     return message_page(
         lang=lang,
         state="pending",
@@ -53,13 +53,7 @@ def unsubscribe(
     learner_id = links.learner_of(runtime.vault, token, purpose=service.UNSUBSCRIBE_PURPOSE)
     learner = session.get(Learner, learner_id) if learner_id else None
     if learner is None:
-        return message_page(
-            lang=lang,
-            state="invalid",
-            title_key="unsubscribe_invalid",
-            detail_key=None,
-            status=404,
-        )
+        return _invalid(lang)
     if learner.email_opt_out_at is None:
         learner.email_opt_out_at = utcnow()
     return message_page(

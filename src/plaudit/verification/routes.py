@@ -17,13 +17,11 @@ from plaudit.api import API_PREFIX
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.openapi import RATE_LIMITED
 from plaudit.api.routing import UnitOfWorkRoute
-from plaudit.engagement.counter import EngagementCounter
-from plaudit.engagement.deps import CounterDep
+from plaudit.engagement.deps import Tally, TallyDep
 from plaudit.errors import RateLimited
 from plaudit.models.award import Credential
 from plaudit.models.engagement import Engagement
 from plaudit.openbadges.verify import Report
-from plaudit.runtime import Runtime
 from plaudit.schemas import Input, Output
 from plaudit.verification import service as verification
 
@@ -95,9 +93,9 @@ class _Limiter:
 limiter = _Limiter(rate=5.0, burst=30)
 
 
-def _count(session: Session, runtime: Runtime, counter: EngagementCounter, report: Report) -> None:
+def _count(session: Session, tally: Tally, report: Report) -> None:
     """A verification of one of our credentials counts towards its engagement."""
-    prefix = f"{runtime.settings.public_base_url}/credentials/"
+    prefix = f"{tally.runtime.settings.public_base_url}/credentials/"
     ident = str((report.credential or {}).get("id", ""))
     if not ident.startswith(prefix) or "\x00" in ident:  # no stored id holds a NUL
         return
@@ -107,7 +105,7 @@ def _count(session: Session, runtime: Runtime, counter: EngagementCounter, repor
         )
     ).one_or_none()
     if row is not None:
-        counter.record(
+        tally.count(
             organization_id=row.organization_id,
             credential_id=row.id,
             kind=Engagement.VERIFICATION,
@@ -131,7 +129,7 @@ def verify(
     request: Request,
     session: SessionDep,
     runtime: RuntimeDep,
-    counter: CounterDep,
+    tally: TallyDep,
 ) -> VerifyOut:
     _limit(request)
     base = runtime.settings.public_base_url
@@ -140,7 +138,7 @@ def verify(
     else:
         assert body.credential is not None
         report = verification.verify(session, base_url=base, data=body.credential)
-    _count(session, runtime, counter, report)
+    _count(session, tally, report)
     return _out(report)
 
 
@@ -155,11 +153,11 @@ async def verify_file(
     file: Annotated[UploadFile, File()],
     session: SessionDep,
     runtime: RuntimeDep,
-    counter: CounterDep,
+    tally: TallyDep,
 ) -> VerifyOut:
     _limit(request)
     data = await file.read(MAX_FILE + 1)
     base = runtime.settings.public_base_url
     report = await run_in_threadpool(verification.verify, session, base_url=base, data=data)
-    await run_in_threadpool(_count, session, runtime, counter, report)
+    await run_in_threadpool(_count, session, tally, report)
     return _out(report)
