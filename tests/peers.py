@@ -55,6 +55,7 @@ def process_env(settings: Settings, data_dir: Path) -> dict[str, str]:
             settings.webhooks_allow_private_networks
         ).lower(),
         "PLAUDIT_DELIVERY_BACKOFF_SCALE": str(settings.delivery_backoff_scale),
+        "PLAUDIT_DELIVERY_LEASE_SECONDS": str(settings.delivery_lease_seconds),
         "PLAUDIT_LEASE_SECONDS": str(settings.lease_seconds),
         "PLAUDIT_RECOVERY_INTERVAL_SECONDS": str(settings.recovery_interval_seconds),
         "PLAUDIT_RECOVERY_GRACE_SECONDS": str(settings.recovery_grace_seconds),

@@ -3,6 +3,7 @@ the outbox; failures are retried and end in exactly one delivery."""
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -148,6 +149,31 @@ def test_refusals_and_errors_are_retried_then_delivered_exactly_once(
         assert delivery.deliver_one(runtime, message_id) is None
     assert len(smtp_server.mailbox.messages) == 1
     assert len(receiver.acknowledged()) == 1
+
+
+def test_a_slow_send_is_not_taken_over_however_short_the_retries(
+    client: TestClient, runtime: Runtime, tenant: Tenant, smtp_server: SmtpServer
+) -> None:
+    # Retries here come after a thousandth of their delays; the lease on a message being
+    # sent must not shrink with them, or a send slower than that is sent twice.
+    issue(client, tenant, learner="slow")
+    with unit_of_work(runtime.read_sessions) as session:
+        [message_id] = delivery.due(session, now=utcnow(), limit=10)
+    smtp_server.mailbox.hold = threading.Event()
+    sending = threading.Thread(target=delivery.deliver_one, args=(runtime, message_id))
+    sending.start()
+    try:
+        assert smtp_server.mailbox.held.wait(10)
+        with unit_of_work(runtime.read_sessions) as session:
+            assert delivery.due(session, now=utcnow() + timedelta(seconds=60), limit=10) == []
+            later = utcnow() + timedelta(seconds=runtime.settings.delivery_lease_seconds + 1)
+            assert delivery.due(session, now=later, limit=10) == [message_id]
+    finally:
+        smtp_server.mailbox.hold.set()
+        sending.join(10)
+    smtp_server.mailbox.hold = None
+    deliver_all(runtime)  # the held attempt was refused (451), so it is retried once
+    assert len(smtp_server.mailbox.to("slow@example.org")) == 1
 
 
 def test_a_permanent_refusal_is_not_retried(

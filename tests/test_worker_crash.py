@@ -40,7 +40,8 @@ from tests.peers import (
 
 __all__ = ["receiver", "smtp_server"]
 
-SCALE = 0.01  # leases of 3 s instead of 5 minutes
+SCALE = 0.01  # retries after a hundredth of the documented delays
+LEASE = 3  # a dead worker's messages are sent again after 3 s instead of 5 minutes
 
 
 def _wait_for(check: Callable[[], bool], timeout: float = 30) -> bool:
@@ -79,7 +80,8 @@ def test_a_worker_killed_mid_delivery_loses_and_duplicates_nothing(
         smtp_security="none",
         webhooks_allow_private_networks=True,
         delivery_backoff_scale=SCALE,
-        # Recovery finds the messages whose lease lapsed (3 s) on its next pass.
+        delivery_lease_seconds=LEASE,
+        # Recovery finds the messages whose lease lapsed on its next pass.
         recovery_interval_seconds=1,
     )
     runtime = Runtime(settings=settings, engine=engine)

@@ -115,8 +115,16 @@ class Settings(BaseSettings):
         default=1.0,
         gt=0,
         le=1,
-        description="Multiplies every retry delay and lease of emails and webhooks (1 = the "
-        "documented schedule). Tests shrink it; leave it at 1 in production.",
+        description="Multiplies every retry delay of emails and webhooks (1 = the documented "
+        "schedule). Tests shrink it; leave it at 1 in production.",
+    )
+    delivery_lease_seconds: float = Field(
+        default=300.0,
+        ge=1,
+        le=3600,
+        description="How long a worker holds an email or webhook it is sending: a worker that "
+        "dies mid-send has its messages sent again after this. Keep it well above the SMTP and "
+        "webhook timeouts, or a slow send is sent twice.",
     )
 
     recovery_interval_seconds: float = Field(

@@ -41,8 +41,6 @@ WEBHOOK_BACKOFF = (5, 30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 8
 # Emails: 8 attempts over about 21 hours.
 EMAIL_BACKOFF = (30, 120, 600, 1800, 7200, 6 * 3600, 12 * 3600)
 BACKOFF = {Channel.WEBHOOK: WEBHOOK_BACKOFF, Channel.EMAIL: EMAIL_BACKOFF}
-# Longer than any send may take (SMTP and HTTP timeouts are well under it).
-LEASE_SECONDS = 300
 REDELIVERY = "redelivery requested"
 
 
@@ -132,7 +130,7 @@ def deliver_one(
     ``now`` is the clock (tests move it forward to reach retries days away)."""
     now = now or utcnow()
     with unit_of_work(runtime.sessions) as session:
-        if not claim(session, message_id, now=now, lease=scale(runtime, LEASE_SECONDS)):
+        if not claim(session, message_id, now=now, lease=runtime.settings.delivery_lease_seconds):
             return None
         message = session.get(OutboxMessage, message_id)
         assert message is not None
