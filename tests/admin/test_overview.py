@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
 
 from plaudit import jobs
-from plaudit.admin import analytics
+from plaudit.analytics import periods, queries
 from plaudit.app import create_app
 from plaudit.config import Settings
 from plaudit.db import unit_of_work, utcnow
@@ -216,8 +216,8 @@ def test_the_numbers_match_what_the_api_made(
     ]
     # Past the top ones, the others are summed up in one bar.
     with unit_of_work(runtime.read_sessions) as session:
-        span = analytics.period(30, now=utcnow())
-        top = analytics.issued_by_template(session, tenant.id, span, top=1)
+        span = periods.period(30, now=utcnow())
+        top = queries.issued_by_template(session, tenant.id, span, top=1)
     assert [(t.name, t.count) for t in top] == [("Alpha Badge", 3), ("2 other templates", 2)]
     assert top[1].template_id is None
     # Per day: today's row in the table holds all five.

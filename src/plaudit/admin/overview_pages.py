@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from plaudit.admin import analytics, charts
+from plaudit.admin import charts
 from plaudit.admin.web import ADMIN, Viewer, render
+from plaudit.analytics import service as analytics
+from plaudit.analytics.periods import PERIODS, period_of
 from plaudit.api.deps import SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.db import utcnow
@@ -83,7 +85,7 @@ def _charts(data: analytics.Overview) -> dict[str, charts.Chart]:
 @router.get("")
 @router.get("/")
 def overview(request: Request, admin: Viewer, session: SessionDep) -> Response:
-    days = analytics.period_of(request.query_params.get("days"))
+    days = period_of(request.query_params.get("days"))
     data = analytics.overview(session, admin.organization_id, days=days, now=utcnow())
     return render(
         request,
@@ -92,7 +94,7 @@ def overview(request: Request, admin: Viewer, session: SessionDep) -> Response:
         {
             "o": data,
             "days": days,
-            "periods": analytics.PERIODS,
+            "periods": PERIODS,
             "charts": _charts(data),
             "percent": percent,
             "ratio": ratio,

@@ -1,4 +1,4 @@
-"""The overview's figures for one organization over a period of days, aggregated in SQL.
+"""The queries behind the overview's figures for one organization over a period of days.
 
 Days are UTC days, as the engagement counts are. Each query is bounded by the organization and
 the period (or returns a handful of rows), so the page costs the same for an organization with
@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Date, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from plaudit.analytics.periods import Period
 from plaudit.models.award import Credential, CredentialStatus
 from plaudit.models.delivery import Channel, MessageStatus, OutboxMessage
 from plaudit.models.engagement import Engagement, EngagementCount
@@ -37,8 +38,6 @@ from plaudit.models.learner import Learner
 from plaudit.models.rule import Rule, RuleStatus
 from plaudit.models.template import Template, TemplateStatus
 
-PERIODS = (7, 30, 90)
-DEFAULT_PERIOD = 30
 EXPIRY_HORIZON = timedelta(days=30)
 TOP_TEMPLATES = 10
 LATEST = 5
@@ -54,37 +53,6 @@ ENGAGEMENT_GROUPS: tuple[tuple[str, tuple[Engagement, ...]], ...] = (
     ("LinkedIn", LINKEDIN_KINDS),
     ("Verifications", (Engagement.VERIFICATION,)),
 )
-
-
-@dataclass(frozen=True)
-class Period:
-    days: int
-    first_day: date
-    last_day: date
-
-    @property
-    def start(self) -> datetime:
-        return datetime.combine(self.first_day, time(), UTC)
-
-    @property
-    def end(self) -> datetime:
-        """The midnight after the last day (exclusive)."""
-        return datetime.combine(self.last_day + timedelta(days=1), time(), UTC)
-
-    @property
-    def dates(self) -> list[date]:
-        return [self.first_day + timedelta(days=i) for i in range(self.days)]
-
-
-def period(days: int, *, now: datetime) -> Period:
-    """The last ``days`` UTC days, today included."""
-    today = now.astimezone(UTC).date()
-    return Period(days, today - timedelta(days=days - 1), today)
-
-
-def period_of(raw: str | None) -> int:
-    """The period asked for in the address; anything else is the default."""
-    return int(raw) if raw in {str(p) for p in PERIODS} else DEFAULT_PERIOD
 
 
 def _utc_day(session: Session, column: Any) -> ColumnElement[Any]:
@@ -437,49 +405,4 @@ def totals(session: Session, organization_id: uuid.UUID, *, now: datetime) -> To
         expired=int(credentials[1]),
         suspended=int(credentials[2]),
         revoked=int(credentials[3]),
-    )
-
-
-# --- everything the page shows -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Overview:
-    period: Period
-    issued_per_day: list[int]
-    by_template: list[TemplateCount]
-    engaged: Engaged
-    engagement_per_day: dict[str, list[int]]
-    expiring_count: int
-    expiring: list[Expiring]
-    failed_count: int
-    failed: list[FailedDelivery]
-    unawarded_count: int
-    unawarded: list[Unawarded]
-    totals: Totals
-
-    @property
-    def issued(self) -> int:
-        return sum(self.issued_per_day)
-
-
-def overview(session: Session, organization_id: uuid.UUID, *, days: int, now: datetime) -> Overview:
-    span = period(days, now=now)
-    expiring_count, expiring = expiring_soon(session, organization_id, now=now)
-    failed_count, failed = failed_deliveries(session, organization_id, span)
-    unawarded_count, unawarded = events_without_award(session, organization_id, span)
-    per_day = issued_per_day(session, organization_id, span)
-    return Overview(
-        period=span,
-        issued_per_day=per_day,
-        by_template=issued_by_template(session, organization_id, span),
-        engaged=engagement(session, organization_id, span, issued=sum(per_day)),
-        engagement_per_day=engagement_per_day(session, organization_id, span),
-        expiring_count=expiring_count,
-        expiring=expiring,
-        failed_count=failed_count,
-        failed=failed,
-        unawarded_count=unawarded_count,
-        unawarded=unawarded,
-        totals=totals(session, organization_id, now=now),
     )
