@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from plaudit.certificates.layout import CertificateLayout
 from plaudit.certificates.render import (
     CertificateAssets,
     CertificateContent,
@@ -21,6 +20,7 @@ from plaudit.certificates.render import (
 from plaudit.credentials import tasks as credential_tasks
 from plaudit.openbadges import baking
 from plaudit.runtime import Runtime
+from plaudit.templates.layout import CertificateLayout
 from plaudit.verification import routes as verification_routes
 from tests.factories import Tenant, make_tenant
 from tests.images_for_tests import SVG, png_bytes

@@ -19,6 +19,8 @@ from plaudit.apikeys.routes import router as apikeys_router
 from plaudit.automations.routes import backfills_router
 from plaudit.automations.routes import router as rules_router
 from plaudit.bulk.routes import router as bulk_router
+from plaudit.catalog.routes import router as catalog_router
+from plaudit.certificates.routes import router as certificate_preview_router
 from plaudit.config import Settings, get_settings
 from plaudit.connectors.routes import hooks_router
 from plaudit.connectors.routes import router as connectors_router
@@ -44,7 +46,6 @@ from plaudit.pages.render import STATIC_DIR
 from plaudit.pages.routes import router as pages_router
 from plaudit.pages.unsubscribe import router as unsubscribe_router
 from plaudit.runtime import Runtime, build_runtime
-from plaudit.templates.routes import catalog_router
 from plaudit.templates.routes import router as templates_router
 from plaudit.users.routes import router as members_router
 from plaudit.vcapi.routes import router as vcapi_router
@@ -56,6 +57,7 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     apikeys_router,
     members_router,
     templates_router,
+    certificate_preview_router,
     catalog_router,
     events_router,
     xapi_router,

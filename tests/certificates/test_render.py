@@ -11,7 +11,6 @@ from typing import Any
 import pypdf
 import pytest
 
-from plaudit.certificates.layout import CertificateLayout
 from plaudit.certificates.pdf import PdfCredentialError, extract_credential
 from plaudit.certificates.render import (
     CertificateAssets,
@@ -21,6 +20,7 @@ from plaudit.certificates.render import (
     _with_metadata_pypdf,
     labels_for,
 )
+from plaudit.templates.layout import CertificateLayout
 from tests.images_for_tests import SVG, png_bytes
 
 

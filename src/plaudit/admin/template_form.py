@@ -17,10 +17,10 @@ from typing import Any, get_args
 from starlette.datastructures import FormData
 
 from plaudit.admin.web import FormErrors, parse, text
-from plaudit.certificates.layout import CertificateLayout
 from plaudit.models.template import Template, TemplateKind
 from plaudit.templates import service as templates
 from plaudit.templates import vocabulary as v
+from plaudit.templates.layout import CertificateLayout
 from plaudit.templates.schemas import DEFAULT_CERTIFICATE_FIELDS, FieldType, TemplateCreate
 
 TRANSLATION_KEYS = ("lang", "name", "description", "criteria")

@@ -26,7 +26,7 @@ import pypdf
 import segno
 import typst
 
-from plaudit.certificates.layout import CertificateLayout
+from plaudit.templates.layout import CertificateLayout
 from plaudit.templates.words import messages
 
 TEMPLATE: Final = Path(__file__).with_name("certificate.typ")

@@ -16,14 +16,12 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from plaudit.certificates.layout import CertificateLayout
 from plaudit.certificates.render import (
     CertificateAssets,
     CertificateContent,
     CertificateRenderer,
     labels_for,
 )
-from plaudit.credentials import issuance
 from plaudit.db import utcnow
 from plaudit.errors import NotFound
 from plaudit.images import service as images
@@ -32,8 +30,10 @@ from plaudit.models.award import Credential
 from plaudit.models.learner import Learner
 from plaudit.models.organization import Organization
 from plaudit.models.template import Template, TemplateVersion
+from plaudit.public_urls import credential_url
 from plaudit.runtime import Runtime
 from plaudit.templates import service as templates
+from plaudit.templates.layout import CertificateLayout
 
 _renderer: CertificateRenderer | None = None
 _renderer_lock = threading.Lock()
@@ -142,7 +142,7 @@ def render(
         issued_on=credential.emitted_at.date(),
         expires_on=credential.expires_at.date() if credential.expires_at else None,
         fields=_fields(snapshot, layout, credential.fields or {}),
-        verification_url=issuance.credential_url(runtime.settings.public_base_url, credential),
+        verification_url=credential_url(runtime.settings.public_base_url, credential.public_id),
         credential_id=credential.public_id,
         lang=lang,
         labels=labels_for(lang),

@@ -26,6 +26,7 @@ from plaudit.openbadges.credential import iso
 from plaudit.openbadges.fastpath import ShapeCache, sign_rdfc_fast
 from plaudit.openbadges.jcs import sign_jcs
 from plaudit.openbadges.jose import sign_vc_jwt
+from plaudit.public_urls import credential_url
 from plaudit.runtime import Runtime
 
 SHAPES = ShapeCache()
@@ -65,10 +66,6 @@ def ed25519_key(session: Session, runtime: Runtime, organization_id: uuid.UUID) 
     return next(k for k in active if k.algorithm is KeyAlgorithm.ED25519)
 
 
-def credential_url(base_url: str, credential: Credential) -> str:
-    return f"{base_url}/credentials/{credential.public_id}"
-
-
 def build(
     base_url: str,
     *,
@@ -82,7 +79,7 @@ def build(
     image_id = snapshot.get("image_id")
     evidence = [_evidence(e) for e in credential.evidence]
     data = ob.CredentialData(
-        id=credential_url(base_url, credential),
+        id=credential_url(base_url, credential.public_id),
         issuer=ob.Issuer(
             id=issuer_id,
             name=organization.name,

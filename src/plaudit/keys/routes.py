@@ -15,7 +15,6 @@ from plaudit.api.idempotency import Idempotent
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.keys import service as keys
 from plaudit.models.signing_key import KeyAlgorithm, KeyStatus, SigningKey
-from plaudit.organizations import service as organizations
 from plaudit.schemas import Input, Output
 
 router = APIRouter(prefix=f"{API_PREFIX}/keys", tags=["keys"], route_class=UnitOfWorkRoute)
@@ -74,10 +73,4 @@ def rotate(
 
 @jwks_router.get("/orgs/{slug}/jwks.json", summary="The issuer's public keys as a JWK Set")
 def jwks(slug: str, session: SessionDep) -> dict[str, Any]:
-    organization = organizations.get_by_slug(session, slug)
-    # Retired keys stay published so that what they signed keeps verifying.
-    return {
-        "keys": [
-            keys.public_jwk(k) for k in keys.all_keys(session, organization_id=organization.id)
-        ]
-    }
+    return {"keys": keys.published_jwks(session, organization_slug=slug)}

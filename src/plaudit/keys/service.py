@@ -13,6 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from plaudit.db import new_id, utcnow
+from plaudit.errors import not_found
+from plaudit.models.organization import Organization
 from plaudit.models.signing_key import KeyAlgorithm, KeyStatus, SigningKey
 from plaudit.vault import Vault
 
@@ -128,6 +130,17 @@ def all_keys(session: Session, *, organization_id: uuid.UUID) -> list[SigningKey
             .order_by(SigningKey.created_at, SigningKey.id)
         )
     )
+
+
+def published_jwks(session: Session, *, organization_slug: str) -> list[dict[str, Any]]:
+    """The public keys an issuer publishes, by its organization's slug. Retired keys stay
+    published so that what they signed keeps verifying."""
+    organization_id = session.scalar(
+        select(Organization.id).where(Organization.slug == organization_slug)
+    )
+    if organization_id is None:
+        raise not_found("organization", organization_slug)
+    return [public_jwk(k) for k in all_keys(session, organization_id=organization_id)]
 
 
 JWS_ALGORITHMS = {KeyAlgorithm.ED25519: "EdDSA", KeyAlgorithm.RSA: "RS256"}

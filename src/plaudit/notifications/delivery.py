@@ -21,6 +21,7 @@ from plaudit.models.template import TemplateVersion
 from plaudit.models.user import Invitation, User
 from plaudit.notifications import compose, smtp
 from plaudit.notifications.service import LEARNER_TOPICS, UNSUBSCRIBE_PURPOSE, settings_of
+from plaudit.public_urls import credential_url
 from plaudit.runtime import Runtime
 from plaudit.templates.service import localized
 from plaudit.users import tokens
@@ -136,7 +137,7 @@ class EmailHandler:
                 credential=str(local["name"]),
                 description=str(local["description"] or ""),
                 learner_name=recipient_name(credential),
-                credential_url=f"{base}/credentials/{credential.public_id}",
+                credential_url=credential_url(base, credential.public_id),
                 wallet_url=links.url(base, runtime.vault, credential.learner_id),
                 unsubscribe_url=None
                 if copy_of

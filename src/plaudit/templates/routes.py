@@ -1,4 +1,4 @@
-"""HTTP routes of templates and the catalog."""
+"""HTTP routes of templates."""
 
 from __future__ import annotations
 
@@ -15,10 +15,6 @@ from plaudit.api.deps import Principal, ReadPrincipal, RuntimeDep, SessionDep, W
 from plaudit.api.idempotency import Idempotent
 from plaudit.api.pagination import Page, PageParams, page_params, paginate
 from plaudit.api.routing import UnitOfWorkRoute
-from plaudit.catalog import service as catalog
-from plaudit.catalog.schemas import CatalogCopy, CatalogEntryOut
-from plaudit.certificates import service as certificates
-from plaudit.errors import InvalidInput
 from plaudit.images import service as images
 from plaudit.images.processing import MAX_BYTES
 from plaudit.models.image import Image
@@ -39,9 +35,6 @@ from plaudit.templates.schemas import (
 
 router = APIRouter(
     prefix=f"{API_PREFIX}/templates", tags=["templates"], route_class=UnitOfWorkRoute
-)
-catalog_router = APIRouter(
-    prefix=f"{API_PREFIX}/catalog", tags=["catalog"], route_class=UnitOfWorkRoute
 )
 
 LangQuery = Annotated[
@@ -359,49 +352,3 @@ async def upload_layout_image(
             s, template=template, slot=slot, image=stored
         ),
     )
-
-
-@router.get(
-    "/{template_id}/certificate-preview",
-    summary="The certificate PDF of the working copy, with sample values",
-    response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
-)
-def certificate_preview(
-    template_id: uuid.UUID,
-    session: SessionDep,
-    principal: ReadPrincipal,
-    runtime: RuntimeDep,
-    lang: LangQuery = None,
-) -> Response:
-    template = templates.get(
-        session, organization_id=principal.organization_id, template_id=template_id
-    )
-    if template.kind is not TemplateKind.CERTIFICATE:
-        raise InvalidInput("Only certificate templates have a PDF; this one is a badge.")
-    pdf = certificates.preview(session, runtime, template=template, lang=lang)
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": 'inline; filename="certificate-preview.pdf"'},
-    )
-
-
-@catalog_router.get("", response_model=list[CatalogEntryOut], summary="The ready-made templates")
-def list_catalog(principal: ReadPrincipal, runtime: RuntimeDep) -> list[CatalogEntryOut]:
-    return catalog.entries_out(base_url=runtime.settings.public_base_url)
-
-
-@catalog_router.post(
-    "/{key}/copy",
-    response_model=TemplateOut,
-    status_code=201,
-    dependencies=[Idempotent],
-    summary="Copy a catalog entry into a new template (a draft with its artwork)",
-)
-def copy_from_catalog(
-    key: str, body: CatalogCopy, session: SessionDep, principal: WritePrincipal, runtime: RuntimeDep
-) -> TemplateOut:
-    org = organizations.get(session, principal.organization_id)
-    template = catalog.copy(session, runtime.files, organization=org, key=key, data=body)
-    return to_out(template, base_url=runtime.settings.public_base_url, wanted=[])

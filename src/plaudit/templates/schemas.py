@@ -9,12 +9,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AnyHttpUrl, Field, StringConstraints, field_validator, model_validator
 
-from plaudit.certificates.layout import CertificateLayout
 from plaudit.models.template import TemplateKind, TemplateOrigin, TemplateStatus
 from plaudit.organizations.schemas import LanguageTag
 from plaudit.schemas import Input, NotNull, Output
 from plaudit.templates import vocabulary as v
 from plaudit.templates.expiry import parse_duration
+from plaudit.templates.layout import CertificateLayout
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=v.MAX_NAME)]
 Description = Annotated[str, StringConstraints(max_length=v.MAX_DESCRIPTION)]

@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from plaudit.certificates.layout import CertificateLayout
 from plaudit.db import utcnow
 from plaudit.errors import Conflict, InvalidInput, not_found
 from plaudit.models.image import Image
@@ -22,6 +21,7 @@ from plaudit.models.template import (
     TemplateVersion,
 )
 from plaudit.templates import vocabulary as v
+from plaudit.templates.layout import CertificateLayout
 from plaudit.templates.localize import best_language
 from plaudit.templates.schemas import (
     DEFAULT_CERTIFICATE_FIELDS,
