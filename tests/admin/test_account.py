@@ -12,11 +12,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 
-from plaudit.admin import auth
 from plaudit.config import Settings
 from plaudit.db import unit_of_work, utcnow
 from plaudit.models.user import AdminSession, Role, User
 from plaudit.runtime import Runtime
+from plaudit.users import invitations, signin
 from tests.admin.conftest import (
     PASSWORD,
     Dashboard,
@@ -59,7 +59,7 @@ def test_signing_in_opens_the_dashboard_with_a_safe_cookie(
     with unit_of_work(runtime.read_sessions) as session:
         stored = session.scalars(select(AdminSession.token_hash)).all()
     token = browser.cookies.get("plaudit_admin")
-    assert token and token not in stored and auth.token_hash(token) in stored
+    assert token and token not in stored and signin.token_hash(token) in stored
     page = browser.get("/admin/")
     assert page.status_code == 200
     assert "Acme Academy" in page.text and "Sign out" in page.text
@@ -112,7 +112,7 @@ def test_five_failures_lock_the_account_for_a_while(
     browser: TestClient, runtime: Runtime, tenant: Tenant
 ) -> None:
     email = add_person(runtime, tenant.id, Role.ADMIN)
-    for _ in range(auth.MAX_FAILURES):
+    for _ in range(signin.MAX_FAILURES):
         assert sign_in(browser, email, "guessing wrong").status_code == 422
     locked = sign_in(browser, email)  # the right password, but locked
     assert locked.status_code == 422
@@ -230,7 +230,7 @@ def test_an_invitation_makes_a_member_with_its_role(
     app: FastAPI, runtime: Runtime, tenant: Tenant, smtp_server: SmtpServer
 ) -> None:
     with unit_of_work(runtime.sessions) as session:
-        invitation = auth.invite(
+        invitation = invitations.invite(
             session,
             organization_id=tenant.id,
             email="new.viewer@example.org",

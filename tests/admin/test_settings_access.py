@@ -125,10 +125,10 @@ def test_a_withdrawn_invitation_no_longer_works(
         assert stranger.get(path).status_code == 404
     other = make_tenant(runtime, name="Beta School")
     with unit_of_work(runtime.sessions) as session:
-        from plaudit.admin import auth
         from plaudit.db import utcnow
+        from plaudit.users import invitations
 
-        theirs = auth.invite(
+        theirs = invitations.invite(
             session,
             organization_id=other.id,
             email="theirs@example.org",

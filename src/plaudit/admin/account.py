@@ -8,9 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
-from plaudit.admin import auth
 from plaudit.admin.web import (
     ADMIN,
     LOGIN_CSRF_COOKIE,
@@ -31,9 +29,8 @@ from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.db import unit_of_work, utcnow
 from plaudit.errors import Forbidden, PlauditError
-from plaudit.models.organization import Organization
-from plaudit.models.user import User
 from plaudit.runtime import Runtime
+from plaudit.users import invitations, signin
 from plaudit.users.passwords import MIN_LENGTH
 
 # Sign-in, resets and invitations run their own transaction (a failed sign-in is counted even
@@ -118,8 +115,8 @@ def login(request: Request, form: FormDep, runtime: RuntimeDep, _csrf: LoginCsrf
     now = utcnow()
     # Its own transaction: a failed attempt is counted even though the request fails.
     with unit_of_work(runtime.sessions) as session:
-        result = auth.sign_in(session, email=email, password=password, now=now)
-        token = auth.open_session(session, user=result.user, now=now) if result.user else None
+        result = signin.sign_in(session, email=email, password=password, now=now)
+        token = signin.open_session(session, user=result.user, now=now) if result.user else None
     if token is None:
         if result.locked_until is not None:
             errors.add(
@@ -138,7 +135,7 @@ def login(request: Request, form: FormDep, runtime: RuntimeDep, _csrf: LoginCsrf
         httponly=True,
         samesite="lax",
         secure=_secure(runtime),
-        max_age=int(auth.SESSION_LIFETIME.total_seconds()),
+        max_age=int(signin.SESSION_LIFETIME.total_seconds()),
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path=ADMIN)
     return response
@@ -147,7 +144,7 @@ def login(request: Request, form: FormDep, runtime: RuntimeDep, _csrf: LoginCsrf
 @router.post("/logout")
 def logout(request: Request, admin: Member, session: SessionDep) -> Response:
     del admin
-    auth.close_session(session, session_token(request))
+    signin.close_session(session, session_token(request))
     response = redirect(f"{ADMIN}/login", flash="You are signed out.")
     response.delete_cookie(SESSION_COOKIE, path=ADMIN)
     return response
@@ -160,7 +157,7 @@ def switch(request: Request, admin: Member, form: FormDep, session: SessionDep) 
     row = admin_session_row(request)
     if choice is None or row is None:
         raise Forbidden("You are not a member of that organization.")
-    auth.switch_organization(session, row, choice.id)
+    signin.switch_organization(session, row, choice.id)
     return redirect(f"{ADMIN}/", flash=f"Now showing {choice.name}.")
 
 
@@ -195,7 +192,7 @@ def forgot(request: Request, form: FormDep, runtime: RuntimeDep, _csrf: LoginCsr
         errors.add("email", "Enter the email address you sign in with.")
         return _forgot_page(request, email=email, errors=errors, status=422)
     with unit_of_work(runtime.sessions) as session:
-        auth.request_reset(session, email=email, now=utcnow())
+        signin.request_reset(session, email=email, now=utcnow())
     # The same answer whether or not the address has an account.
     return redirect(
         f"{ADMIN}/login",
@@ -243,7 +240,7 @@ def reset(
     assert isinstance(password, str)
     try:
         with unit_of_work(runtime.sessions) as session:
-            auth.reset_password(
+            signin.reset_password(
                 session, runtime.vault, token=token, password=password, now=utcnow()
             )
     except PlauditError as exc:
@@ -265,7 +262,7 @@ def _invitation_page(
     status: int = 200,
 ) -> Response:
     with unit_of_work(runtime.read_sessions) as session:
-        invitation = auth.open_invitation(session, runtime.vault, token, now=utcnow())
+        invitation = invitations.open_invitation(session, runtime.vault, token, now=utcnow())
         if invitation is None:
             return render(
                 request,
@@ -279,14 +276,13 @@ def _invitation_page(
                 },
                 status=404,
             )
-        organization = session.get(Organization, invitation.organization_id)
-        existing = session.scalar(select(User).where(User.email == invitation.email))
+        offer = invitations.offer(session, invitation)
         context = {
             "token": token,
-            "email": invitation.email,
-            "role": invitation.role.value,
-            "organization": organization.name if organization else "",
-            "has_account": existing is not None and existing.password_hash is not None,
+            "email": offer.email,
+            "role": offer.role.value,
+            "organization": offer.organization,
+            "has_account": offer.has_account,
             "name": name,
             "errors": errors or FormErrors(),
             "min_length": MIN_LENGTH,
@@ -317,14 +313,14 @@ def accept(
     now = utcnow()
     try:
         with unit_of_work(runtime.sessions) as session:
-            invitation = auth.open_invitation(session, runtime.vault, token, now=now)
+            invitation = invitations.open_invitation(session, runtime.vault, token, now=now)
             if invitation is None:
                 return _invitation_page(request, runtime, token)
             organization_id = invitation.organization_id
-            user = auth.accept_invitation(
+            user = invitations.accept_invitation(
                 session, invitation, name=name or None, password=password, now=now
             )
-            session_token_value = auth.open_session(
+            session_token_value = signin.open_session(
                 session, user=user, now=now, organization_id=organization_id
             )
     except PlauditError as exc:
@@ -339,6 +335,6 @@ def accept(
         httponly=True,
         samesite="lax",
         secure=_secure(runtime),
-        max_age=int(auth.SESSION_LIFETIME.total_seconds()),
+        max_age=int(signin.SESSION_LIFETIME.total_seconds()),
     )
     return response

@@ -7,10 +7,9 @@ from typing import Any, cast
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from plaudit.admin import auth
 from plaudit.admin.settings_common import SETTINGS, page, sub_router, uuid_or_404
 from plaudit.admin.web import (
     Admin,
@@ -30,9 +29,10 @@ from plaudit.api.deps import SessionDep
 from plaudit.apikeys import service as apikeys
 from plaudit.apikeys.schemas import ApiKeyCreate
 from plaudit.db import utcnow
-from plaudit.errors import Conflict, not_found
+from plaudit.errors import Conflict
 from plaudit.models.apikey import ApiKey, Scope
-from plaudit.models.user import Invitation, Role, User
+from plaudit.models.user import Role, User
+from plaudit.users import invitations
 from plaudit.users import service as users
 from plaudit.users.schemas import MemberCreate
 
@@ -134,22 +134,6 @@ def revoke_api_key(key_id: str, admin: Editor, session: SessionDep) -> Response:
 # --- members -----------------------------------------------------------------------------
 
 
-def _pending(session: Session, admin: Admin) -> list[Invitation]:
-    return list(
-        session.scalars(
-            select(Invitation)
-            .where(
-                Invitation.organization_id == admin.organization_id,
-                Invitation.accepted_at.is_(None),
-                Invitation.revoked_at.is_(None),
-                Invitation.expires_at > utcnow(),
-            )
-            .order_by(Invitation.created_at.desc(), Invitation.id.desc())
-            .limit(MAX_INVITATIONS_SHOWN)
-        )
-    )
-
-
 def _members_page(
     request: Request,
     admin: Admin,
@@ -171,7 +155,12 @@ def _members_page(
         "members",
         {
             "paged": paginate(session, request, stmt, scalars=False),
-            "invitations": _pending(session, admin),
+            "invitations": invitations.pending(
+                session,
+                organization_id=admin.organization_id,
+                now=utcnow(),
+                limit=MAX_INVITATIONS_SHOWN,
+            ),
             "max_invitations": MAX_INVITATIONS_SHOWN,
             "form": form if form is not None else {"role": Role.VIEWER.value},
             "errors": errors or FormErrors(),
@@ -200,7 +189,7 @@ def invite_member(request: Request, admin: Editor, form: FormDep, session: Sessi
         errors.add("role", OWNERS_ONLY)
     if body is not None and not errors:
         try:
-            invitation = auth.invite(
+            invitation = invitations.invite(
                 session,
                 organization_id=admin.organization_id,
                 email=str(body.email),
@@ -259,23 +248,15 @@ def remove_member(user_id: str, admin: Editor, session: SessionDep) -> Response:
 
 @router.post("/settings/invitations/{invitation_id}/withdraw")
 def withdraw_invitation(invitation_id: str, admin: Editor, session: SessionDep) -> Response:
-    ident = uuid_or_404(invitation_id, "invitation")
-    invitation = session.scalar(
-        select(Invitation).where(
-            Invitation.id == ident, Invitation.organization_id == admin.organization_id
+    try:
+        invitation = invitations.withdraw(
+            session,
+            organization_id=admin.organization_id,
+            invitation_id=uuid_or_404(invitation_id, "invitation"),
+            now=utcnow(),
         )
-    )
-    if invitation is None:
-        raise not_found("invitation", ident)
-    if invitation.accepted_at is not None:
-        return redirect(
-            MEMBERS,
-            flash=f"{invitation.email} already accepted; remove the member instead.",
-            kind="error",
-        )
-    if invitation.revoked_at is None:
-        invitation.revoked_at = utcnow()
-        session.flush()
+    except Conflict as exc:
+        return redirect(MEMBERS, flash=exc.detail, kind="error")
     return redirect(
         MEMBERS,
         flash=f"The invitation to {invitation.email} is withdrawn; its link no longer works.",

@@ -27,11 +27,11 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
-from plaudit.admin import auth
 from plaudit.api.deps import SessionDep
 from plaudit.db import utcnow
 from plaudit.errors import Forbidden, PlauditError, Unauthenticated
-from plaudit.models.user import AdminSession, Role, User
+from plaudit.models.user import AdminSession, Role
+from plaudit.users import signin
 
 ADMIN = "/admin"
 SESSION_COOKIE = "plaudit_admin"
@@ -143,13 +143,10 @@ def _load(request: Request, session: Session) -> tuple[Admin, AdminSession]:
     cached = getattr(request.state, "admin", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    row = auth.find_session(session, session_token(request), now=utcnow())
-    if row is None:
+    found = signin.signed_in(session, session_token(request), now=utcnow())
+    if found is None:
         raise LoginRequired
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
-        raise LoginRequired
-    choices = auth.memberships(session, user.id)
+    row, user, choices = found.session, found.user, found.memberships
     if not choices:
         raise NoOrganization
     current = next((c for c in choices if c[1].id == row.organization_id), choices[0])

@@ -1,4 +1,4 @@
-"""Dashboard sign-in: sessions, lockout, password resets and invitations (no HTTP here).
+"""Signing in to the dashboard: sessions, lockout and password resets (no HTTP here).
 
 A session cookie carries 32 random bytes; the database keeps their SHA-256 only, with the
 session's CSRF token and the organization it shows. Five failed sign-ins in a row lock the
@@ -17,10 +17,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from plaudit.delivery import outbox
-from plaudit.errors import Conflict, InvalidInput
+from plaudit.errors import InvalidInput
 from plaudit.models.delivery import Channel
 from plaudit.models.organization import Organization
-from plaudit.models.user import AdminSession, Invitation, Membership, Role, User
+from plaudit.models.user import AdminSession, Membership, User
 from plaudit.users import service as users
 from plaudit.users import tokens
 from plaudit.users.passwords import hash_password, verify_password
@@ -32,7 +32,6 @@ LOCK_DURATION = timedelta(minutes=15)
 RESET_LIFETIME = timedelta(hours=1)
 # Asking again for a reset within this window sends no second email.
 RESET_WINDOW = timedelta(minutes=10)
-INVITATION_LIFETIME = timedelta(days=7)
 
 # Verified against when the email is unknown, so both answers take as long.
 _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
@@ -111,6 +110,26 @@ def find_session(session: Session, token: str | None, *, now: datetime) -> Admin
     return row
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    """Who a session cookie names: the session, its (active) user and their organizations."""
+
+    session: AdminSession
+    user: User
+    memberships: list[tuple[Membership, Organization]]
+
+
+def signed_in(session: Session, token: str | None, *, now: datetime) -> SignedIn | None:
+    """The session a cookie names, if it is current and its user still active."""
+    row = find_session(session, token, now=now)
+    if row is None:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    return SignedIn(row, user, memberships(session, user.id))
+
+
 def close_session(session: Session, token: str | None) -> None:
     if token:
         session.execute(delete(AdminSession).where(AdminSession.token_hash == token_hash(token)))
@@ -118,6 +137,15 @@ def close_session(session: Session, token: str | None) -> None:
 
 def close_all_sessions(session: Session, user_id: uuid.UUID) -> None:
     session.execute(delete(AdminSession).where(AdminSession.user_id == user_id))
+
+
+def switch_organization(
+    session: Session, admin_session: AdminSession, organization_id: uuid.UUID
+) -> None:
+    if session.get(Membership, (admin_session.user_id, organization_id)) is None:
+        raise InvalidInput("You are not a member of that organization.")
+    admin_session.organization_id = organization_id
+    session.flush()
 
 
 # --- password resets ---------------------------------------------------------------------
@@ -174,115 +202,3 @@ def reset_password(
     user.locked_until = None
     close_all_sessions(session, user.id)
     return user
-
-
-# --- invitations -------------------------------------------------------------------------
-
-
-def invite(
-    session: Session,
-    *,
-    organization_id: uuid.UUID,
-    email: str,
-    role: Role,
-    invited_by: uuid.UUID | None,
-    now: datetime,
-) -> Invitation:
-    email = users.normalize_email(email)
-    existing_user = session.scalar(select(User).where(User.email == email))
-    if (
-        existing_user is not None
-        and session.get(Membership, (existing_user.id, organization_id)) is not None
-    ):
-        raise Conflict(f"{email} is already a member of this organization.")
-    pending = session.scalar(
-        select(Invitation).where(
-            Invitation.organization_id == organization_id,
-            Invitation.email == email,
-            Invitation.accepted_at.is_(None),
-            Invitation.revoked_at.is_(None),
-            Invitation.expires_at > now,
-        )
-    )
-    if pending is not None:
-        pending.role = role
-        invitation = pending
-    else:
-        invitation = Invitation(
-            organization_id=organization_id,
-            email=email,
-            role=role,
-            invited_by=invited_by,
-            expires_at=now + INVITATION_LIFETIME,
-        )
-        session.add(invitation)
-    session.flush()
-    outbox.record(
-        session,
-        [
-            outbox.NewMessage(
-                organization_id=organization_id,
-                channel=Channel.EMAIL,
-                topic="account.invitation",
-                dedupe_key=f"email:account.invitation:{invitation.id}:{now.timestamp():.0f}",
-                recipient=email,
-                payload={"invitation_id": str(invitation.id), "role": role.value},
-            )
-        ],
-    )
-    return invitation
-
-
-def open_invitation(
-    session: Session, vault: Vault, token: str, *, now: datetime
-) -> Invitation | None:
-    """The invitation a link names, if it can still be accepted."""
-    invitation_id = tokens.invitation_of(vault, token)
-    invitation = session.get(Invitation, invitation_id) if invitation_id else None
-    if (
-        invitation is None
-        or invitation.accepted_at is not None
-        or invitation.revoked_at is not None
-        or invitation.expires_at <= now
-    ):
-        return None
-    return invitation
-
-
-def accept_invitation(
-    session: Session,
-    invitation: Invitation,
-    *,
-    name: str | None,
-    password: str,
-    now: datetime,
-) -> User:
-    """New people choose a password; people who have one confirm it."""
-    user = session.scalar(select(User).where(User.email == invitation.email))
-    if user is not None and user.password_hash is not None:
-        if not verify_password(user.password_hash, password):
-            raise InvalidInput(
-                "That is not this account's password.",
-                extra={"errors": [{"field": "password", "reason": "does not match"}]},
-            )
-    else:
-        user = users.get_or_create_user(session, email=invitation.email, name=name)
-        users.set_password(session, user=user, password=password)
-        if name and not user.name:
-            user.name = name
-    if session.get(Membership, (user.id, invitation.organization_id)) is None:
-        users.add_member(
-            session, organization_id=invitation.organization_id, user=user, role=invitation.role
-        )
-    invitation.accepted_at = now
-    session.flush()
-    return user
-
-
-def switch_organization(
-    session: Session, admin_session: AdminSession, organization_id: uuid.UUID
-) -> None:
-    if session.get(Membership, (admin_session.user_id, organization_id)) is None:
-        raise InvalidInput("You are not a member of that organization.")
-    admin_session.organization_id = organization_id
-    session.flush()
