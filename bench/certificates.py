@@ -17,13 +17,13 @@ from datetime import date
 
 from PIL import Image
 
-from plaudit.certificates.layout import CertificateLayout
 from plaudit.certificates.render import (
     CertificateAssets,
     CertificateContent,
     CertificateRenderer,
     labels_for,
 )
+from plaudit.templates.layout import CertificateLayout
 
 NAMES = {
     "Latin": "Ada Lovelace",

@@ -68,7 +68,7 @@ def configure(settings: Settings, runtime: Runtime) -> Huey:
         )
     queue.name = settings.queue_name
     _state.runtime = runtime
-    _import_tasks()
+    import_tasks()
     return queue
 
 
@@ -266,7 +266,7 @@ def registered() -> set[str]:
     return set(queue._registry._registry)
 
 
-def _import_tasks() -> None:
+def import_tasks() -> None:
     """Import every feature's ``tasks`` module: their jobs and recoveries register on import.
     Found by walking the package, so a new feature's jobs cannot be left out of the worker."""
     import plaudit

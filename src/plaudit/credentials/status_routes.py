@@ -16,9 +16,8 @@ from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.credentials import issuance
 from plaudit.credentials import service as credentials
 from plaudit.credentials.routes import VC_MEDIA_TYPE
-from plaudit.credentials.schemas import ReasonIn
+from plaudit.credentials.schemas import CredentialOut, ReasonIn
 from plaudit.errors import NotFound
-from plaudit.learners.schemas import CredentialOut
 from plaudit.models.organization import Organization
 from plaudit.models.status_list import StatusList, StatusPurpose
 

@@ -29,6 +29,7 @@ from typing import Protocol
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from plaudit import jobs
 from plaudit.db import after_commit, unit_of_work, utcnow
 from plaudit.models.delivery import Channel, DeliveryAttempt, MessageStatus, OutboxMessage
 from plaudit.runtime import Runtime
@@ -85,12 +86,20 @@ class Handler(Protocol):
 HANDLERS: dict[Channel, Handler] = {}
 
 
-def _handlers() -> dict[Channel, Handler]:
-    # The channels register themselves on import (a no-op once imported).
-    from plaudit.notifications import delivery as _email  # noqa: F401
-    from plaudit.webhooks import delivery as _webhooks  # noqa: F401
+def register(channel: Channel, handler: Handler) -> None:
+    """A channel's feature registers its handler in its ``tasks`` module."""
+    HANDLERS[channel] = handler
 
-    return HANDLERS
+
+def handler_of(channel: Channel) -> Handler:
+    """The channel's handler: its feature's ``tasks`` module registered it, and every process
+    that runs jobs imports them all (``jobs.import_tasks``)."""
+    if channel not in HANDLERS:
+        jobs.import_tasks()
+    try:
+        return HANDLERS[channel]
+    except KeyError:
+        raise RuntimeError(f"no handler is registered for {channel.value} messages") from None
 
 
 def scale(runtime: Runtime, seconds: float) -> float:
@@ -134,7 +143,7 @@ def deliver_one(
             return None
         message = session.get(OutboxMessage, message_id)
         assert message is not None
-        handler = _handlers()[message.channel]
+        handler = handler_of(message.channel)
         try:
             prepared = handler.prepare(session, runtime, message)
         except Exception as exc:  # a broken template must not wedge the queue
@@ -217,7 +226,7 @@ def _record(
                 message.status = MessageStatus.PENDING
                 message.next_attempt_at = now + timedelta(seconds=delay)
                 _schedule(session, message_id, delay)
-        _handlers()[message.channel].settle(session, runtime, message, outcome, now)
+        handler_of(message.channel).settle(session, runtime, message, outcome, now)
         return message.status
 
 

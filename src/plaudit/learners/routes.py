@@ -12,15 +12,11 @@ from plaudit.api import API_PREFIX
 from plaudit.api.deps import ReadPrincipal, RuntimeDep, SessionDep
 from plaudit.api.pagination import Page, PageParams, page_params, paginate
 from plaudit.api.routing import UnitOfWorkRoute
+from plaudit.credentials.schemas import CredentialOut
 from plaudit.errors import not_found
 from plaudit.learners import links
 from plaudit.learners import service as learners
-from plaudit.learners.schemas import (
-    BadgeOut,
-    CredentialOut,
-    LearnerOut,
-    WalletLinkOut,
-)
+from plaudit.learners.schemas import BadgeOut, LearnerOut, WalletLinkOut
 from plaudit.models.award import Credential, CredentialStatus
 from plaudit.models.learner import Learner
 

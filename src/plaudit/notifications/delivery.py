@@ -14,7 +14,7 @@ from plaudit.delivery import engine, outbox
 from plaudit.delivery.engine import Cancel, Outcome, Send, Wait
 from plaudit.learners import links
 from plaudit.models.award import Credential, CredentialStatus
-from plaudit.models.delivery import Channel, EmailSettings, OutboxMessage
+from plaudit.models.delivery import EmailSettings, OutboxMessage
 from plaudit.models.learner import Learner
 from plaudit.models.organization import Organization
 from plaudit.models.template import TemplateVersion
@@ -264,5 +264,3 @@ def _domain(settings: Settings) -> str:
 
     return urlsplit(settings.public_base_url).hostname or "plaudit.localhost"
 
-
-engine.HANDLERS[Channel.EMAIL] = EmailHandler()

@@ -1,4 +1,5 @@
-"""Jobs of notifications: expiry reminders (hourly) and admins' digests (daily)."""
+"""Jobs of notifications: expiry reminders (hourly) and admins' digests (daily); emails
+go out through the outbox (``delivery``), with the handler registered here."""
 
 from __future__ import annotations
 
@@ -8,9 +9,14 @@ from huey import crontab
 
 from plaudit import jobs
 from plaudit.db import unit_of_work, utcnow
+from plaudit.delivery import engine
+from plaudit.models.delivery import Channel
 from plaudit.notifications import reminders
+from plaudit.notifications.delivery import EmailHandler
 
 log = logging.getLogger(__name__)
+
+engine.register(Channel.EMAIL, EmailHandler())
 
 
 @jobs.periodic(crontab(minute="7"))

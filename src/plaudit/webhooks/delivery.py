@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from plaudit import outbound
 from plaudit.delivery import engine
 from plaudit.delivery.engine import Cancel, Outcome, Send, Wait
-from plaudit.models.delivery import Channel, MessageStatus, OutboxMessage, WebhookEndpoint
+from plaudit.models.delivery import MessageStatus, OutboxMessage, WebhookEndpoint
+from plaudit.notifications import service as notifications
 from plaudit.runtime import Runtime
 from plaudit.webhooks import service, signing
 
@@ -127,8 +128,6 @@ class WebhookHandler:
 def disable(
     session: Session, endpoint: WebhookEndpoint, *, reason: str, last_error: str, now: datetime
 ) -> None:
-    from plaudit.notifications import service as notifications
-
     endpoint.enabled = False
     endpoint.disabled_reason = reason
     log.warning("webhook endpoint %s disabled: %s", endpoint.id, reason)
@@ -144,6 +143,3 @@ def disable(
             "last_error": last_error[:500],
         },
     )
-
-
-engine.HANDLERS[Channel.WEBHOOK] = WebhookHandler()
