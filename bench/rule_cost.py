@@ -14,8 +14,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from plaudit.rules import cost
+from plaudit.rules.budget import MAX_OPERATIONS, TooCostly
 from plaudit.rules.facts import EventFacts, History
-from plaudit.rules.jsonlogic import MAX_OPERATIONS, TooCostly, evaluate
+from plaudit.rules.jsonlogic import evaluate
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

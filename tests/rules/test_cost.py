@@ -15,17 +15,12 @@ from hypothesis import strategies as st
 
 from plaudit.events.schemas import MAX_DATA_BYTES, EventIn
 from plaudit.rules import cost
+from plaudit.rules.budget import MAX_OPERATIONS, TooCostly, size
 from plaudit.rules.engine import Mode, RuleSpec, Trigger, decide
 from plaudit.rules.facts import EventFacts, History
-from plaudit.rules.jsonlogic import (
-    MAX_OPERATIONS,
-    ConditionError,
-    TooCostly,
-    compute,
-    evaluate,
-    size,
-    validate,
-)
+from plaudit.rules.jsonlogic import compute, evaluate
+from plaudit.rules.language import ConditionError
+from plaudit.rules.validation import validate
 from tests.rules.test_properties import CONDITIONS, EVENT, HISTORY_FACTS
 
 NOW = datetime(2025, 3, 31, 12, 0, tzinfo=UTC)

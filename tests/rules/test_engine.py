@@ -19,7 +19,7 @@ from plaudit.rules.engine import (
     validate_trigger,
 )
 from plaudit.rules.facts import EventFacts, History
-from plaudit.rules.jsonlogic import ConditionError
+from plaudit.rules.language import ConditionError
 
 START = datetime(2025, 1, 1, 9, 0, tzinfo=UTC)
 _ids = itertools.count()

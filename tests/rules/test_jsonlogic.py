@@ -8,16 +8,9 @@ from typing import Any
 import pytest
 
 from plaudit.rules.facts import EventFacts, History
-from plaudit.rules.jsonlogic import (
-    MAX_NODES,
-    OPERATORS,
-    ConditionError,
-    Outcome,
-    apply,
-    compute,
-    evaluate,
-    validate,
-)
+from plaudit.rules.jsonlogic import Outcome, apply, compute, evaluate
+from plaudit.rules.language import OPERATORS, ConditionError
+from plaudit.rules.validation import MAX_NODES, validate
 
 NOW = datetime(2025, 3, 31, 12, 0, tzinfo=UTC)
 

@@ -9,14 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plaudit.rules.facts import EventFacts, History
-from plaudit.rules.jsonlogic import (
-    HISTORY_OPERATORS,
-    OPERATORS,
-    ConditionError,
-    evaluate,
-    truthy,
-    validate,
-)
+from plaudit.rules.jsonlogic import evaluate
+from plaudit.rules.language import HISTORY_OPERATORS, OPERATORS, ConditionError
+from plaudit.rules.operators import truthy
+from plaudit.rules.validation import validate
 
 SETTINGS = settings(max_examples=200, deadline=None)
 ENTITY_IDS = ("a", "b", "c", "d")

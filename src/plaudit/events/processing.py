@@ -28,9 +28,10 @@ from plaudit.events.schemas import AwardResult, EventIn, EventResult
 from plaudit.learners import service as learners
 from plaudit.models.event import Event, EventOutcome
 from plaudit.models.learner import Learner
+from plaudit.rules.budget import TooCostly
 from plaudit.rules.engine import RuleDecision, decide
 from plaudit.rules.facts import EventFacts, History
-from plaudit.rules.jsonlogic import TooCostly, compute
+from plaudit.rules.jsonlogic import compute
 
 log = logging.getLogger(__name__)
 

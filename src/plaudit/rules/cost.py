@@ -13,22 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from plaudit.rules.jsonlogic import (
-    EQUALITY,
-    HISTORY_OPERATORS,
-    MAX_OPERATIONS,
-    PARSED,
-    TEXT_UNIT,
-    WALKED,
-    ConditionError,
-    _child,
-    size,
-)
+from plaudit.rules.budget import EQUALITY, MAX_OPERATIONS, PARSED, TEXT_UNIT, WALKED, size
+from plaudit.rules.language import HISTORY_OPERATORS, ConditionError, child
 
 
 @dataclass(frozen=True)
 class Size:
-    """Upper bounds of a value's size as ``jsonlogic.size`` counts it, in two parts: list items
+    """Upper bounds of a value's size as ``budget.size`` counts it, in two parts: list items
     and object entries at any depth, and units of text."""
 
     items: int
@@ -169,7 +160,7 @@ class _Estimator:
         known = self.memo.get(key)
         if known is None:
             ((op, raw),) = node.items()
-            known = self.operation(op, raw, scope, _child(pointer, op), depth)
+            known = self.operation(op, raw, scope, child(pointer, op), depth)
             self.memo[key] = known
         return known
 
@@ -325,7 +316,7 @@ class _Estimator:
 
 
 def _charge(op: str, args: list[Any], sizes: list[Size]) -> int:
-    """What the evaluator adds for what the operator reads (see jsonlogic's tables)."""
+    """What the evaluator adds for what the operator reads (see budget's tables)."""
     if op in WALKED:
         return sum(bound.total for bound in sizes)
     if op in PARSED:
