@@ -13,6 +13,7 @@ from sqlalchemy import Engine, update
 
 from plaudit.config import Settings
 from plaudit.db import unit_of_work, utcnow
+from plaudit.lifecycle import expiry
 from plaudit.models.award import AwardLog
 from plaudit.notifications import reminders
 from plaudit.runtime import Runtime
@@ -50,7 +51,7 @@ def test_which_reminder_is_due(
 ) -> None:
     expires = T + timedelta(days=100)
     assert (
-        reminders.due_reminder(
+        expiry.due_reminder(
             (30, 7),
             issued_at=expires - timedelta(days=issued_days_before),
             expires_at=expires,
@@ -79,7 +80,7 @@ def test_reminders_then_the_expiry_notice_each_once(
 
     def run(days: int) -> dict[str, int]:
         with unit_of_work(runtime.sessions) as session:
-            return reminders.send_expiry_notices(session, now=start + timedelta(days=days))
+            return expiry.send_expiry_notices(session, now=start + timedelta(days=days))
 
     assert run(5) == {}
     assert run(11) == {"expiring": 1}
@@ -114,11 +115,11 @@ def test_templates_choose_their_reminder_days(
     )
     start = utcnow()
     with unit_of_work(runtime.sessions) as session:
-        assert reminders.send_expiry_notices(session, now=start + timedelta(days=300)) == {}
-        assert reminders.send_expiry_notices(session, now=start + timedelta(days=310)) == {
+        assert expiry.send_expiry_notices(session, now=start + timedelta(days=300)) == {}
+        assert expiry.send_expiry_notices(session, now=start + timedelta(days=310)) == {
             "expiring": 1
         }
-        assert reminders.send_expiry_notices(session, now=start + timedelta(days=360)) == {
+        assert expiry.send_expiry_notices(session, now=start + timedelta(days=360)) == {
             "expiring": 1
         }
     deliver_all(runtime)

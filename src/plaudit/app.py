@@ -37,6 +37,7 @@ from plaudit.keys.routes import jwks_router
 from plaudit.keys.routes import router as keys_router
 from plaudit.learners.routes import credentials_router
 from plaudit.learners.routes import router as learners_router
+from plaudit.lifecycle.routes import router as credential_lifecycle_router
 from plaudit.notifications.routes import router as email_router
 from plaudit.ops.routes import router as ops_router
 from plaudit.organizations.routes import router as organizations_router
@@ -68,6 +69,7 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     files_router,
     credential_id_router,
     did_router,
+    credential_lifecycle_router,
     credential_status_router,
     verification_router,
     keys_router,

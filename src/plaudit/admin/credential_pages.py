@@ -36,6 +36,7 @@ from plaudit.delivery import service as deliveries
 from plaudit.delivery.routes import described
 from plaudit.errors import Conflict, InvalidInput, not_found
 from plaudit.learners import service as learners
+from plaudit.lifecycle import status as lifecycle
 from plaudit.models.award import AwardLog, Credential, CredentialStatus
 from plaudit.models.delivery import OutboxMessage
 from plaudit.models.engagement import Engagement, EngagementCount
@@ -344,7 +345,7 @@ def _change_with_reason(
             kept=values(form),
             status=422,
         )
-    change = credentials.revoke if action == "revoke" else credentials.suspend
+    change = lifecycle.revoke if action == "revoke" else lifecycle.suspend
     try:
         change(
             session,
@@ -405,7 +406,7 @@ def unsuspend(
 ) -> Response:
     credential = _credential(session, admin, credential_id)
     try:
-        credentials.unsuspend(
+        lifecycle.unsuspend(
             session, organization_id=admin.organization_id, credential_id=credential.id
         )
     except Conflict as exc:

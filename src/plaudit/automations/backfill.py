@@ -11,14 +11,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from plaudit import jobs
 from plaudit.automations.schemas import BackfillPreviewOut
 from plaudit.automations.service import to_spec
 from plaudit.awards.service import AwardableTemplate, AwardBook, Grant, awardable_templates
-from plaudit.credentials import tasks as credential_tasks
 from plaudit.db import utcnow
 from plaudit.errors import Conflict, not_found
 from plaudit.events.processing import FieldTooCostly, certificate_fields, facts_of
+from plaudit.lifecycle import awarding
 from plaudit.models.award import AwardGuard, AwardLog
 from plaudit.models.event import Event
 from plaudit.models.learner import Learner
@@ -240,7 +239,5 @@ def run_chunk(session: Session, *, backfill_id: uuid.UUID, chunk_size: int = CHU
         backfill.awarded += 1
     backfill.cursor = learners[-1].id
     backfill.processed_learners += len(learners)
-    created = book.write()
-    if created:
-        jobs.enqueue(session, credential_tasks.sign_credentials, [str(c) for c in created])
+    awarding.settle(session, book.write())
     return False

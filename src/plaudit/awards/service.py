@@ -2,7 +2,9 @@
 
 An ``AwardBook`` loads what the batch's learners already hold, then records grants and
 revocations in memory and in the session, so that later events of the same batch see the
-effects of earlier ones (a ONCE rule does not award twice within a batch either).
+effects of earlier ones (a ONCE rule does not award twice within a batch either). ``write``
+returns what it issued and revoked; the use case that owns the transaction tells the world
+(``plaudit.lifecycle.awarding.settle``).
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ from typing import Any
 from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from plaudit.credentials import announce
-from plaudit.credentials import service as credential_service
 from plaudit.db import new_id, utcnow
 from plaudit.models.award import Award, AwardGuard, AwardLog, Credential, CredentialStatus
 from plaudit.models.learner import Learner
@@ -88,6 +88,33 @@ class Grant:
     bulk_issuance_id: uuid.UUID | None = None
 
 
+@dataclass(frozen=True)
+class Issued:
+    """A credential a book issued, as the learner's email and the webhooks describe it."""
+
+    credential_id: uuid.UUID
+    public_id: str
+    learner_id: uuid.UUID
+    learner_external_id: str
+    email: str | None
+    template_id: uuid.UUID
+    template_name: str
+    issued_at: datetime
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a book wrote: every new credential (to be signed), those still active at the end
+    (to be announced: one revoked later in the same batch is told to nobody), and the stored
+    credentials it revoked (to be announced and set in the status lists)."""
+
+    organization_id: uuid.UUID
+    created: list[uuid.UUID]
+    issued: list[Issued]
+    revoked: list[Credential]
+
+
 @dataclass
 class AwardBook:
     session: Session
@@ -101,9 +128,8 @@ class AwardBook:
     # in ``awards``, updated by the flush).
     pending_guards: dict[tuple[uuid.UUID, uuid.UUID], dict[str, Any]] = field(default_factory=dict)
     pending_awards: dict[tuple[uuid.UUID, uuid.UUID], dict[str, Any]] = field(default_factory=dict)
-    # Email the learners and tell the webhooks (bulk imports of old awards may not want to).
-    notify: bool = True
-    _announce: dict[uuid.UUID, announce.Issued] = field(default_factory=dict)
+    _issued: dict[uuid.UUID, Issued] = field(default_factory=dict)
+    _revoked: list[Credential] = field(default_factory=list)
 
     @classmethod
     def load(
@@ -247,7 +273,7 @@ class AwardBook:
                 "updated_at": created,
             }
         )
-        self._announce[credential_id] = announce.Issued(
+        self._issued[credential_id] = Issued(
             credential_id=credential_id,
             public_id=self.pending_credentials[-1]["public_id"],
             learner_id=learner.id,
@@ -291,15 +317,7 @@ class AwardBook:
             credential.revoked_at = now
             credential.revoked_reason = reason
             revoked.append(credential.id)
-            if self.notify:
-                announce.changed(
-                    self.session, credential, topic="credential.revoked", occurrence="revoked"
-                )
-        # Signed credentials have an index: their revocation bit is set now. Those granted in
-        # this batch have none yet; the signer sets their bit when it allocates one.
-        credential_service.publish(
-            self.session, organization_id=self.organization_id, credentials=stored
-        )
+        self._revoked.extend(stored)
         self.session.execute(
             delete(AwardGuard).where(
                 AwardGuard.learner_id == learner_id, AwardGuard.template_id == template_id
@@ -310,9 +328,8 @@ class AwardBook:
         self.held[learner_id].pop(str(template_id), None)
         return revoked
 
-    def write(self) -> list[uuid.UUID]:
-        """Insert the pending rows, after whatever they point at (events, awards) exists.
-        Returns the new credentials' ids (to be signed once this transaction commits)."""
+    def write(self) -> Written:
+        """Insert the pending rows, after whatever they point at (events, awards) exists."""
         self.session.flush()
         if self.pending_guards:
             self.session.execute(insert(AwardGuard), list(self.pending_guards.values()))
@@ -320,24 +337,22 @@ class AwardBook:
             self.session.execute(insert(Award), list(self.pending_awards.values()))
         if self.pending_logs:
             self.session.execute(insert(AwardLog), self.pending_logs)
-        created = [row["id"] for row in self.pending_credentials]
         if self.pending_credentials:
             self.session.execute(insert(Credential), self.pending_credentials)
-        if self.notify:
-            # Revoked later in the same batch: nobody is told it existed.
-            announce.issued(
-                self.session,
-                organization_id=self.organization_id,
-                items=[
-                    self._announce[row["id"]]
-                    for row in self.pending_credentials
-                    if row["status"] is CredentialStatus.ACTIVE
-                ],
-            )
+        written = Written(
+            organization_id=self.organization_id,
+            created=[row["id"] for row in self.pending_credentials],
+            issued=[
+                self._issued[row["id"]]
+                for row in self.pending_credentials
+                if row["status"] is CredentialStatus.ACTIVE
+            ],
+            revoked=self._revoked,
+        )
         self.pending_logs, self.pending_credentials = [], []
         self.pending_guards, self.pending_awards = {}, {}
-        self._announce = {}
-        return created
+        self._issued, self._revoked = {}, []
+        return written
 
 
 def learner_awards_query(*, organization_id: uuid.UUID, learner_id: uuid.UUID) -> Select[Award]:

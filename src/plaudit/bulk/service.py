@@ -39,6 +39,7 @@ from plaudit.bulk.parsing import BadFile, Checker, Header, Row, RowError, Templa
 from plaudit.bulk.schemas import BulkPreviewOut, RowErrorOut, TemplateRowsOut
 from plaudit.db import new_id, utcnow
 from plaudit.errors import InvalidInput, not_found
+from plaudit.lifecycle import awarding
 from plaudit.models.award import Credential
 from plaudit.models.bulk import BulkIssuance, BulkStatus
 from plaudit.models.learner import Learner
@@ -524,7 +525,6 @@ def apply_batch(
             organization_id=organization_id,
             learner_ids=[learner.id for learner in by_email.values()],
         )
-        book.notify = bulk.notify
         for row in todo:
             issued_at = row.issued_at
             book.grant(
@@ -546,7 +546,10 @@ def apply_batch(
                 ),
                 once=False,
             )
-        created = book.write()
+        written = book.write()
+        # Signed in batches by the caller's job (``tasks.sign_bulk``), not one job per row.
+        awarding.settle(session, written, notify=bulk.notify, sign=False)
+        created = written.created
     failed_rows = len({e.line for e in failures})
     bulk.processed_rows += len(records)
     bulk.issued += len(created)

@@ -1,4 +1,6 @@
-"""Revoke, suspend and reinstate credentials, and publish the change in the status lists."""
+"""Revoke, suspend and reinstate credentials, and publish the change in the status lists.
+
+Who is told of a change is the use case's business: ``plaudit.lifecycle.status``."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
 from plaudit import jobs
-from plaudit.credentials import announce, changes, status_lists
+from plaudit.credentials import changes, status_lists
 from plaudit.credentials import tasks as credential_tasks
 from plaudit.db import utcnow
 from plaudit.errors import Conflict, InvalidInput, not_found
@@ -82,7 +84,6 @@ def revoke(
     session.flush()
     _release_guard(session, credential)
     publish(session, organization_id=organization_id, credentials=[credential])
-    announce.changed(session, credential, topic="credential.revoked", occurrence="revoked")
     return credential
 
 
@@ -97,12 +98,6 @@ def suspend(
     # The reason is kept where a revocation's goes: it is what a verifier is told.
     credential.revoked_reason = reason
     publish(session, organization_id=organization_id, credentials=[credential])
-    announce.changed(
-        session,
-        credential,
-        topic="credential.suspended",
-        occurrence=f"suspended:{credential.suspended_at.isoformat()}",
-    )
     return credential
 
 
@@ -115,12 +110,6 @@ def unsuspend(
     credential.suspended_at = None
     credential.revoked_reason = None
     publish(session, organization_id=organization_id, credentials=[credential])
-    announce.changed(
-        session,
-        credential,
-        topic="credential.unsuspended",
-        occurrence=f"unsuspended:{utcnow().isoformat()}",
-    )
     return credential
 
 

@@ -1,22 +1,16 @@
-"""Revoke, suspend and reinstate credentials; publish the organization's status lists."""
+"""Publish the organization's status lists."""
 
 from __future__ import annotations
-
-import uuid
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from plaudit.api import API_PREFIX
-from plaudit.api.deps import IssuePrincipal, RuntimeDep, SessionDep
-from plaudit.api.idempotency import Idempotent
+from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.openapi import media
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.credentials import issuance
-from plaudit.credentials import service as credentials
 from plaudit.credentials.routes import VC_MEDIA_TYPE
-from plaudit.credentials.schemas import CredentialOut, ReasonIn
 from plaudit.errors import NotFound
 from plaudit.models.organization import Organization
 from plaudit.models.status_list import StatusList, StatusPurpose
@@ -25,55 +19,6 @@ router = APIRouter(route_class=UnitOfWorkRoute)
 
 # Verifiers may cache a list this long: a revocation shows within a minute.
 LIST_MAX_AGE = 60
-
-
-@router.post(
-    f"{API_PREFIX}/credentials/{{credential_id}}/revoke",
-    response_model=CredentialOut,
-    tags=["credentials"],
-    summary="Revoke a credential (final; the learner may earn the template again)",
-    dependencies=[Idempotent],
-)
-def revoke(
-    credential_id: uuid.UUID, body: ReasonIn, session: SessionDep, principal: IssuePrincipal
-) -> object:
-    return credentials.revoke(
-        session,
-        organization_id=principal.organization_id,
-        credential_id=credential_id,
-        reason=body.reason,
-    )
-
-
-@router.post(
-    f"{API_PREFIX}/credentials/{{credential_id}}/suspend",
-    response_model=CredentialOut,
-    tags=["credentials"],
-    summary="Suspend a credential until it is unsuspended",
-    dependencies=[Idempotent],
-)
-def suspend(
-    credential_id: uuid.UUID, body: ReasonIn, session: SessionDep, principal: IssuePrincipal
-) -> object:
-    return credentials.suspend(
-        session,
-        organization_id=principal.organization_id,
-        credential_id=credential_id,
-        reason=body.reason,
-    )
-
-
-@router.post(
-    f"{API_PREFIX}/credentials/{{credential_id}}/unsuspend",
-    response_model=CredentialOut,
-    tags=["credentials"],
-    summary="Reinstate a suspended credential",
-    dependencies=[Idempotent],
-)
-def unsuspend(credential_id: uuid.UUID, session: SessionDep, principal: IssuePrincipal) -> object:
-    return credentials.unsuspend(
-        session, organization_id=principal.organization_id, credential_id=credential_id
-    )
 
 
 @router.get(

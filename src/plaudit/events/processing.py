@@ -19,13 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from plaudit import jobs
 from plaudit.automations import service as automations
 from plaudit.awards.service import AwardableTemplate, AwardBook, Grant, awardable_templates
-from plaudit.credentials import tasks as credential_tasks
 from plaudit.db import new_id
 from plaudit.events.schemas import AwardResult, EventIn, EventResult
 from plaudit.learners import service as learners
+from plaudit.lifecycle import awarding
 from plaudit.models.event import Event, EventOutcome
 from plaudit.models.learner import Learner
 from plaudit.rules.budget import TooCostly
@@ -389,8 +388,5 @@ def _ingest_once(
             outcome=event.outcome,
             awards=outcome.awards,
         )
-    created = book.write()
-    if created:
-        # Signing costs milliseconds per credential: a job does it once the awards are durable.
-        jobs.enqueue(session, credential_tasks.sign_credentials, [str(c) for c in created])
+    awarding.settle(session, book.write())
     return [results[i] for i, _ in items]

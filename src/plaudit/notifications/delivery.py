@@ -263,4 +263,3 @@ def _domain(settings: Settings) -> str:
     from urllib.parse import urlsplit
 
     return urlsplit(settings.public_base_url).hostname or "plaudit.localhost"
-

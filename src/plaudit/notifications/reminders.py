@@ -1,80 +1,15 @@
-"""Expiry reminders before ``validUntil`` (per template, default 30 and 7 days), the notice on
-expiry, and the admins' daily digest. Idempotent: each is recorded once (outbox dedupe keys)."""
+"""The admins' daily digest. Idempotent: recorded once a day (outbox dedupe keys). (Expiry
+reminders and notices are ``plaudit.lifecycle.expiry``.)"""
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from plaudit.credentials import announce
-from plaudit.models.award import AwardLog, Credential, CredentialStatus
-from plaudit.models.template import TemplateVersion
+from plaudit.models.award import AwardLog, Credential
 from plaudit.notifications import service
-
-DEFAULT_OFFSETS = (30, 7)
-MAX_OFFSET_DAYS = 365
-# An expiry older than this when first noticed (Plaudit was down, say) is not announced.
-EXPIRED_GRACE = timedelta(days=7)
-
-
-def offsets_of(snapshot: dict[str, Any]) -> tuple[int, ...]:
-    expiry = snapshot.get("expiry") or {}
-    days = expiry.get("reminder_days")
-    return tuple(sorted(set(days), reverse=True)) if days is not None else DEFAULT_OFFSETS
-
-
-def due_reminder(
-    offsets: tuple[int, ...], *, issued_at: datetime, expires_at: datetime, now: datetime
-) -> int | None:
-    """The reminder to send now: the nearest offset whose moment has come, if that moment was
-    after the credential was issued (nobody is told on day one that it expires in 30 days)."""
-    chosen = None
-    for days in offsets:
-        moment = expires_at - timedelta(days=days)
-        if moment <= now < expires_at and moment > issued_at:
-            chosen = days if chosen is None else min(chosen, days)
-    return chosen
-
-
-def send_expiry_notices(session: Session, *, now: datetime) -> dict[str, int]:
-    sent: Counter[str] = Counter()
-    rows = session.execute(
-        select(Credential, TemplateVersion.snapshot)
-        .join(TemplateVersion, TemplateVersion.id == Credential.template_version_id)
-        .where(
-            Credential.expires_at.is_not(None),
-            Credential.expires_at > now - EXPIRED_GRACE,
-            Credential.expires_at <= now + timedelta(days=MAX_OFFSET_DAYS),
-            Credential.status == CredentialStatus.ACTIVE,
-            Credential.imported.is_(False),
-            Credential.document.is_not(None),
-        )
-        .execution_options(yield_per=500)
-    )
-    for credential, snapshot in rows:
-        expires_at = credential.expires_at
-        assert expires_at is not None
-        if expires_at <= now:
-            announce.changed(session, credential, topic="credential.expired", occurrence="expired")
-            sent["expired"] += 1
-            continue
-        days = due_reminder(
-            offsets_of(snapshot), issued_at=credential.emitted_at, expires_at=expires_at, now=now
-        )
-        if days is not None:
-            announce.changed(
-                session,
-                credential,
-                topic="credential.expiring",
-                occurrence=f"expiring:{days}",
-                extra={"days": days},
-            )
-            sent["expiring"] += 1
-    return dict(sent)
 
 
 def send_digests(session: Session, *, now: datetime) -> int:

@@ -1,4 +1,4 @@
-"""Jobs of notifications: expiry reminders (hourly) and admins' digests (daily); emails
+"""Jobs of notifications: the admins' digests (daily); emails
 go out through the outbox (``delivery``), with the handler registered here."""
 
 from __future__ import annotations
@@ -17,14 +17,6 @@ from plaudit.notifications.delivery import EmailHandler
 log = logging.getLogger(__name__)
 
 engine.register(Channel.EMAIL, EmailHandler())
-
-
-@jobs.periodic(crontab(minute="7"))
-def expiry_notices() -> None:
-    rt = jobs.runtime()
-    with unit_of_work(rt.sessions) as session:
-        sent = reminders.send_expiry_notices(session, now=utcnow())
-    log.info("expiry notices recorded: %s", sent)
 
 
 @jobs.periodic(crontab(hour="6", minute="3"))

@@ -7,29 +7,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from plaudit.awards.service import Issued
 from plaudit.models.award import Credential
 from plaudit.notifications import service as notifications
 from plaudit.openbadges.credential import iso
 from plaudit.webhooks import service as webhooks
-
-
-@dataclass(frozen=True)
-class Issued:
-    credential_id: uuid.UUID
-    public_id: str
-    learner_id: uuid.UUID
-    learner_external_id: str
-    email: str | None
-    template_id: uuid.UUID
-    template_name: str
-    issued_at: datetime
-    expires_at: datetime | None
 
 
 def _data(item: Issued) -> dict[str, Any]:
