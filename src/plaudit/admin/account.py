@@ -9,21 +9,19 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from plaudit.admin.forms import FormErrors, errors_from, text
 from plaudit.admin.web import (
     ADMIN,
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     FormDep,
-    FormErrors,
     Member,
     admin_session_row,
     check_same_site,
-    errors_from,
     parse_uuid,
     redirect,
     render,
     session_token,
-    text,
 )
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.routing import UnitOfWorkRoute

@@ -18,13 +18,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from plaudit import jobs
+from plaudit.admin.forms import FormErrors, text, upload
 from plaudit.admin.web import (
     ADMIN,
     SECURITY_HEADERS,
     Admin,
     Editor,
     FormDep,
-    FormErrors,
     Paged,
     Viewer,
     page_number,
@@ -32,8 +32,6 @@ from plaudit.admin.web import (
     parse_uuid,
     redirect,
     render,
-    text,
-    upload,
 )
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.routing import UnitOfWorkRoute

@@ -12,19 +12,17 @@ from fastapi.responses import Response
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from starlette.datastructures import FormData
 
+from plaudit.admin.forms import FormErrors, text, values
 from plaudit.admin.web import (
     ADMIN,
     Admin,
     Editor,
     FormDep,
-    FormErrors,
     Viewer,
     paginate,
     parse_uuid,
     redirect,
     render,
-    text,
-    values,
 )
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.routing import UnitOfWorkRoute

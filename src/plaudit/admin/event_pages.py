@@ -13,7 +13,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from plaudit.admin.web import ADMIN, FormErrors, Viewer, paginate, parse_uuid, render
+from plaudit.admin.forms import FormErrors
+from plaudit.admin.web import ADMIN, Viewer, paginate, parse_uuid, render
 from plaudit.api.deps import SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.errors import not_found

@@ -5,31 +5,29 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from plaudit import jobs
+from plaudit.admin.forms import FormErrors, Spot, errors_from, parse, text
 from plaudit.admin.web import (
     ADMIN,
     Admin,
     Editor,
     FormDep,
-    FormErrors,
     Viewer,
     paginate,
     parse_uuid,
     redirect,
     render,
-    text,
 )
 from plaudit.api.deps import SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
@@ -209,6 +207,29 @@ class _Read:
     def row_of(self, index: int) -> int:
         return self.rows[index] if index < len(self.rows) else 0
 
+    def spot(self, loc: Sequence[str]) -> Spot:
+        """Where a RuleIn error is shown: the trigger's parts and each action have their own."""
+        if not loc:
+            return Spot("")
+        if loc[0] == "trigger" and len(loc) > 1 and loc[1] in _TRIGGER_FIELDS:
+            return Spot(loc[1], loc[2] if len(loc) > 2 else "")
+        if loc[0] == "actions" and len(loc) > 1 and loc[1].isdigit():
+            return Spot(f"action-{self.row_of(int(loc[1]))}")
+        return Spot(loc[0])
+
+    def reason(self, item: Mapping[str, Any]) -> tuple[str, str] | None:
+        """Where a service's reason is shown (the condition's with its JSON pointer)."""
+        field, reason, pointer = str(item["field"]), str(item["reason"]), item.get("at")
+        parts = field.split(".")
+        if field == "condition":
+            return "condition", f"At {pointer}: {reason}" if pointer else reason
+        if field == "trigger":
+            name = next((n for n in _TRIGGER_FIELDS if f"/{n}" in str(pointer)), "event_types")
+            return name, reason
+        if parts[0] == "actions" and len(parts) > 1 and parts[1].isdigit():
+            return f"action-{self.row_of(int(parts[1]))}", reason
+        return None
+
 
 def _read(form: FormData) -> _Read:
     errors = FormErrors()
@@ -255,49 +276,14 @@ def _read(form: FormData) -> _Read:
         "actions": actions,
     }
     read = _Read(None, errors, rows)
-    try:
-        parsed = RuleIn.model_validate(data)
-    except ValidationError as exc:
-        for error in exc.errors():
-            _schema_error(read, [str(p) for p in error.get("loc", ())], error)
-        return read
+    parsed, schema_errors = parse(RuleIn, data, place=read.spot)
+    errors.merge(schema_errors)
     if not errors:
         read.data = parsed
     return read
 
 
 _TRIGGER_FIELDS = {"event_types", "entity_type", "entity_ids"}
-
-
-def _schema_error(read: _Read, loc: list[str], error: Any) -> None:
-    message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
-    if error.get("type") == "missing":
-        message = "This field is required."
-    if not loc:
-        read.errors.add("", message)
-    elif loc[0] == "trigger" and len(loc) > 1 and loc[1] in _TRIGGER_FIELDS:
-        read.errors.add(loc[1], message if len(loc) == 2 else f"{loc[2]}: {message}")
-    elif loc[0] == "actions" and len(loc) > 1 and loc[1].isdigit():
-        read.errors.add(f"action-{read.row_of(int(loc[1]))}", message)
-    elif loc[0] == "actions":
-        read.errors.add("actions", message)
-    else:
-        read.errors.add(loc[0], message)
-
-
-def _service_errors(read: _Read, exc: InvalidInput) -> None:
-    """The service's refusal beside the field it names (the condition with its JSON pointer)."""
-    for item in exc.extra.get("errors", []):
-        field, reason, pointer = str(item["field"]), str(item["reason"]), item.get("at")
-        parts = field.split(".")
-        if field == "condition":
-            read.errors.add("condition", f"At {pointer}: {reason}" if pointer else reason)
-        elif field == "trigger":
-            name = next((n for n in _TRIGGER_FIELDS if f"/{n}" in str(pointer)), "event_types")
-            read.errors.add(name, reason)
-        elif parts[0] == "actions" and len(parts) > 1 and parts[1].isdigit():
-            read.errors.add(f"action-{read.row_of(int(parts[1]))}", reason)
-    read.errors.add("", exc.detail)
 
 
 def _validated(
@@ -315,7 +301,7 @@ def _validated(
                 before=automations.as_input(rule) if rule is not None else None,
             )
         except InvalidInput as exc:
-            _service_errors(read, exc)
+            read.errors.merge(errors_from(exc, reason=read.reason))
             read.data = None
     return read
 
@@ -663,18 +649,14 @@ def _simulation_input(
         except json.JSONDecodeError as exc:
             errors.add("history", f"This is not JSON: {exc.msg} (line {exc.lineno}).")
             return None, errors
-    try:
-        return SimulationIn.model_validate({"event": event, "history": history}), errors
-    except ValidationError as exc:
-        for error in exc.errors():
-            loc = [str(p) for p in error.get("loc", ())]
-            message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
-            if error.get("type") == "missing":
-                message = "is required"
-            name = "history" if loc[:1] == ["history"] else field
-            where = ".".join(loc[1:]) if loc[:1] in (["event"], ["history"]) else ".".join(loc)
-            errors.add(name, f"{where}: {message}" if where else message)
-        return None, errors
+
+    def place(loc: Sequence[str]) -> Spot:
+        """The event's (or the history's) errors name where in the JSON they are."""
+        name = "history" if loc[:1] == ["history"] else field
+        where = ".".join(loc[1:]) if loc[:1] in (["event"], ["history"]) else ".".join(loc)
+        return Spot(name, where, required="is required")
+
+    return parse(SimulationIn, {"event": event, "history": history}, place=place)
 
 
 def _shown(

@@ -10,21 +10,9 @@ from fastapi.responses import Response
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
+from plaudit.admin.forms import FormErrors, errors_from, parse, text, texts, values
 from plaudit.admin.settings_common import SETTINGS, page, sub_router, uuid_or_404
-from plaudit.admin.web import (
-    Admin,
-    Editor,
-    FormDep,
-    FormErrors,
-    Viewer,
-    errors_from,
-    paginate,
-    parse,
-    redirect,
-    text,
-    texts,
-    values,
-)
+from plaudit.admin.web import Admin, Editor, FormDep, Viewer, paginate, redirect
 from plaudit.api.deps import SessionDep
 from plaudit.apikeys import service as apikeys
 from plaudit.apikeys.schemas import ApiKeyCreate

@@ -9,7 +9,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from plaudit.admin.web import ADMIN, Admin, FormErrors, parse_uuid, render
+from plaudit.admin.forms import FormErrors
+from plaudit.admin.web import ADMIN, Admin, parse_uuid, render
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.errors import NotFound
 
@@ -58,8 +59,3 @@ def uuid_or_404(value: str, kind: str) -> uuid.UUID:
     if parsed is None:
         raise NotFound(f"No {kind} with id '{value}' exists in this organization.")
     return parsed
-
-
-def checked(form: Mapping[str, str] | Any, name: str) -> bool:
-    value = form.get(name)
-    return isinstance(value, str) and value not in ("", "off", "false", "0")

@@ -4,26 +4,17 @@ a custom mapping; their URL and secret (shown once), the payloads received, and 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from plaudit.admin.settings_common import SETTINGS, checked, page, sub_router, uuid_or_404
-from plaudit.admin.web import (
-    Admin,
-    Editor,
-    FormDep,
-    FormErrors,
-    Viewer,
-    paginate,
-    redirect,
-    text,
-    values,
-)
+from plaudit.admin.forms import FormErrors, Spot, checked, parse, text, values
+from plaudit.admin.settings_common import SETTINGS, page, sub_router, uuid_or_404
+from plaudit.admin.web import Admin, Editor, FormDep, Viewer, paginate, redirect
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.connectors import presets
 from plaudit.connectors import service as connectors
@@ -41,23 +32,11 @@ def inbound_url(runtime: Runtime, connector: Connector) -> str:
     return f"{runtime.settings.public_base_url}/hooks/{connector.id}"
 
 
-def _validate(model: type[BaseModel], data: dict[str, Any]) -> tuple[Any, FormErrors]:
-    """The API's schema; a mapping's errors name where in the JSON they are."""
-    errors = FormErrors()
-    try:
-        return model.model_validate(data), errors
-    except ValidationError as exc:
-        for error in exc.errors():
-            loc = [str(p) for p in error.get("loc", ())]
-            message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
-            if error.get("type") == "missing" and loc[:1] != ["mapping"]:
-                message = "This field is required."
-            if loc[:1] == ["mapping"]:
-                where = ".".join(loc[1:])
-                errors.add("mapping", f"{where}: {message}" if where else message)
-            else:
-                errors.add(loc[0] if loc else "", message)
-        return None, errors
+def _place(loc: Sequence[str]) -> Spot:
+    """A mapping's errors name where in its JSON they are."""
+    if loc[:1] == ["mapping"]:
+        return Spot("mapping", ".".join(loc[1:]), required=None)
+    return Spot(loc[0] if loc else "")
 
 
 def _mapping_json(form: FormData, errors: FormErrors) -> Any:
@@ -161,7 +140,7 @@ def create_connector(
         data["preset"] = source or None
     body: ConnectorCreate | None = None
     if not errors:
-        body, errors = _validate(ConnectorCreate, data)
+        body, errors = parse(ConnectorCreate, data, place=_place)
     if not text(form, "name"):
         errors.fields["name"] = "Give the connector a name (e.g. the LMS's)."
     if (
@@ -259,7 +238,7 @@ def update_connector(
     mapping = _mapping_json(form, errors)
     body: ConnectorUpdate | None = None
     if not errors:
-        body, errors = _validate(
+        body, errors = parse(
             ConnectorUpdate,
             {
                 "name": text(form, "name"),

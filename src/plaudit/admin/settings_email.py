@@ -11,21 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from plaudit.admin.settings_common import SETTINGS, checked, page, sub_router
-from plaudit.admin.web import (
-    SECURITY_HEADERS,
-    Admin,
-    Editor,
-    FormDep,
-    FormErrors,
-    Viewer,
-    env,
-    errors_from,
-    parse,
-    redirect,
-    text,
-    values,
-)
+from plaudit.admin.forms import FormErrors, checked, errors_from, parse, text, values
+from plaudit.admin.settings_common import SETTINGS, page, sub_router
+from plaudit.admin.web import SECURITY_HEADERS, Admin, Editor, FormDep, Viewer, env, redirect
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.errors import InvalidInput, NotFound
 from plaudit.models.delivery import Channel, EmailSettings, OutboxMessage

@@ -10,21 +10,9 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from plaudit.admin import settings_access, settings_connectors, settings_email, settings_webhooks
+from plaudit.admin.forms import FormErrors, parse, text, upload, values
 from plaudit.admin.settings_common import SETTINGS, page
-from plaudit.admin.web import (
-    ADMIN,
-    Admin,
-    Editor,
-    FormDep,
-    FormErrors,
-    Viewer,
-    paginate,
-    parse,
-    redirect,
-    text,
-    upload,
-    values,
-)
+from plaudit.admin.web import ADMIN, Admin, Editor, FormDep, Viewer, paginate, redirect
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.errors import PlauditError

@@ -11,19 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from plaudit.admin.settings_common import SETTINGS, checked, page, sub_router, uuid_or_404
-from plaudit.admin.web import (
-    Admin,
-    Editor,
-    FormDep,
-    FormErrors,
-    Viewer,
-    paginate,
-    parse,
-    redirect,
-    text,
-    values,
-)
+from plaudit.admin.forms import FormErrors, checked, parse, text, values
+from plaudit.admin.settings_common import SETTINGS, page, sub_router, uuid_or_404
+from plaudit.admin.web import Admin, Editor, FormDep, Viewer, paginate, redirect
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.delivery import service as deliveries
 from plaudit.errors import Conflict, InvalidInput

@@ -16,7 +16,7 @@ from typing import Any, get_args
 
 from starlette.datastructures import FormData
 
-from plaudit.admin.web import FormErrors, parse, text
+from plaudit.admin.forms import FormErrors, checked, parse, text
 from plaudit.models.template import Template, TemplateKind
 from plaudit.templates import service as templates
 from plaudit.templates import vocabulary as v
@@ -127,11 +127,6 @@ def ordered_tags(template: Template) -> list[Any]:
     return sorted(template.tags, key=lambda t: (t.priority, t.name.lower()))
 
 
-def _checked(form: FormData, name: str) -> bool:
-    value = form.get(name)
-    return isinstance(value, str) and value not in ("", "off", "false", "0")
-
-
 def _rows(form: FormData, section: str) -> list[dict[str, Any]]:
     """Every numbered row the form sent, blank ones included (they keep their numbers)."""
     prefix, keys, limit, _ = ROWS[section]
@@ -141,7 +136,7 @@ def _rows(form: FormData, section: str) -> list[dict[str, Any]]:
             break
         row: dict[str, Any] = {key: text(form, f"{prefix}-{i}-{key}") for key in keys}
         if section == "fields":
-            row["required"] = _checked(form, f"{prefix}-{i}-required")
+            row["required"] = checked(form, f"{prefix}-{i}-required")
         rows.append(row)
     return rows
 
@@ -178,12 +173,12 @@ def from_post(form: FormData, *, kind: TemplateKind) -> dict[str, Any]:
         "accent_color": text(form, "layout_accent_color"),
         **{name: text(form, f"layout_{name}") for name in LAYOUT_TEXTS},
         "show_fields": [s for s in form.getlist("layout_show_fields") if isinstance(s, str)],
-        "show_qr": _checked(form, "layout_show_qr"),
-        "show_badge_image": _checked(form, "layout_show_badge_image"),
+        "show_qr": checked(form, "layout_show_qr"),
+        "show_badge_image": checked(form, "layout_show_badge_image"),
         "background_image_id": None,
         "signature_image_id": None,
     }
-    kept["sync_with_catalog"] = _checked(form, "sync_with_catalog")
+    kept["sync_with_catalog"] = checked(form, "sync_with_catalog")
     return kept
 
 

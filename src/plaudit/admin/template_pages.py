@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,23 +16,19 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from plaudit.admin import template_form
+from plaudit.admin.forms import FormErrors, errors_from, first_part, parse, text, upload
 from plaudit.admin.web import (
     ADMIN,
     Admin,
     Editor,
     FormDep,
-    FormErrors,
     Paged,
     Viewer,
-    errors_from,
     page_number,
     paginate,
-    parse,
     parse_uuid,
     redirect,
     render,
-    text,
-    upload,
 )
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
@@ -331,11 +328,10 @@ def _layout_images(
     return chosen
 
 
-def _service_errors(exc: PlauditError) -> FormErrors:
-    errors = errors_from(exc)
-    if "layout" in errors.fields:  # the layout's checks: which fields it shows, its images
-        errors.fields["layout_show_fields"] = errors.fields.pop("layout")
-    return errors
+def _service_reason(item: Mapping[str, Any]) -> tuple[str, str]:
+    name, reason = first_part(item)
+    # The layout's checks (which fields it shows, its images) are shown by its fields' list.
+    return ("layout_show_fields" if name == "layout" else name), reason
 
 
 def _update_of(body: TemplateCreate, template: Template, form: dict[str, Any]) -> dict[str, Any]:
@@ -400,7 +396,7 @@ def _save(
             if image is not None:
                 templates.set_image(session, template=saved, image=image)
         except PlauditError as exc:
-            errors = _service_errors(exc)
+            errors = errors_from(exc, reason=_service_reason)
     if errors or saved is None:
         session.rollback()
         before = None

@@ -1,4 +1,4 @@
-"""What every dashboard page shares: who is signed in, CSRF, forms, flashes, rendering, paging.
+"""What every dashboard page shares: who is signed in, CSRF, flashes, rendering, paging.
 
 Pages are GET routes that render; changes are POST forms that redirect (303) on success, or
 render the form again with the messages beside the fields (422) and what the user typed.
@@ -12,24 +12,23 @@ import hmac
 import json
 import math
 import uuid
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
-from pydantic import BaseModel, ValidationError
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 
 from plaudit.api.deps import SessionDep
 from plaudit.db import utcnow
-from plaudit.errors import Forbidden, PlauditError, Unauthenticated
+from plaudit.errors import Forbidden, Unauthenticated
 from plaudit.models.user import AdminSession, Role
 from plaudit.users import signin
 
@@ -230,92 +229,6 @@ def admin_session_row(request: Request) -> AdminSession | None:
 
 
 # --- forms -------------------------------------------------------------------------------
-
-
-def text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
-
-
-def optional(form: FormData, name: str) -> str | None:
-    return text(form, name) or None
-
-
-def texts(form: FormData, name: str) -> list[str]:
-    return [v.strip() for v in form.getlist(name) if isinstance(v, str) and v.strip()]
-
-
-def upload(form: FormData, name: str) -> UploadFile | None:
-    value = form.get(name)
-    if isinstance(value, UploadFile) and value.filename:
-        return value
-    return None
-
-
-def values(form: FormData) -> dict[str, str]:
-    """What the user typed, to put back in the form when it is shown again."""
-    kept: dict[str, str] = {}
-    for key, value in form.multi_items():
-        if isinstance(value, str) and key != "csrf_token":
-            kept[key] = value
-    return kept
-
-
-@dataclass
-class FormErrors:
-    """Messages by field name ("" for the whole form)."""
-
-    fields: dict[str, str] = field(default_factory=dict)
-
-    def add(self, name: str, message: str) -> None:
-        self.fields.setdefault(name, message)
-
-    def __bool__(self) -> bool:
-        return bool(self.fields)
-
-    def get(self, name: str) -> str | None:
-        return self.fields.get(name)
-
-    @property
-    def general(self) -> str | None:
-        return self.fields.get("")
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def _field_name(loc: Iterable[Any], aliases: Mapping[str, str]) -> str:
-    parts = [str(p) for p in loc if p not in ("body",)]
-    dotted = ".".join(parts)
-    return aliases.get(dotted, aliases.get(parts[0], parts[0]) if parts else "")
-
-
-def parse(
-    model: type[M], data: Mapping[str, Any], *, aliases: Mapping[str, str] | None = None
-) -> tuple[M | None, FormErrors]:
-    """Validate with the API's own schema; errors land on the form field that caused them
-    (``aliases`` maps a schema location such as "translations.0.name" to a field name)."""
-    errors = FormErrors()
-    try:
-        return model.model_validate(data), errors
-    except ValidationError as exc:
-        for error in exc.errors():
-            name = _field_name(error.get("loc", ()), aliases or {})
-            message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
-            if error.get("type") == "missing":
-                message = "This field is required."
-            errors.add(name, message)
-        return None, errors
-
-
-def errors_from(exc: PlauditError) -> FormErrors:
-    """A service's refusal: its per-field reasons where it gives them, else one message."""
-    errors = FormErrors()
-    for item in exc.extra.get("errors", []) if isinstance(exc.extra, dict) else []:
-        if isinstance(item, dict) and "field" in item:
-            errors.add(str(item["field"]).split(".")[0], str(item.get("reason", "is invalid")))
-    errors.add("", exc.detail)
-    return errors
 
 
 # --- rendering ---------------------------------------------------------------------------
