@@ -6,6 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from limits import parse
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -82,6 +83,13 @@ class Settings(BaseSettings):
         default=False,
         description="Let verification fetch other issuers' keys from private, loopback and "
         "link-local addresses, and over plain http. Only for tests and closed networks.",
+    )
+
+    verify_rate_limit: str = Field(
+        default="30/6 seconds",
+        description="How many public verifications one client address may make: N in any "
+        "window (`30/6 seconds`, `100/minute`). Counted in the queue's Redis when "
+        "PLAUDIT_QUEUE_URL is one, so every process shares it; else in each process.",
     )
 
     smtp_host: str | None = Field(
@@ -161,6 +169,12 @@ class Settings(BaseSettings):
         description="Testing only: `exit-before-enqueue` kills the process right after a "
         "transaction commits and before its jobs are queued, as a crash would.",
     )
+
+    @field_validator("verify_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        parse(value)  # a ValueError naming the string, at start rather than at the first request
+        return value
 
     @field_validator("public_base_url")
     @classmethod
