@@ -19,7 +19,6 @@ from schemathesis.schemas import BaseSchema
 from plaudit.app import create_app
 from plaudit.config import Settings
 from plaudit.runtime import Runtime
-from plaudit.verification.routes import limiter
 from tests.factories import Tenant, make_tenant
 from tests.issued import issue
 
@@ -103,7 +102,6 @@ def api(settings: Settings, runtime: Runtime, tenant: Tenant) -> Iterator[BaseSc
     )
     yield schemathesis.openapi.from_asgi("/openapi.json", app, config=config)
     asgi.shutdown_lifespans()
-    limiter.buckets.clear()  # the public verification's rate limit is per process
 
 
 @pytest.fixture(autouse=True)

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
+from plaudit.config import Settings
 from plaudit.credentials import tasks as credential_tasks
 from plaudit.runtime import Runtime
-from plaudit.verification import routes as verification_routes
+from tests.conftest import make_settings
 from tests.factories import make_tenant
 from tests.scenario import event, published, rule, send
 
 
-@pytest.fixture(autouse=True)
-def _generous_limits(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        verification_routes, "limiter", verification_routes._Limiter(rate=100, burst=100)
-    )
+@pytest.fixture
+def settings(engine: Engine, tmp_path: Path) -> Settings:
+    """These tests verify more often than one client address may (PLAUDIT_VERIFY_RATE_LIMIT)."""
+    return make_settings(engine, tmp_path, verify_rate_limit="1000/second")
 
 
 def test_each_format_verifies_and_the_organization_chooses_the_default(

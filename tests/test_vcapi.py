@@ -17,7 +17,6 @@ from plaudit.app import create_app
 from plaudit.models.apikey import Scope
 from plaudit.openbadges import credential as ob
 from plaudit.runtime import Runtime
-from plaudit.verification import routes as verification_routes
 from tests.conftest import make_settings
 from tests.factories import Tenant, make_tenant
 from tests.test_auth import assert_problem
@@ -32,16 +31,12 @@ FORMATS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _generous_limits(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        verification_routes, "limiter", verification_routes._Limiter(rate=100, burst=100)
-    )
-
-
 @pytest.fixture
 def web(engine: Engine, tmp_path: Path) -> Iterator[tuple[TestClient, Runtime]]:
-    settings = make_settings(engine, tmp_path, public_base_url=BASE)
+    # Its tests verify more often than one client address may (PLAUDIT_VERIFY_RATE_LIMIT).
+    settings = make_settings(
+        engine, tmp_path, public_base_url=BASE, verify_rate_limit="1000/second"
+    )
     runtime = Runtime(settings=settings, engine=engine)
     with TestClient(create_app(settings, runtime=runtime), raise_server_exceptions=False) as c:
         yield c, runtime

@@ -10,18 +10,21 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
+from plaudit.app import create_app
 from plaudit.certificates.render import (
     CertificateAssets,
     CertificateContent,
     CertificateRenderer,
     labels_for,
 )
+from plaudit.config import Settings
 from plaudit.credentials import tasks as credential_tasks
 from plaudit.openbadges import baking
 from plaudit.runtime import Runtime
 from plaudit.templates.layout import CertificateLayout
-from plaudit.verification import routes as verification_routes
+from tests.conftest import make_settings
 from tests.factories import Tenant, make_tenant
 from tests.images_for_tests import SVG, png_bytes
 from tests.scenario import event, published, rule, send
@@ -32,11 +35,10 @@ FIXTURES = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _generous_limits(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        verification_routes, "limiter", verification_routes._Limiter(rate=100, burst=100)
-    )
+@pytest.fixture
+def settings(engine: Engine, tmp_path: Path) -> Settings:
+    """These tests verify more often than one client address may (PLAUDIT_VERIFY_RATE_LIMIT)."""
+    return make_settings(engine, tmp_path, verify_rate_limit="1000/second")
 
 
 def _issue(client: TestClient, tenant: Tenant) -> tuple[str, dict[str, Any]]:
@@ -114,13 +116,14 @@ def test_unknown_urls_and_bad_requests(client: TestClient) -> None:
     assert garbage["outcome"] == "Invalid"
 
 
-def test_verification_is_rate_limited(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        verification_routes, "limiter", verification_routes._Limiter(rate=0.001, burst=3)
-    )
-    statuses = [client.post("/api/v1/verify", json={"url": "x"}).status_code for _ in range(5)]
-    assert statuses[:3] == [200, 200, 200]
-    assert statuses[3:] == [429, 429]
+def test_verification_is_rate_limited(engine: Engine, tmp_path: Path) -> None:
+    limited = make_settings(engine, tmp_path, verify_rate_limit="3/hour")
+    app = create_app(limited, runtime=Runtime(settings=limited, engine=engine))
+    with TestClient(app) as client:
+        responses = [client.post("/api/v1/verify", json={"url": "x"}) for _ in range(5)]
+    assert [r.status_code for r in responses[:3]] == [200, 200, 200]
+    assert [r.status_code for r in responses[3:]] == [429, 429]
+    assert_problem(responses[3], 429)
 
 
 def test_the_cli_verifies_a_file_and_exits_non_zero_when_invalid(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.pool import QueuePool
 
-from plaudit import __version__, jobs
+from plaudit import __version__, jobs, ratelimit
 from plaudit.admin import app as admin_app
 from plaudit.api import openapi, problems
 from plaudit.api.middleware import RequestContextMiddleware
@@ -135,6 +135,8 @@ def create_app(
     page_cache.pages.ttl = settings.page_cache_seconds
     app.state.runtime = runtime
     app.state.engagement = engagement
+    # Counted in the queue's Redis when there is one, so N processes share one limit, not N.
+    app.state.rate_limiter = ratelimit.from_settings(settings)
     app.state.settings = settings
     problems.install(app)
     openapi.install(app)

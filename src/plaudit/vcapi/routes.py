@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,7 +13,7 @@ from plaudit.api.openapi import RATE_LIMITED
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.schemas import Input
 from plaudit.vcapi import service as vcapi
-from plaudit.verification.routes import _limit
+from plaudit.verification.routes import RATE_LIMIT
 
 router = APIRouter(tags=["vc api"], route_class=UnitOfWorkRoute)
 
@@ -99,12 +99,12 @@ def issue(
     "/credentials/verify",
     response_model=VerificationResult,
     responses={400: {"model": VerificationResult, "description": "Not verified"}, **RATE_LIMITED},
+    dependencies=[RATE_LIMIT],
     summary="Verify a credential (VC API)",
 )
 def verify_credential(
-    body: VerifyCredentialIn, request: Request, session: SessionDep, runtime: RuntimeDep
+    body: VerifyCredentialIn, session: SessionDep, runtime: RuntimeDep
 ) -> JSONResponse:
-    _limit(request)
     result = vcapi.verify_credential(
         session,
         base_url=runtime.settings.public_base_url,
@@ -117,12 +117,12 @@ def verify_credential(
     "/presentations/verify",
     response_model=VerificationResult,
     responses={400: {"model": VerificationResult, "description": "Not verified"}, **RATE_LIMITED},
+    dependencies=[RATE_LIMIT],
     summary="Verify a presentation and every credential in it (VC API)",
 )
 def verify_presentation(
-    body: VerifyPresentationIn, request: Request, session: SessionDep, runtime: RuntimeDep
+    body: VerifyPresentationIn, session: SessionDep, runtime: RuntimeDep
 ) -> JSONResponse:
-    _limit(request)
     result = vcapi.verify_presentation(
         session,
         base_url=runtime.settings.public_base_url,
