@@ -19,7 +19,7 @@ from plaudit.db import unit_of_work
 from plaudit.models.award import Credential
 from plaudit.models.engagement import EngagementCount
 from plaudit.openbadges import baking
-from plaudit.openbadges.verify import Verdict
+from plaudit.openbadges.report import Verdict
 from plaudit.runtime import Runtime
 from plaudit.verification import service as verification
 from tests.factories import Tenant, engagement_of, make_tenant

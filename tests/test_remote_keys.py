@@ -22,7 +22,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from plaudit import outbound
 from plaudit.openbadges import dataintegrity, multikey
-from plaudit.openbadges.verify import Verdict, verify
+from plaudit.openbadges.report import Verdict
+from plaudit.openbadges.verify import verify
 from plaudit.verification import fetch
 
 FIXTURES = Path("/work/shared/standards/ob3/validator-fixtures")

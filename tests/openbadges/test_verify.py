@@ -12,13 +12,10 @@ from typing import Any
 import pytest
 
 from plaudit.openbadges import baking, jose, statuslist
-from plaudit.openbadges.verify import (
-    Report,
-    StatusUnavailable,
-    Verdict,
-    check_vc_data_model,
-    verify,
-)
+from plaudit.openbadges.checks.datamodel import check_vc_data_model
+from plaudit.openbadges.checks.validity import StatusUnavailable
+from plaudit.openbadges.report import Report, Verdict
+from plaudit.openbadges.verify import verify
 
 STANDARDS = Path("/work/shared/standards")
 FIXTURES = STANDARDS / "ob3" / "validator-fixtures"

@@ -57,7 +57,7 @@ from plaudit.models.template import (
     TemplateStatus,
     TemplateVersion,
 )
-from plaudit.openbadges.verify import Report, Verdict
+from plaudit.openbadges.report import Report, Verdict
 from plaudit.templates import service as templates
 from plaudit.templates.schemas import Criteria, TemplateCreate
 from plaudit.verification import service as verification

@@ -15,7 +15,7 @@ from plaudit.db import utcnow
 from plaudit.models.award import Credential, CredentialStatus
 from plaudit.models.organization import Organization
 from plaudit.models.template import TemplateVersion
-from plaudit.openbadges.verify import Check, Report, Verdict
+from plaudit.openbadges.report import Check, Report, Verdict
 from plaudit.pages import linkedin
 from plaudit.templates import service as templates
 from plaudit.templates.words import direction, messages

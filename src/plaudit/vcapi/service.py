@@ -23,7 +23,7 @@ from plaudit.openbadges.credential import iso
 from plaudit.openbadges.dataintegrity import sign_rdfc, verify_rdfc
 from plaudit.openbadges.jcs import sign_jcs, verify_jcs
 from plaudit.openbadges.rdfc import WorkLimitExceeded
-from plaudit.openbadges.verify import Check, Verdict
+from plaudit.openbadges.report import Check, Verdict
 from plaudit.runtime import Runtime
 from plaudit.verification import service as verification
 

@@ -23,7 +23,7 @@ from plaudit.openbadges import multikey, statuslist
 from plaudit.openbadges import verify as ob_verify
 from plaudit.openbadges.dataintegrity import ProofError, verify_rdfc
 from plaudit.openbadges.rdfc import CanonicalizationError
-from plaudit.openbadges.verify import Check, Report, Verdict
+from plaudit.openbadges.report import Check, Report, Verdict
 from plaudit.verification import fetch
 
 # Other issuers' documents, shared by every request of this process.

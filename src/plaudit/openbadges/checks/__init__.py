@@ -1,0 +1,1 @@
+"""The checks verify() makes of a credential, one module per kind of check."""

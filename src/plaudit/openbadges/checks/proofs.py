@@ -1,0 +1,178 @@
+"""The proof checks: embedded Data Integrity proofs or a VC-JWT's signature; the issuer's key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
+from plaudit.openbadges import jose, multikey
+from plaudit.openbadges.checks.fields import as_list, issuer_id
+from plaudit.openbadges.dataintegrity import ProofError, verify_ed25519_2020, verify_rdfc
+from plaudit.openbadges.jcs import verify_jcs
+from plaudit.openbadges.rdfc import WorkLimitExceeded
+from plaudit.openbadges.report import Check, failed, passed, warning
+
+PublicKey = Ed25519PublicKey | RSAPublicKey
+KeyResolver = Callable[[str], PublicKey | None]
+
+
+def offline_key(verification_method: str) -> Ed25519PublicKey | None:
+    """The Ed25519 key a verification method names without any lookup, or None.
+
+    A did:key carries its key; so does 1EdTech's '<controller>#z6Mk...' form, whose fragment
+    is the publicKeyMultibase. Such a key is only as trustworthy as the controller check the
+    verifier makes afterwards (issuer_key).
+    """
+    try:
+        if verification_method.startswith("did:key:"):
+            raw = multikey.public_key_from_did_key(verification_method)
+            return Ed25519PublicKey.from_public_bytes(raw)
+        controller, sep, fragment = verification_method.partition("#")
+        if sep and controller and fragment.startswith("z6Mk"):
+            return Ed25519PublicKey.from_public_bytes(
+                multikey.ed25519_public_from_multibase(fragment)
+            )
+    except ValueError:
+        return None
+    return None
+
+
+def _verify_one_proof(credential: Mapping[str, Any], proof: Mapping[str, Any], key: Any) -> bool:
+    single = {**credential, "proof": proof}
+    kind = proof.get("type")
+    if not isinstance(key, Ed25519PublicKey):
+        raise ProofError("the key is not an Ed25519 key")
+    if kind == "Ed25519Signature2020":
+        return verify_ed25519_2020(single, public_key=key)
+    if proof.get("cryptosuite") == "eddsa-jcs-2022":
+        try:
+            return verify_jcs(single, public_key=key)
+        except ValueError as exc:
+            raise ProofError(str(exc)) from exc
+    return verify_rdfc(single, public_key=key)
+
+
+def _supported(proof: Mapping[str, Any]) -> bool:
+    if proof.get("type") == "Ed25519Signature2020":
+        return True
+    return proof.get("type") == "DataIntegrityProof" and proof.get("cryptosuite") in (
+        "eddsa-rdfc-2022",
+        "eddsa-2022",
+        "eddsa-jcs-2022",
+    )
+
+
+def _key_checks(issuer: str | None, methods: Iterable[tuple[str, bool]]) -> Check:
+    """The issuer_key check over (verification method, key found) pairs."""
+    for method, found in methods:
+        if not found:
+            return failed("issuer_key", f"the issuer's key could not be found: {method}")
+        # The method's controller is the part before '#': a did:key names itself, and
+        # 1EdTech's '<controller>#z6Mk...' form names the issuer that holds the key.
+        if issuer is None:
+            return failed("issuer_key", "the credential names no issuer to own the key")
+        if method.partition("#")[0] != issuer:
+            return warning(
+                "issuer_key",
+                f"the key {method} is not controlled by the issuer {issuer}: "
+                "nothing ties the signer to the issuer",
+            )
+    return passed("issuer_key", f"the signing key belongs to the issuer {issuer}")
+
+
+def embedded_proof_checks(
+    credential: Mapping[str, Any], resolve_key: KeyResolver
+) -> tuple[Check, Check | None]:
+    proofs = as_list(credential.get("proof"))
+    if not proofs:
+        return failed("proof", "the credential has no proof"), None
+    problems: list[str] = []
+    methods: list[tuple[str, bool]] = []
+    for proof in proofs:
+        if not isinstance(proof, Mapping):
+            problems.append("a proof is not a JSON object")
+            continue
+        label = proof.get("cryptosuite") or proof.get("type")
+        if not _supported(proof):
+            problems.append(f"the proof type {label!r} is not supported")
+            continue
+        method = proof.get("verificationMethod")
+        if not isinstance(method, str):
+            problems.append(f"the {label} proof has no verificationMethod")
+            continue
+        key = resolve_key(method)
+        methods.append((method, key is not None))
+        if key is None:
+            problems.append(f"the {label} proof was not checked: no key for {method}")
+            continue
+        try:
+            if not _verify_one_proof(credential, proof, key):
+                problems.append(f"the {label} signature does not match the credential")
+        except WorkLimitExceeded:
+            problems.append(
+                "refused: the document is too complex to canonicalise (possible attack)"
+            )
+        except ProofError as exc:
+            problems.append(f"the {label} proof is invalid: {exc}")
+    key_check = _key_checks(issuer_id(credential), methods) if methods else None
+    if problems:
+        return failed("proof", "; ".join(problems)), key_check
+    return passed("proof", f"{len(proofs)} signature(s) verified"), key_check
+
+
+def _jwt_key_candidates(kid: str, issuer: str | None) -> list[str]:
+    candidates = [kid]
+    if kid.startswith("z6Mk"):
+        candidates.append(f"did:key:{kid}")
+    if issuer and not kid.startswith(issuer):
+        candidates.append(f"{issuer}{kid}" if kid.startswith("#") else f"{issuer}#{kid}")
+    return candidates
+
+
+def jwt_checks(
+    token: str, credential: Mapping[str, Any], resolve_key: KeyResolver
+) -> tuple[Check, Check]:
+    header = jwt.get_unverified_header(token)
+    issuer = issuer_id(credential)
+    kid = header.get("kid")
+    key: Any = None
+    if isinstance(kid, str) and kid:
+        method = kid
+        for candidate in _jwt_key_candidates(kid, issuer):
+            key = resolve_key(candidate)
+            if key is not None:
+                method = candidate
+                break
+        if key is None:
+            return (
+                failed("proof", f"the JWT was not checked: no key for {kid}"),
+                failed("issuer_key", f"the issuer's key could not be found: {kid}"),
+            )
+        key_check = _key_checks(issuer, [(method, True)])
+    elif isinstance(header.get("jwk"), Mapping):
+        try:
+            key = jwt.PyJWK(dict(header["jwk"])).key
+        except jwt.PyJWTError as exc:
+            return failed("proof", f"the JWT's jwk header is not a usable key: {exc}"), failed(
+                "issuer_key", "the issuer's key could not be found: the jwk header is unusable"
+            )
+        # A key the token carries proves only that the token is intact; 1EdTech's validator
+        # accepts it, but nothing ties it to the issuer.
+        key_check = warning(
+            "issuer_key",
+            f"the token carries its own key (jwk header); nothing ties it to the issuer {issuer}",
+        )
+    else:
+        return (
+            failed("proof", "the JWT names no key (no kid and no jwk header)"),
+            failed("issuer_key", "the issuer's key could not be found: the JWT names none"),
+        )
+    try:
+        jose.decode_vc_jwt(token, public_key=key)
+    except (ValueError, TypeError) as exc:
+        return failed("proof", f"the JWT signature is invalid: {exc}"), key_check
+    return passed("proof", f"the JWT signature ({header.get('alg')}) verified"), key_check
