@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import Field, model_validator
 from sqlalchemy import select
@@ -17,11 +14,13 @@ from plaudit.api import API_PREFIX
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.openapi import RATE_LIMITED
 from plaudit.api.routing import UnitOfWorkRoute
+from plaudit.config import Settings
 from plaudit.engagement.deps import Tally, TallyDep
 from plaudit.errors import RateLimited
 from plaudit.models.award import Credential
 from plaudit.models.engagement import Engagement
 from plaudit.openbadges.report import Report
+from plaudit.ratelimit import RateLimiter
 from plaudit.schemas import Input, Output
 from plaudit.verification import service as verification
 
@@ -69,30 +68,6 @@ def _out(report: Report) -> VerifyOut:
     )
 
 
-class _Limiter:
-    """A token bucket per client address, in this process: verification costs milliseconds of
-    CPU, and the endpoint needs no account."""
-
-    def __init__(self, rate: float, burst: int, clients: int = 10_000) -> None:
-        self.rate, self.burst, self.clients = rate, burst, clients
-        self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def allow(self, client: str) -> bool:
-        now = time.monotonic()
-        with self.lock:
-            tokens, last = self.buckets.pop(client, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-            allowed = tokens >= 1
-            self.buckets[client] = (tokens - 1 if allowed else tokens, now)
-            if len(self.buckets) > self.clients:
-                self.buckets.popitem(last=False)
-            return allowed
-
-
-limiter = _Limiter(rate=5.0, burst=30)
-
-
 def _count(session: Session, tally: Tally, report: Report) -> None:
     """A verification of one of our credentials counts towards its engagement."""
     prefix = f"{tally.runtime.settings.public_base_url}/credentials/"
@@ -112,26 +87,35 @@ def _count(session: Session, tally: Tally, report: Report) -> None:
         )
 
 
-def _limit(request: Request) -> None:
+def rate_limit(request: Request) -> None:
+    """Verification needs no account and costs milliseconds of CPU: each client address gets
+    PLAUDIT_VERIFY_RATE_LIMIT, shared by every process of the instance. A sync dependency, run
+    in a worker thread: it may wait for Redis."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    settings: Settings = request.app.state.settings
     client = request.client.host if request.client else "unknown"
-    if not limiter.allow(client):
+    if not limiter.allow(settings.verify_rate_limit, "verify", client):
         raise RateLimited("Too many verifications from this address; wait a few seconds.")
+
+
+# For a route's ``dependencies=``: a refused request is answered 429 before its body is
+# validated or any work is done.
+RATE_LIMIT = Depends(rate_limit)
 
 
 @router.post(
     "",
     response_model=VerifyOut,
     responses=RATE_LIMITED,
+    dependencies=[RATE_LIMIT],
     summary="Verify a credential (JSON, VC-JWT, or one of our URLs)",
 )
 def verify(
     body: VerifyIn,
-    request: Request,
     session: SessionDep,
     runtime: RuntimeDep,
     tally: TallyDep,
 ) -> VerifyOut:
-    _limit(request)
     base = runtime.settings.public_base_url
     if body.url is not None:
         report = verification.by_url(session, base_url=base, url=body.url)
@@ -146,16 +130,15 @@ def verify(
     "/file",
     response_model=VerifyOut,
     responses=RATE_LIMITED,
+    dependencies=[RATE_LIMIT],
     summary="Verify a file: JSON, JWT, a baked PNG/SVG or a PDF certificate",
 )
 async def verify_file(
-    request: Request,
     file: Annotated[UploadFile, File()],
     session: SessionDep,
     runtime: RuntimeDep,
     tally: TallyDep,
 ) -> VerifyOut:
-    _limit(request)
     data = await file.read(MAX_FILE + 1)
     base = runtime.settings.public_base_url
     report = await run_in_threadpool(verification.verify, session, base_url=base, data=data)
