@@ -43,7 +43,7 @@ def namespace() -> Iterator[str]:
     name = f"plaudit-test-{uuid.uuid4().hex[:8]}"
     yield name
     server = redis.Redis.from_url(REDIS_URL)
-    if keys := server.keys(f"{name}:*"):
+    if keys := server.keys(f"{name}*"):  # its own, and those of f"{name}-other"
         server.delete(*keys)
 
 
