@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from plaudit import jobs
 from plaudit.credentials import tasks as credential_tasks
 from plaudit.db import unit_of_work
-from plaudit.imports import parse
+from plaudit.imports import csv_rows, items
 from plaudit.models.apikey import Scope
 from plaudit.models.award import Award, AwardGuard, AwardLog, Credential
 from plaudit.runtime import Runtime
@@ -504,10 +504,10 @@ def test_csv_reading_is_pure_and_tracks_lines_of_quoted_fields() -> None:
         'a@example.org,2020-01-01,T,"two\nlines"\n'
         ",2020-01-01,T,\n"
     )
-    entries = parse.read_csv(text, where="f.csv").entries
-    assert isinstance(entries[0], parse.Item) and entries[0].line == 2
-    assert isinstance(entries[1], parse.Problem)
+    entries = csv_rows.read_csv(text, where="f.csv").entries
+    assert isinstance(entries[0], items.Item) and entries[0].line == 2
+    assert isinstance(entries[1], items.Problem)
     assert (entries[1].line, entries[1].column) == (4, "email")
-    recipient = parse.Recipient(hashes=((parse.hashed_identity("Nobody@example.org", "s"), "s"),))
-    assert parse.recipient_matches(recipient, "Nobody@example.org")
-    assert not parse.recipient_matches(recipient, "somebody@example.org")
+    recipient = items.Recipient(hashes=((items.hashed_identity("Nobody@example.org", "s"), "s"),))
+    assert items.recipient_matches(recipient, "Nobody@example.org")
+    assert not items.recipient_matches(recipient, "somebody@example.org")

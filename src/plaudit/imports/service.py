@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session
 
 from plaudit.db import new_id, utcnow
 from plaudit.errors import InvalidInput
-from plaudit.imports.parse import Achievement, Format, Item, Problem, recipient_matches
+from plaudit.imports.items import Achievement, Format, Item, Problem, recipient_matches
 from plaudit.learners import service as learners
 from plaudit.learners.schemas import LearnerIn
 from plaudit.models.award import AwardGuard, Credential, CredentialStatus
