@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import event as db_events
 from sqlalchemy import func, select
 
 from plaudit.automations import tasks as automation_tasks
@@ -479,3 +480,37 @@ def test_a_rule_is_deleted(owner: Dashboard) -> None:
     assert response.status_code == 303 and response.headers["location"] == "/admin/rules"
     assert "was deleted" in owner.client.get("/admin/rules").text
     assert _rules(owner) == []
+
+
+def _template_queries(runtime: Runtime, post: Callable[[], Any]) -> tuple[Any, int]:
+    """What ``post`` answered, and how many statements it ran on the templates table."""
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if re.search(r"\bFROM templates\b", statement):
+            seen.append(statement)
+
+    db_events.listen(runtime.engine, "before_cursor_execute", count)
+    try:
+        response = post()
+    finally:
+        db_events.remove(runtime.engine, "before_cursor_execute", count)
+    return response, len(seen)
+
+
+def test_saving_a_rule_checks_its_templates_once(owner: Dashboard, runtime: Runtime) -> None:
+    badge = published(owner.client, owner.tenant, name="Safety Star")
+    csrf = owner.csrf()  # the page it comes from is not the save's to count
+    created, queries = _template_queries(
+        runtime, lambda: owner.post("/admin/rules", _form(badge), csrf=csrf)
+    )
+    assert created.status_code == 303, created.text
+    assert queries == 1
+    rule_id = created.headers["location"].rsplit("/", 1)[1]
+    saved, queries = _template_queries(
+        runtime,
+        lambda: owner.post(f"/admin/rules/{rule_id}", _form(badge, priority="5"), csrf=csrf),
+    )
+    assert saved.status_code == 303, saved.text
+    assert queries == 1
+    assert _api_rule(owner, rule_id)["priority"] == 5

@@ -439,13 +439,21 @@ def new_rule(request: Request, admin: Viewer, session: SessionDep) -> Response:
 
 @router.post("/rules")
 def create_rule(request: Request, admin: Editor, form: FormDep, session: SessionDep) -> Response:
-    read = _validated(session, admin, form)
-    if read.data is None:
-        return _editor(
-            request, admin, session, rule=None, form=_kept(form), errors=read.errors, status=422
-        )
-    rule = automations.create(session, organization_id=admin.organization_id, data=read.data)
-    return redirect(f"{RULES}/{rule.id}", flash=f"The rule “{rule.name}” was created.")
+    # The form is read here, and checked against the stored templates once, by the service
+    # that saves it (it refuses before it writes anything).
+    read = _read(form)
+    if read.data is not None:
+        try:
+            rule = automations.create(
+                session, organization_id=admin.organization_id, data=read.data
+            )
+        except InvalidInput as exc:
+            read.errors.merge(errors_from(exc, reason=read.reason))
+        else:
+            return redirect(f"{RULES}/{rule.id}", flash=f"The rule “{rule.name}” was created.")
+    return _editor(
+        request, admin, session, rule=None, form=_kept(form), errors=read.errors, status=422
+    )
 
 
 @router.post("/rules/simulate")
@@ -498,18 +506,21 @@ def update_rule(
     request: Request, rule_id: str, admin: Editor, form: FormDep, session: SessionDep
 ) -> Response:
     rule = _rule(session, admin, rule_id)
-    read = _validated(session, admin, form, rule=rule)
-    if read.data is None:
-        return _editor(
-            request, admin, session, rule=rule, form=_kept(form), errors=read.errors, status=422
-        )
-    # The whole rule, as PATCH /api/v1/rules/{id} with every field would.
-    automations.update(
-        session,
-        rule=rule,
-        data=RuleUpdate.model_validate(read.data.model_dump()),
+    read = _read(form)
+    if read.data is not None:
+        try:
+            # The whole rule, as PATCH /api/v1/rules/{id} with every field would (checked once,
+            # by the service, against the stored rule).
+            automations.update(
+                session, rule=rule, data=RuleUpdate.model_validate(read.data.model_dump())
+            )
+        except InvalidInput as exc:
+            read.errors.merge(errors_from(exc, reason=read.reason))
+        else:
+            return redirect(f"{RULES}/{rule.id}", flash=f"The rule “{rule.name}” was saved.")
+    return _editor(
+        request, admin, session, rule=rule, form=_kept(form), errors=read.errors, status=422
     )
-    return redirect(f"{RULES}/{rule.id}", flash=f"The rule “{rule.name}” was saved.")
 
 
 @router.post("/rules/{rule_id}/delete")
