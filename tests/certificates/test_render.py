@@ -75,8 +75,8 @@ def test_the_page_shows_the_recipient_the_achievement_and_the_fields(
         "Score",
         "93",
         "Acme Academy",
-        "04 May 2026",
-        "Valid until 04 May 2028",
+        "May 4, 2026",
+        "Valid until May 4, 2028",
         "Dr. Alan Turing",
         "https://plaudit.example/credentials/abc123",
     ):

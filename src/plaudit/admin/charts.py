@@ -15,6 +15,8 @@ from datetime import date
 
 from markupsafe import Markup
 
+from plaudit.templates.localize import format_date
+
 WIDTH = 480
 LINE_HEIGHT = 220
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 48, 16, 14, 40
@@ -176,7 +178,9 @@ def _ticks(days: Sequence[date], most: int = 7) -> list[int]:
 
 
 def day_label(day: date) -> str:
-    return f"{day.day} {day.strftime('%b')}"
+    """'4 Dec' in the dashboard's English, whatever the server's locale (strftime's %b follows
+    LC_TIME)."""
+    return format_date(day, "en", form="d MMM")
 
 
 def line_chart(

@@ -15,7 +15,6 @@ import re
 import shutil
 import tempfile
 import threading
-import unicodedata
 import weakref
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,6 +26,7 @@ import segno
 import typst
 
 from plaudit.templates.layout import CertificateLayout
+from plaudit.templates.localize import direction, format_date
 from plaudit.templates.words import messages
 
 TEMPLATE: Final = Path(__file__).with_name("certificate.typ")
@@ -89,23 +89,6 @@ def _image_suffix(data: bytes) -> str:
     if data.startswith(b"GIF8"):
         return ".gif"
     return ".svg"
-
-
-def _direction(*texts: str) -> str:
-    """The direction of the first strongly directional letter: the template's own text decides,
-    so an English certificate awarded to an Arabic name stays left-to-right (and vice versa)."""
-    for text in texts:
-        for char in text:
-            kind = unicodedata.bidirectional(char)
-            if kind == "L":
-                return "ltr"
-            if kind in ("R", "AL"):
-                return "rtl"
-    return "ltr"
-
-
-def _format(day: date, lang: str) -> str:
-    return day.isoformat() if lang.startswith(("zh", "ja", "ko")) else day.strftime("%d %b %Y")
 
 
 def qr_svg(text: str) -> str:
@@ -225,13 +208,15 @@ class CertificateRenderer:
             "achievement_name": content.achievement_name,
             "description": description,
             "issuer_name": content.issuer_name,
-            "issued_on": _format(content.issued_on, content.lang),
-            "expires_on": _format(content.expires_on, content.lang) if content.expires_on else None,
+            "issued_on": format_date(content.issued_on, content.lang),
+            "expires_on": format_date(content.expires_on, content.lang)
+            if content.expires_on
+            else None,
             "fields": [list(pair) for pair in content.fields],
             "verification_url": content.verification_url,
             "credential_id": content.credential_id,
             "lang": content.lang.split("-")[0].lower() or "en",
-            "dir": _direction(content.title, content.achievement_name, content.intro),
+            "dir": direction(content.lang),
             "labels": content.labels,
             "signatory_name": layout.signatory_name,
             "signatory_title": layout.signatory_title,

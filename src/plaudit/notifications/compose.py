@@ -7,6 +7,7 @@ autoescaped for HTML; they see the same variables as the defaults (docs/notifica
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from pathlib import Path
@@ -16,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from plaudit.notifications.messages import words
-from plaudit.templates.words import direction
+from plaudit.templates.localize import direction, format_date, format_number
 
 _DEFAULTS = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -59,17 +60,32 @@ class Attachment:
     subtype: str
 
 
+def _local_date(text: str | None, lang: str) -> str:
+    """An ISO date ("2026-12-04", or followed by a time: "2026-12-04 10:30 UTC") written as a
+    reader of `lang` writes it; any other text as it is."""
+    if not text:
+        return ""
+    day, space, rest = text.partition(" ")
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError:
+        return text
+    return format_date(parsed, lang) + space + rest
+
+
 def variables(facts: Facts) -> dict[str, Any]:
     w = words(facts.lang)
     fmt = {
         "credential": facts.credential,
         "issuer": facts.issuer,
-        "days": facts.days_left if facts.days_left is not None else "",
-        "date": facts.expires_on or "",
+        "days": format_number(facts.days_left, facts.lang) if facts.days_left is not None else "",
+        "date": _local_date(facts.expires_on, facts.lang),
     }
     topic = facts.topic
     paragraphs = [w.get(f"{topic}.intro", "").format(**fmt)] if f"{topic}.intro" in w else []
     paragraphs += [str(p) for p in facts.extra.get("paragraphs", [])]
+    if topic == "credential.issued" and facts.expires_on:
+        paragraphs.append(w["credential.issued.expires"].format(**fmt))
     if facts.reason:
         paragraphs.append(w["reason"].format(reason=facts.reason))
     if facts.certificate:

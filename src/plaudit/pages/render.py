@@ -8,7 +8,8 @@ from typing import Any
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from plaudit.templates.words import direction, messages
+from plaudit.templates.localize import direction
+from plaudit.templates.words import messages
 
 STATIC_DIR = Path(__file__).parent / "static"
 

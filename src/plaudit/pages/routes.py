@@ -23,8 +23,8 @@ from plaudit.models.template import TemplateVersion
 from plaudit.pages import cache, view
 from plaudit.pages.render import html_response, message, page
 from plaudit.runtime import Runtime
-from plaudit.templates.localize import parse_accept_language
-from plaudit.templates.words import direction, messages
+from plaudit.templates.localize import direction, parse_accept_language
+from plaudit.templates.words import messages
 
 router = APIRouter(tags=["pages"], route_class=UnitOfWorkRoute, include_in_schema=False)
 

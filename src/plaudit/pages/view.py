@@ -18,7 +18,8 @@ from plaudit.models.template import TemplateVersion
 from plaudit.openbadges.report import Check, Report, Verdict
 from plaudit.pages import linkedin
 from plaudit.templates import service as templates
-from plaudit.templates.words import direction, messages
+from plaudit.templates.localize import direction
+from plaudit.templates.words import messages
 from plaudit.verification import fetch
 from plaudit.verification import service as verification
 

@@ -1,5 +1,5 @@
 """The words Plaudit prints around a credential (its public page, certificates, emails), in a few
-languages, and the text direction of each; a template's own text comes from its translations."""
+languages; a template's own text comes from its translations."""
 
 from __future__ import annotations
 
@@ -214,14 +214,8 @@ _CATALOGS: Final[dict[str, dict[str, str]]] = {
     },
 }
 
-RTL_LANGUAGES: Final = frozenset({"ar", "fa", "he", "ur", "yi", "ps", "sd", "ug"})
-
 
 def messages(lang: str) -> dict[str, str]:
     """The page's words in `lang` where we have them, English otherwise (per message)."""
     chosen = best_language([lang], _CATALOGS, "en")
     return {**EN, **_CATALOGS[chosen]}
-
-
-def direction(lang: str) -> str:
-    return "rtl" if lang.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
