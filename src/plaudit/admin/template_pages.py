@@ -357,6 +357,55 @@ def _update_of(body: TemplateCreate, template: Template, form: dict[str, Any]) -
     return changes
 
 
+class _Refused(Exception):
+    """Raised inside the save's savepoint to undo it; carries what to show beside the fields."""
+
+    def __init__(self, errors: FormErrors) -> None:
+        super().__init__("the template form was refused")
+        self.errors = errors
+
+
+def _write(
+    form: FormData,
+    typed: dict[str, Any],
+    session: Session,
+    runtime: Runtime,
+    admin: Admin,
+    *,
+    template: Template | None,
+    kind: TemplateKind,
+) -> Template:
+    """The uploads, then the template, through the API's services; every mistake is collected
+    before anything is saved, and raised as one refusal."""
+    errors = FormErrors()
+    image = _store(form, "image", session, runtime, admin, errors)
+    layout_images = (
+        _layout_images(form, session, runtime, admin, template, errors)
+        if kind is TemplateKind.CERTIFICATE
+        else {}
+    )
+    body, schema_errors = template_form.to_schema(
+        typed, kind=kind, previous=template, layout_images=layout_images
+    )
+    errors.merge(schema_errors)
+    if template is not None and not typed["language"]:
+        errors.add("language", "Enter the main language, such as 'en' or 'pt-BR'.")
+    if errors or body is None:
+        raise _Refused(errors)
+    try:
+        if template is None:
+            org = organizations.get(session, admin.organization_id)
+            saved = templates.create(session, organization=org, data=body)
+        else:
+            changes = TemplateUpdate.model_validate(_update_of(body, template, typed))
+            saved = templates.update(session, template=template, data=changes)
+        if image is not None:
+            templates.set_image(session, template=saved, image=image)
+    except PlauditError as exc:
+        raise _Refused(errors_from(exc, reason=_service_reason)) from exc
+    return saved
+
+
 def _save(
     request: Request,
     admin: Admin,
@@ -368,37 +417,15 @@ def _save(
     kind: TemplateKind,
 ) -> Response:
     """Validate everything first (so every message shows at once), then save in one go; on
-    any refusal, roll back (uploaded files included) and show the form again as typed."""
+    any refusal, undo it all (uploaded files included) and show the form again as typed."""
     typed = template_form.from_post(form, kind=kind)
-    errors = FormErrors()
-    image = _store(form, "image", session, runtime, admin, errors)
-    layout_images = (
-        _layout_images(form, session, runtime, admin, template, errors)
-        if kind is TemplateKind.CERTIFICATE
-        else {}
-    )
-    body, schema_errors = template_form.to_schema(
-        typed, kind=kind, previous=template, layout_images=layout_images
-    )
-    for name, message in schema_errors.fields.items():
-        errors.add(name, message)
-    if template is not None and not typed["language"]:
-        errors.add("language", "Enter the main language, such as 'en' or 'pt-BR'.")
-    saved = None
-    if not errors and body is not None:
-        try:
-            if template is None:
-                org = organizations.get(session, admin.organization_id)
-                saved = templates.create(session, organization=org, data=body)
-            else:
-                changes = TemplateUpdate.model_validate(_update_of(body, template, typed))
-                saved = templates.update(session, template=template, data=changes)
-            if image is not None:
-                templates.set_image(session, template=saved, image=image)
-        except PlauditError as exc:
-            errors = errors_from(exc, reason=_service_reason)
-    if errors or saved is None:
-        session.rollback()
+    try:
+        # One savepoint for the uploads and the save: a refusal anywhere undoes both (the
+        # files written go with it) and leaves the request's transaction as it was.
+        with session.begin_nested():
+            saved = _write(form, typed, session, runtime, admin, template=template, kind=kind)
+    except _Refused as refused:
+        errors = refused.errors
         before = None
         if template is not None:
             template = _template(session, admin, str(template.id))
@@ -477,7 +504,7 @@ def _transition(action: str, template_id: str, admin: Admin, session: Session) -
             getattr(templates, action)(session, template=template)
             message = f"“{template.name}” was {ACTIONS[action]}."
     except PlauditError as exc:
-        session.rollback()
+        # The lifecycle's services refuse before they change anything: nothing to undo.
         return redirect(f"{BASE}/{template_id}", flash=exc.detail, kind="error")
     return redirect(f"{BASE}/{template.id}", flash=message)
 
@@ -503,8 +530,7 @@ def delete_template(template_id: str, admin: Editor, session: SessionDep) -> Res
     name = template.name
     try:
         templates.delete(session, template=template)
-    except PlauditError as exc:
-        session.rollback()
+    except PlauditError as exc:  # refused before anything was deleted
         return redirect(f"{BASE}/{template_id}", flash=exc.detail, kind="error")
     return redirect(BASE, flash=f"The draft “{name}” was deleted.")
 
