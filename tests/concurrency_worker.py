@@ -7,8 +7,8 @@ import sys
 import uuid
 
 from plaudit.db import create_db_engine, create_session_factory, unit_of_work
-from plaudit.events import processing
 from plaudit.events.schemas import EventIn
+from plaudit.ingest import service as ingestion
 
 
 def main() -> None:
@@ -24,7 +24,7 @@ def main() -> None:
     for start in range(0, len(events), batch_size):
         chunk = list(enumerate(events[start : start + batch_size]))
         with unit_of_work(sessions) as session:
-            processing.ingest(session, organization_id=organization_id, items=chunk)
+            ingestion.ingest(session, organization_id=organization_id, items=chunk)
     engine.dispose()
 
 

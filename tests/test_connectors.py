@@ -553,7 +553,7 @@ def test_a_failure_while_processing_keeps_the_payload_for_a_replay(
         raise RuntimeError("disk on fire")
 
     with monkeypatch.context() as patch:
-        patch.setattr("plaudit.events.processing.ingest", broken)
+        patch.setattr("plaudit.ingest.service.ingest", broken)
         response = hook(client, made, payload())
 
     assert response.status_code == 202, response.text

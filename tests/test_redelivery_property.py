@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
 from plaudit.db import unit_of_work
-from plaudit.events import processing
 from plaudit.events.schemas import EventIn
+from plaudit.ingest import service as ingestion
 from plaudit.models.award import Credential
 from plaudit.runtime import Runtime
 from tests.conftest import wipe
@@ -82,7 +82,7 @@ def test_redelivery_never_changes_the_outcome(
     deliveries = events + [events[i % len(events)] for i in redeliveries]
     for start in range(0, len(deliveries), batch):
         with unit_of_work(runtime.sessions) as session:
-            processing.ingest(
+            ingestion.ingest(
                 session,
                 organization_id=org_id,
                 items=list(enumerate(deliveries[start : start + batch])),

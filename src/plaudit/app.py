@@ -29,10 +29,11 @@ from plaudit.credentials.status_routes import router as credential_status_router
 from plaudit.delivery.routes import router as deliveries_router
 from plaudit.engagement.counter import EngagementCounter
 from plaudit.events.routes import router as events_router
-from plaudit.events.routes import xapi_router
 from plaudit.exports.routes import router as exports_router
 from plaudit.files.routes import router as files_router
 from plaudit.imports.routes import router as imports_router
+from plaudit.ingest.routes import router as ingest_router
+from plaudit.ingest.routes import xapi_router
 from plaudit.keys.routes import jwks_router
 from plaudit.keys.routes import router as keys_router
 from plaudit.learners.routes import credentials_router
@@ -60,6 +61,7 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     templates_router,
     certificate_preview_router,
     catalog_router,
+    ingest_router,
     events_router,
     xapi_router,
     rules_router,

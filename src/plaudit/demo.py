@@ -16,8 +16,8 @@ from plaudit.automations.schemas import RuleIn
 from plaudit.catalog import service as catalog
 from plaudit.catalog.schemas import CatalogCopy
 from plaudit.db import utcnow
-from plaudit.events import processing
 from plaudit.events.schemas import EventIn
+from plaudit.ingest import service as ingestion
 from plaudit.models.apikey import ApiKey, Scope
 from plaudit.models.organization import Organization
 from plaudit.models.rule import Rule
@@ -146,7 +146,7 @@ def _demo_rules(session: Session, org: Organization, ids: dict[str, str]) -> Non
             }
         )
     items = [(i, EventIn.model_validate(e)) for i, e in enumerate(stream)]
-    processing.ingest(session, organization_id=org.id, items=items)
+    ingestion.ingest(session, organization_id=org.id, items=items)
 
 
 def load_demo(session: Session, files: FileStore) -> DemoLogin:

@@ -1,28 +1,40 @@
-"""Backfill: apply a rule to the stored history, first as a dry run, then as a resumable job."""
+"""Backfill: apply a rule to the stored history, first as a dry run, then as a resumable job.
+
+Each learner's stored events are judged in time order and what fired is carried out by
+``apply``, as live events are: into a ``DryRunBook`` for the preview, into an ``AwardBook``
+for the job. Only a rule's awards are replayed (a backfill never revokes), and an event the
+rule already awarded for is not awarded again.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from plaudit.automations.schemas import BackfillPreviewOut
-from plaudit.automations.service import to_spec
-from plaudit.awards.service import AwardableTemplate, AwardBook, Grant, awardable_templates
+from plaudit.automations.apply import (
+    Awarded,
+    Book,
+    DryRunBook,
+    Occasion,
+    apply_decisions,
+    facts_of,
+    stored_events,
+)
+from plaudit.automations.schemas import BackfillPreviewOut, RevokeAction
+from plaudit.automations.service import LoadedRule
+from plaudit.awards.service import AwardBook, awardable_templates
 from plaudit.db import utcnow
 from plaudit.errors import Conflict, not_found
-from plaudit.events.processing import FieldTooCostly, certificate_fields, facts_of
 from plaudit.lifecycle import awarding
-from plaudit.models.award import AwardGuard, AwardLog
+from plaudit.models.award import AwardLog
 from plaudit.models.event import Event
 from plaudit.models.learner import Learner
 from plaudit.models.rule import Backfill, BackfillStatus, Rule, RuleMode
-from plaudit.rules.engine import decide, match_trigger
+from plaudit.rules.engine import decide
 from plaudit.rules.facts import EventFacts, History
 from plaudit.webhooks import service as webhooks
 
@@ -33,55 +45,71 @@ CHUNK = 200  # learners per transaction: progress is saved (and resumable) chunk
 class Planned:
     learner: Learner
     event: Event
-    facts: EventFacts
-    history: History
-    action: dict[str, Any]
+    award: Awarded
 
 
-def plan(session: Session, *, rule: Rule, learners: list[Learner]) -> list[Planned]:
-    """The awards the rule would make now from these learners' stored events, in time order."""
-    spec = dataclasses.replace(to_spec(rule), active=True)  # a draft rule can be previewed
+def replay(
+    session: Session,
+    book: Book,
+    *,
+    rule: Rule,
+    learners: list[Learner],
+    backfill_id: uuid.UUID | None = None,
+) -> list[Planned]:
+    """Judge these learners' stored events with the rule, in time order, and carry out its
+    awards into ``book``. Returns what was awarded (or would be, in a dry run)."""
+    loaded = LoadedRule.of(rule)
+    loaded = dataclasses.replace(
+        loaded,
+        spec=dataclasses.replace(loaded.spec, active=True),  # a draft rule can be previewed
+        actions=[a for a in loaded.actions if not isinstance(a, RevokeAction)],
+    )
     by_id = {learner.id: learner for learner in learners}
-    if not by_id:
+    events = stored_events(session, organization_id=rule.organization_id, learner_ids=by_id)
+    if not events:
         return []
-    events: dict[uuid.UUID, list[Event]] = defaultdict(list)
-    for event in session.scalars(
-        select(Event)
-        .where(Event.organization_id == rule.organization_id, Event.learner_id.in_(list(by_id)))
-        .order_by(Event.occurred_at, Event.id)
-    ):
-        events[event.learner_id].append(event)
-    already_logged = {
-        (event_id, template_id)
-        for event_id, template_id in session.execute(
-            select(AwardLog.event_id, AwardLog.template_id).where(AwardLog.rule_id == rule.id)
-        )
-    }
-    held: dict[uuid.UUID, set[str]] = defaultdict(set)
-    for guard in session.scalars(select(AwardGuard).where(AwardGuard.learner_id.in_(list(by_id)))):
-        held[guard.learner_id].add(str(guard.template_id))
-    grants = [a for a in rule.actions if a["type"] != "revoke"]
-
+    skip = None
+    if rule.mode is not RuleMode.ONCE:  # a ONCE rule is held back by the learner's guard
+        skip = {
+            (event_id, template_id)
+            for event_id, template_id in session.execute(
+                select(AwardLog.event_id, AwardLog.template_id).where(
+                    AwardLog.rule_id == rule.id, AwardLog.event_id.is_not(None)
+                )
+            )
+            if event_id is not None
+        }
+    templates = awardable_templates(
+        session,
+        organization_id=rule.organization_id,
+        template_ids={a.template_id for a in loaded.actions},
+    )
     planned: list[Planned] = []
     for learner_id, learner_events in events.items():
         learner = by_id[learner_id]
         past: list[EventFacts] = []
         for event in learner_events:
             facts = facts_of(event, learner)
-            if match_trigger(spec.trigger, facts)[0]:
-                history = History(events=tuple(past), held=dict.fromkeys(held[learner_id], 1))
-                if any(d.fires for d in decide([spec], event=facts, history=history)):
-                    for action in grants:
-                        template_id = action["template_id"]
-                        if rule.mode is RuleMode.ONCE:
-                            if template_id in held[learner_id]:
-                                continue
-                        elif (event.id, uuid.UUID(template_id)) in already_logged:
-                            continue
-                        held[learner_id].add(template_id)
-                        planned.append(Planned(learner, event, facts, history, action))
+            history = History(events=tuple(past), held=dict(book.held[learner_id]))
+            outcome = apply_decisions(
+                book,
+                decisions=decide([loaded.spec], event=facts, history=history),
+                rules={loaded.spec.id: loaded},
+                templates=templates,
+                occasion=Occasion(learner, facts, history, event=event, backfill_id=backfill_id),
+                skip=skip,
+            )
+            planned += [Planned(learner, event, award) for award in outcome.awards]
             past.append(facts)
     return planned
+
+
+def plan(session: Session, *, rule: Rule, learners: list[Learner]) -> list[Planned]:
+    """The awards the rule would make now from these learners' stored events (a dry run)."""
+    book = DryRunBook.load(
+        session, organization_id=rule.organization_id, learner_ids=[x.id for x in learners]
+    )
+    return replay(session, book, rule=rule, learners=learners)
 
 
 def _learner_chunk(
@@ -111,7 +139,7 @@ def preview(session: Session, *, rule: Rule, sample_size: int = 50) -> BackfillP
                 "email": p.learner.email,
                 "event": p.event.external_id,
                 "occurred_at": p.event.occurred_at.isoformat(),
-                "template_id": p.action["template_id"],
+                "template_id": str(p.award.template_id),
             }
             for p in planned[:sample_size]
         ],
@@ -186,57 +214,13 @@ def run_chunk(session: Session, *, backfill_id: uuid.UUID, chunk_size: int = CHU
             },
         )
         return True
-    planned = plan(session, rule=rule, learners=learners)
-    templates = awardable_templates(
-        session,
-        organization_id=rule.organization_id,
-        template_ids={uuid.UUID(p.action["template_id"]) for p in planned},
-    )
     book = AwardBook.load(
         session,
         organization_id=rule.organization_id,
         learner_ids=[learner.id for learner in learners],
     )
-    for item in planned:
-        template = templates.get(uuid.UUID(item.action["template_id"]))
-        if not isinstance(template, AwardableTemplate):
-            continue
-        once = rule.mode is RuleMode.ONCE
-        if once and book.holds(item.learner.id, template.template_id):
-            continue
-        fields = {}
-        if item.action["type"] == "issue_certificate":
-            try:
-                fields = certificate_fields(
-                    item.action.get("fields") or {}, template, item.facts, item.history
-                )
-            except FieldTooCostly:
-                continue  # as live processing does: this event issues nothing
-        book.grant(
-            Grant(
-                learner=item.learner,
-                template=template,
-                rule_id=rule.id,
-                event_id=item.event.id,
-                occurred_at=item.event.occurred_at,
-                entity_type=item.event.entity_type,
-                entity_id=item.event.entity_id,
-                entity_title=item.event.entity_title,
-                fields=fields,
-                evidence=[
-                    {
-                        "type": "event",
-                        "id": item.event.external_id,
-                        "event_type": item.event.type,
-                        "occurred_at": item.event.occurred_at.isoformat(),
-                        "backfill": True,
-                    }
-                ],
-                backfill_id=backfill.id,
-            ),
-            once=once,
-        )
-        backfill.awarded += 1
+    awarded = replay(session, book, rule=rule, learners=learners, backfill_id=backfill.id)
+    backfill.awarded += len(awarded)
     backfill.cursor = learners[-1].id
     backfill.processed_learners += len(learners)
     awarding.settle(session, book.write())

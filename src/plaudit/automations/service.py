@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from plaudit.automations.schemas import (
+    Action,
     CertificateAction,
     RuleIn,
     RuleUpdate,
@@ -22,11 +24,26 @@ from plaudit.models.template import Template, TemplateKind
 from plaudit.rules import cost, jsonlogic
 from plaudit.rules.engine import Mode, RuleSpec, Trigger, validate_trigger
 
+_ACTIONS: TypeAdapter[list[Action]] = TypeAdapter(list[Action])
+
+
+def actions_of(rule: Rule) -> list[Action]:
+    """The rule's actions as their typed models (stored as the JSON they were saved from)."""
+    return _ACTIONS.validate_python(rule.actions)
+
 
 @dataclass(frozen=True)
 class LoadedRule:
+    """A rule as the award loop needs it: its row (id, name, mode), the engine's view of it,
+    and its actions, parsed once."""
+
     row: Rule
     spec: RuleSpec
+    actions: list[Action]
+
+    @classmethod
+    def of(cls, rule: Rule) -> LoadedRule:
+        return cls(rule, to_spec(rule), actions_of(rule))
 
 
 def _trigger(data: dict[str, Any]) -> Trigger:
@@ -58,7 +75,7 @@ def load_active(session: Session, *, organization_id: uuid.UUID) -> dict[str, Lo
             Rule.status.in_([RuleStatus.ACTIVE, RuleStatus.PAUSED]),
         )
     )
-    return {str(r.id): LoadedRule(r, to_spec(r)) for r in rows}
+    return {str(r.id): LoadedRule.of(r) for r in rows}
 
 
 def _invalid(message: str, field: str, pointer: str | None = None) -> InvalidInput:
@@ -227,4 +244,4 @@ def unsaved(organization_id: uuid.UUID, data: RuleIn, rule_id: uuid.UUID | None 
 
 
 def rules_by_id(rules: Sequence[Rule]) -> dict[str, LoadedRule]:
-    return {str(r.id): LoadedRule(r, to_spec(r)) for r in rules}
+    return {str(r.id): LoadedRule.of(r) for r in rules}

@@ -1,4 +1,9 @@
-"""Simulate a rule against a sample event and history: the decision and trace, no writes."""
+"""Simulate a rule against a sample event and history: the decision and trace, no writes.
+
+The rule is judged and carried out exactly as a live event would be (``apply``), into a
+``DryRunBook`` that never writes: the trace says "would award" where a live one says
+"awarded", and every other word is the same.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from plaudit.automations.apply import DryRunBook, Occasion, apply_decisions
 from plaudit.automations.schemas import HistoryEventIn, SimulationOut
-from plaudit.automations.service import to_spec
+from plaudit.automations.service import LoadedRule
 from plaudit.awards.service import awardable_templates
-from plaudit.events.processing import FieldTooCostly, certificate_fields, trace_entry
 from plaudit.events.schemas import EventIn
+from plaudit.models.learner import Learner
 from plaudit.models.rule import Rule
 from plaudit.rules.engine import decide
 from plaudit.rules.facts import EventFacts, History
@@ -53,6 +59,16 @@ def simulate(
     held_template_ids: list[uuid.UUID],
 ) -> SimulationOut:
     facts = event_facts(event)
+    # The learner exists only in this request: never added to the session.
+    learner = Learner(
+        id=uuid.uuid4(),
+        organization_id=organization_id,
+        external_id=event.learner.key,
+        email=event.learner.email,
+        first_name=event.learner.first_name,
+        last_name=event.learner.last_name,
+    )
+    book = DryRunBook.holding(learner.id, held_template_ids)
     past = History(
         events=tuple(
             sorted(
@@ -60,58 +76,27 @@ def simulate(
                 key=lambda f: f.occurred_at,
             )
         ),
-        held={str(t): 1 for t in held_template_ids},
+        held=dict(book.held[learner.id]),
     )
-    spec = to_spec(rule)
-    decisions = decide([spec], event=facts, history=past)
+    loaded = LoadedRule.of(rule)
+    decisions = decide([loaded.spec], event=facts, history=past)
     templates = awardable_templates(
         session,
         organization_id=organization_id,
-        template_ids={uuid.UUID(a["template_id"]) for a in rule.actions if a["type"] != "revoke"},
+        template_ids={a.template_id for a in loaded.actions},
     )
-    trace = []
-    would: list[dict[str, Any]] = []
-    for decision in decisions:
-        entry = trace_entry(decision)
-        trace.append(entry)
-        if not decision.fires:
-            continue
-        for action in rule.actions:
-            planned = _plan(action, templates, rule, facts, past)
-            entry["actions"].append(planned)
-            if planned["outcome"].startswith("would"):
-                would.append(planned)
+    outcome = apply_decisions(
+        book,
+        decisions=decisions,
+        rules={loaded.spec.id: loaded},
+        templates=templates,
+        occasion=Occasion(learner=learner, facts=facts, history=past),
+    )
+    trace = [dict(entry) for entry in outcome.trace]
+    would = [
+        dict(action)
+        for entry in outcome.trace
+        for action in entry["actions"]
+        if action["result"] == "awarded"
+    ]
     return SimulationOut(fires=any(d.fires for d in decisions), would_award=would, trace=trace)
-
-
-def _plan(
-    action: dict[str, Any],
-    templates: dict[uuid.UUID, Any],
-    rule: Rule,
-    facts: EventFacts,
-    history: History,
-) -> dict[str, Any]:
-    template_id = uuid.UUID(action["template_id"])
-    planned: dict[str, Any] = {"type": action["type"], "template_id": str(template_id)}
-    if action["type"] == "revoke":
-        planned["outcome"] = "would revoke the learner's credentials of this template"
-        return planned
-    template = templates.get(template_id)
-    if isinstance(template, str) or template is None:
-        planned["outcome"] = f"skipped: {template or 'template does not exist'}"
-        return planned
-    if rule.mode.value == "once" and history.held.get(str(template_id), 0) > 0:
-        planned["outcome"] = "skipped: the learner already holds it (rule applies once)"
-        return planned
-    if action["type"] == "issue_certificate":
-        try:
-            planned["fields"] = certificate_fields(
-                action.get("fields") or {}, template, facts, history
-            )
-        except FieldTooCostly as exc:
-            planned["outcome"] = f"skipped: {exc}"
-            return planned
-    planned["outcome"] = "would award"
-    planned["template_name"] = template.name
-    planned["template_version"] = template.version
-    return planned

@@ -130,6 +130,7 @@ class AwardBook:
     pending_awards: dict[tuple[uuid.UUID, uuid.UUID], dict[str, Any]] = field(default_factory=dict)
     _issued: dict[uuid.UUID, Issued] = field(default_factory=dict)
     _revoked: list[Credential] = field(default_factory=list)
+    dry_run: bool = False  # it writes (see ``automations.apply.DryRunBook`` for one that does not)
 
     @classmethod
     def load(
@@ -144,27 +145,7 @@ class AwardBook:
             if ids
             else {}
         )
-        guards = (
-            {
-                (g.learner_id, g.template_id)
-                for g in session.scalars(select(AwardGuard).where(AwardGuard.learner_id.in_(ids)))
-            }
-            if ids
-            else set()
-        )
-        held: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
-        if ids:
-            counts = session.execute(
-                select(Credential.learner_id, Credential.template_id, func.count())
-                .where(
-                    Credential.organization_id == organization_id,
-                    Credential.learner_id.in_(ids),
-                    Credential.status == CredentialStatus.ACTIVE,
-                )
-                .group_by(Credential.learner_id, Credential.template_id)
-            )
-            for learner_id, template_id, count in counts:
-                held[learner_id][str(template_id)] = count
+        guards, held = holdings(session, organization_id=organization_id, learner_ids=ids)
         return cls(session, organization_id, awards, guards, held)
 
     def holds(self, learner_id: uuid.UUID, template_id: uuid.UUID) -> bool:
@@ -353,6 +334,33 @@ class AwardBook:
         self.pending_guards, self.pending_awards = {}, {}
         self._issued, self._revoked = {}, []
         return written
+
+
+def holdings(
+    session: Session, *, organization_id: uuid.UUID, learner_ids: Iterable[uuid.UUID]
+) -> tuple[set[tuple[uuid.UUID, uuid.UUID]], dict[uuid.UUID, dict[str, int]]]:
+    """What the learners hold: the ONCE guards (learner, template), and how many active
+    credentials of each template."""
+    ids = list(set(learner_ids))
+    held: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
+    if not ids:
+        return set(), held
+    guards = {
+        (g.learner_id, g.template_id)
+        for g in session.scalars(select(AwardGuard).where(AwardGuard.learner_id.in_(ids)))
+    }
+    counts = session.execute(
+        select(Credential.learner_id, Credential.template_id, func.count())
+        .where(
+            Credential.organization_id == organization_id,
+            Credential.learner_id.in_(ids),
+            Credential.status == CredentialStatus.ACTIVE,
+        )
+        .group_by(Credential.learner_id, Credential.template_id)
+    )
+    for learner_id, template_id, count in counts:
+        held[learner_id][str(template_id)] = count
+    return guards, held
 
 
 def learner_awards_query(*, organization_id: uuid.UUID, learner_id: uuid.UUID) -> Select[Award]:

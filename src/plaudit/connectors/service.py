@@ -23,7 +23,7 @@ from plaudit.connectors import parsing, presets
 from plaudit.connectors.schemas import ConnectorCreate, ConnectorUpdate, SignatureIn
 from plaudit.db import new_id, utcnow
 from plaudit.errors import Conflict, PlauditError, Unauthenticated, not_found
-from plaudit.events import processing
+from plaudit.ingest import service as ingestion
 from plaudit.models.connector import Connector, ConnectorPayload, PayloadStatus
 from plaudit.vault import Vault, hash_secret
 
@@ -340,7 +340,7 @@ def _process(
     row.event_id = event.id
     try:
         with session.begin_nested():
-            [result] = processing.ingest(
+            [result] = ingestion.ingest(
                 session, organization_id=connector.organization_id, items=[(0, event)]
             )
     except PlauditError as exc:

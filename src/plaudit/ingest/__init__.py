@@ -1,0 +1,1 @@
+"""Learning events arrive: stored once, judged by the rules, their awards made."""
