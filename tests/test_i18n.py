@@ -1,12 +1,18 @@
-"""The reader's language: direction, dates, numbers and negotiation from Babel."""
+"""The reader's language: direction, dates, numbers and negotiation from Babel; the word catalogs
+translators edit (src/plaudit/locale)."""
 
 from __future__ import annotations
 
+import string
 from datetime import date
+from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 
+from plaudit.notifications.messages import words as email_words
 from plaudit.templates.localize import best_language, direction, format_date, format_number
+from plaudit.templates.words import LOCALE_DIR, catalogs, messages, read_catalogs
 
 DAY = date(2026, 12, 4)
 
@@ -93,3 +99,106 @@ def test_numbers_take_the_readers_grouping() -> None:
 )
 def test_negotiation(wanted: list[str], available: list[str], expected: str) -> None:
     assert best_language(wanted, available, "de") == expected
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def test_every_shipped_translation_is_used() -> None:
+    """A translation left out (stale, fuzzy, broken placeholder or unknown key) fails here, with
+    its language and key, instead of silently showing English."""
+    shipped = catalogs()
+    assert set(shipped.translations) >= {"fr", "de", "es"}
+    for path in sorted(LOCALE_DIR.glob("*/LC_MESSAGES/plaudit.po")):
+        lang = path.parent.parent.name.replace("_", "-")
+        with path.open("rb") as file:
+            written = {str(m.context) for m in read_po(file) if m.id and m.string}
+        assert written - set(shipped.translations[lang]) == set(), lang
+        for key, text in shipped.translations[lang].items():
+            assert _fields(text) == _fields(shipped.english[key]), (lang, key)
+
+
+def test_the_words_come_from_the_catalogs_with_english_for_what_is_missing() -> None:
+    french = messages("fr-FR")
+    assert french["valid"] == "Certificat valide"
+    assert french["certificate.expires_on"] == "Valable jusqu'au"
+    assert french["details"] == "Details"  # not translated yet: English
+    assert messages("it")["valid"] == "Valid credential"
+    assert messages("not a language")["valid"] == "Valid credential"
+    assert "credential.issued.subject" not in french  # email words are the emails'
+    assert email_words("de")["credential.issued.subject"] == "Sie haben {credential} erhalten"
+    assert email_words("de")["credential.issued.expires"] == "Er ist bis zum {date} gültig."
+    assert "valid" not in email_words("de")
+
+
+POT = """\
+msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=utf-8\\n"
+
+msgctxt "hello"
+msgid "Hello {name}"
+msgstr ""
+
+msgctxt "bye"
+msgid "Goodbye"
+msgstr ""
+
+msgctxt "thanks"
+msgid "Thank you"
+msgstr ""
+
+msgctxt "later"
+msgid "See you later"
+msgstr ""
+"""
+
+PO = """\
+msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=utf-8\\n"
+
+msgctxt "hello"
+msgid "Hello {name}"
+msgstr "Bonjour {nom}"
+
+msgctxt "bye"
+msgid "Good bye"
+msgstr "Au revoir"
+
+#, fuzzy
+msgctxt "thanks"
+msgid "Thank you"
+msgstr "Merci"
+
+msgctxt "later"
+msgid "See you later"
+msgstr "À plus tard"
+
+msgctxt "unknown"
+msgid "Unknown"
+msgstr "Inconnu"
+"""
+
+
+def test_a_translation_is_used_only_for_the_english_it_was_made_from(tmp_path: Path) -> None:
+    (tmp_path / "plaudit.pot").write_text(POT, encoding="utf-8")
+    french = tmp_path / "fr_CA" / "LC_MESSAGES"
+    french.mkdir(parents=True)
+    (french / "plaudit.po").write_text(PO, encoding="utf-8")
+    (tmp_path / "de" / "LC_MESSAGES").mkdir(parents=True)
+    (tmp_path / "de" / "LC_MESSAGES" / "plaudit.po").write_text(
+        PO.replace("Bonjour {nom}", "Hallo {name").replace("À plus tard", "Bis später"),
+        encoding="utf-8",
+    )
+    read = read_catalogs(tmp_path)
+    assert read.english == {
+        "hello": "Hello {name}",
+        "bye": "Goodbye",
+        "thanks": "Thank you",
+        "later": "See you later",
+    }
+    # A wrong placeholder would raise when filled in; the English since changed; a draft; a key
+    # the code never asks for: only the sound translation is kept.
+    assert read.translations == {"fr-CA": {"later": "À plus tard"}, "de": {"later": "Bis später"}}

@@ -1,221 +1,84 @@
-"""The words Plaudit prints around a credential (its public page, certificates, emails), in a few
-languages; a template's own text comes from its translations."""
+"""The words Plaudit prints around a credential (its public page, certificates, emails), read
+from gettext catalogs translators edit: src/plaudit/locale (docs/translations.md). A template's
+own text comes from its translations, not from here."""
 
 from __future__ import annotations
 
+import string
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Final
 
-from plaudit.templates.localize import best_language
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
 
-EN: Final = {
-    "skip": "Skip to the credential",
-    "valid": "Valid credential",
-    "valid_detail": "Issued by {issuer} and verified just now.",
-    "expired": "Expired",
-    "expired_detail": "This credential expired on {date}.",
-    "suspended": "Suspended",
-    "suspended_detail": "The issuer has suspended this credential.",
-    "revoked": "Revoked",
-    "revoked_detail": "The issuer revoked this credential.",
-    "reason": "Reason",
-    "pending": "Being signed",
-    "pending_detail": "This credential is being signed; reload the page in a moment.",
-    "invalid": "Does not verify",
-    "invalid_detail": "The signed credential failed verification; see the checks below.",
-    "awarded_to": "Awarded to",
-    "issued_by": "Issued by",
-    "issued_on": "Issued on",
-    "expires_on": "Expires on",
-    "expired_on": "Expired on",
-    "criteria": "Criteria",
-    "skills": "Skills and alignments",
-    "evidence": "Evidence",
-    "details": "Details",
-    "checks": "Verification checks",
-    "checks_summary": "How this was verified ({count} checks)",
-    "downloads": "Download",
-    "share": "Share",
-    "linkedin_add": "Add to LinkedIn profile",
-    "linkedin_share": "Share on LinkedIn",
-    "json_view": "View as JSON",
-    "credential_json": "Credential (JSON-LD)",
-    "credential_jwt": "Credential (VC-JWT)",
-    "badge_png": "Badge image with credential (PNG)",
-    "badge_svg": "Badge image with credential (SVG)",
-    "badge_png_ob2": "Badge for Open Badges 2.0 backpacks (PNG)",
-    "certificate_pdf": "Certificate (PDF)",
-    "language": "Language",
-    "private_title": "This credential is private",
-    "private_detail": "Its owner has chosen not to show it publicly. A copy of the credential "
-    "itself still verifies.",
-    "not_found": "There is no credential at this address.",
-    "wallet": "My credentials",
-    "unsubscribe_title": "Stop emails about your credentials?",
-    "unsubscribe_detail": (
-        "You will no longer receive emails about credentials from this issuer. "
-        "Your credentials stay valid."
-    ),
-    "unsubscribe_button": "Stop these emails",
-    "unsubscribed_title": "Done: you will receive no more of these emails.",
-    "unsubscribe_invalid": "This unsubscribe link is not valid.",
-    "wallet_intro": "Everything {name} has earned. Keep this link to yourself: "
-    "it opens your wallet.",
-    "times": "earned {count} times",
-    "make_private": "Make private",
-    "make_public": "Make public",
-    "is_private": "Private",
-    "public_page": "Public page",
-    "powered": "Verifiable credential issued with Plaudit (Open Badges 3.0)",
-    "certificate.awarded": "has successfully completed",
-    "certificate.issued_by": "Issued by",
-    "certificate.issued_on": "Issued on",
-    "certificate.expires_on": "Valid until",
-    "certificate.verify_at": "Verify this certificate at",
-    "imported": "Imported credential",
-    "imported_mark": "Imported",
-    "imported_detail": "Issued by {issuer}; imported into the records of {organization}.",
-    "imported_detail_unknown": "Imported by {organization} from its earlier records.",
-    "imported_verified": "Its signature was verified when it was imported ({date}).",
-    "imported_unverified": "It could not be verified when it was imported: {reason}",
-}
+from plaudit.templates.localize import FALLBACK, best_language
 
-_CATALOGS: Final[dict[str, dict[str, str]]] = {
-    "en": EN,
-    "fr": {
-        "skip": "Aller au certificat",
-        "valid": "Certificat valide",
-        "valid_detail": "Délivré par {issuer} et vérifié à l'instant.",
-        "expired": "Expiré",
-        "expired_detail": "Ce certificat a expiré le {date}.",
-        "suspended": "Suspendu",
-        "suspended_detail": "L'émetteur a suspendu ce certificat.",
-        "revoked": "Révoqué",
-        "revoked_detail": "L'émetteur a révoqué ce certificat.",
-        "reason": "Motif",
-        "awarded_to": "Décerné à",
-        "issued_by": "Délivré par",
-        "issued_on": "Délivré le",
-        "expires_on": "Expire le",
-        "expired_on": "Expiré le",
-        "criteria": "Critères",
-        "skills": "Compétences",
-        "evidence": "Preuves",
-        "checks": "Vérifications",
-        "checks_summary": "Comment il a été vérifié ({count} contrôles)",
-        "downloads": "Télécharger",
-        "share": "Partager",
-        "linkedin_add": "Ajouter au profil LinkedIn",
-        "linkedin_share": "Partager sur LinkedIn",
-        "json_view": "Voir en JSON",
-        "language": "Langue",
-        "private_title": "Ce certificat est privé",
-        "wallet": "Mes certificats",
-        "unsubscribe_title": "Ne plus recevoir d'emails sur vos certifications ?",
-        "unsubscribe_detail": (
-            "Vous ne recevrez plus d'emails de cet émetteur sur vos certifications. "
-            "Elles restent valides."
-        ),
-        "unsubscribe_button": "Ne plus recevoir ces emails",
-        "unsubscribed_title": "C'est fait : vous ne recevrez plus ces emails.",
-        "unsubscribe_invalid": "Ce lien de désinscription n'est pas valide.",
-        "certificate.awarded": "a réussi",
-        "certificate.issued_by": "Délivré par",
-        "certificate.issued_on": "Délivré le",
-        "certificate.expires_on": "Valable jusqu'au",
-        "certificate.verify_at": "Vérifier ce certificat sur",
-        "imported": "Certificat importé",
-        "imported_mark": "Importé",
-        "imported_detail": "Délivré par {issuer} ; importé dans les dossiers de {organization}.",
-        "imported_detail_unknown": "Importé par {organization} depuis ses archives.",
-        "imported_verified": "Sa signature a été vérifiée lors de l'import ({date}).",
-        "imported_unverified": "Il n'a pas pu être vérifié lors de l'import : {reason}",
-    },
-    "de": {
-        "skip": "Zum Nachweis springen",
-        "valid": "Gültiger Nachweis",
-        "valid_detail": "Ausgestellt von {issuer} und soeben geprüft.",
-        "expired": "Abgelaufen",
-        "expired_detail": "Dieser Nachweis ist am {date} abgelaufen.",
-        "suspended": "Ausgesetzt",
-        "revoked": "Widerrufen",
-        "revoked_detail": "Der Aussteller hat diesen Nachweis widerrufen.",
-        "reason": "Grund",
-        "awarded_to": "Verliehen an",
-        "issued_by": "Ausgestellt von",
-        "issued_on": "Ausgestellt am",
-        "expires_on": "Gültig bis",
-        "criteria": "Kriterien",
-        "skills": "Kompetenzen",
-        "downloads": "Herunterladen",
-        "share": "Teilen",
-        "linkedin_add": "Zum LinkedIn-Profil hinzufügen",
-        "language": "Sprache",
-        "wallet": "Meine Nachweise",
-        "unsubscribe_title": "Keine E-Mails mehr zu Ihren Nachweisen?",
-        "unsubscribe_detail": (
-            "Sie erhalten von diesem Aussteller keine E-Mails mehr zu Nachweisen. "
-            "Ihre Nachweise bleiben gültig."
-        ),
-        "unsubscribe_button": "Diese E-Mails abbestellen",
-        "unsubscribed_title": "Erledigt: Sie erhalten diese E-Mails nicht mehr.",
-        "unsubscribe_invalid": "Dieser Abmeldelink ist ungültig.",
-        "certificate.awarded": "hat erfolgreich abgeschlossen",
-        "certificate.issued_by": "Ausgestellt von",
-        "certificate.issued_on": "Ausgestellt am",
-        "certificate.expires_on": "Gültig bis",
-        "certificate.verify_at": "Dieses Zertifikat prüfen unter",
-        "imported": "Importierter Nachweis",
-        "imported_mark": "Importiert",
-        "imported_detail": "Ausgestellt von {issuer}; in die Unterlagen von {organization} "
-        "importiert.",
-        "imported_detail_unknown": "Von {organization} aus früheren Unterlagen importiert.",
-        "imported_verified": "Seine Signatur wurde beim Import geprüft ({date}).",
-        "imported_unverified": "Er konnte beim Import nicht geprüft werden: {reason}",
-    },
-    "es": {
-        "skip": "Ir a la credencial",
-        "valid": "Credencial válida",
-        "valid_detail": "Emitida por {issuer} y verificada ahora mismo.",
-        "expired": "Caducada",
-        "suspended": "Suspendida",
-        "revoked": "Revocada",
-        "revoked_detail": "El emisor revocó esta credencial.",
-        "reason": "Motivo",
-        "awarded_to": "Otorgada a",
-        "issued_by": "Emitida por",
-        "issued_on": "Emitida el",
-        "expires_on": "Caduca el",
-        "criteria": "Criterios",
-        "skills": "Competencias",
-        "downloads": "Descargar",
-        "share": "Compartir",
-        "linkedin_add": "Añadir al perfil de LinkedIn",
-        "language": "Idioma",
-        "wallet": "Mis credenciales",
-        "unsubscribe_title": "¿Dejar de recibir correos sobre tus credenciales?",
-        "unsubscribe_detail": (
-            "Ya no recibirás correos de este emisor sobre credenciales. "
-            "Tus credenciales siguen siendo válidas."
-        ),
-        "unsubscribe_button": "Dejar de recibir estos correos",
-        "unsubscribed_title": "Hecho: ya no recibirás estos correos.",
-        "unsubscribe_invalid": "Este enlace para darse de baja no es válido.",
-        "certificate.awarded": "ha completado con éxito",
-        "certificate.issued_by": "Emitido por",
-        "certificate.issued_on": "Emitido el",
-        "certificate.expires_on": "Válido hasta",
-        "certificate.verify_at": "Verifique este certificado en",
-        "imported": "Credencial importada",
-        "imported_mark": "Importada",
-        "imported_detail": "Emitida por {issuer}; importada en los registros de {organization}.",
-        "imported_detail_unknown": "Importada por {organization} desde sus registros anteriores.",
-        "imported_verified": "Su firma se verificó al importarla ({date}).",
-        "imported_unverified": "No se pudo verificar al importarla: {reason}",
-    },
-}
+LOCALE_DIR: Final = Path(__file__).parent.parent / "locale"
+DOMAIN: Final = "plaudit"
+EMAIL_PREFIX: Final = "email."
+
+
+def _read(path: Path) -> Catalog:
+    with path.open("rb") as file:
+        return read_po(file, domain=DOMAIN)
+
+
+def _fields(text: str) -> set[str] | None:
+    """The {placeholders} of a text; None if its braces do not parse (a translator's typo)."""
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Catalogs:
+    english: dict[str, str]  # every word by its key (the msgctxt): the template's msgids
+    translations: dict[str, dict[str, str]]  # per language tag, its usable translations
+
+
+def read_catalogs(directory: Path) -> Catalogs:
+    """The English template (plaudit.pot) and each <lang>/LC_MESSAGES/plaudit.po of `directory`
+    (a folder 'pt_BR' is read as the tag 'pt-BR').
+
+    As gettext does, a translation counts only for the English it was made from, so an English
+    text edited since shows in English until translated again; fuzzy entries are drafts. One
+    whose {placeholders} differ from the English is left out: it would fail when filled in.
+    """
+    english = {
+        str(message.context): str(message.id)
+        for message in _read(directory / f"{DOMAIN}.pot")
+        if message.id and message.context
+    }
+    translations: dict[str, dict[str, str]] = {}
+    for path in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        translations[path.parent.parent.name.replace("_", "-")] = {
+            key: str(message.string)
+            for message in _read(path)
+            if (key := str(message.context)) in english
+            and message.string
+            and not message.fuzzy
+            and english[key] == message.id
+            and _fields(str(message.string)) == _fields(english[key])
+        }
+    return Catalogs(english, translations)
+
+
+@cache
+def catalogs() -> Catalogs:
+    """The shipped catalogs, read once per process on first use."""
+    return read_catalogs(LOCALE_DIR)
+
+
+def catalog(lang: str) -> dict[str, str]:
+    """All the words in `lang` where translated, English otherwise (word by word)."""
+    shipped = catalogs()
+    chosen = best_language([lang], shipped.translations, FALLBACK)
+    return {**shipped.english, **shipped.translations.get(chosen, {})}
 
 
 def messages(lang: str) -> dict[str, str]:
-    """The page's words in `lang` where we have them, English otherwise (per message)."""
-    chosen = best_language([lang], _CATALOGS, "en")
-    return {**EN, **_CATALOGS[chosen]}
+    """The words of pages and certificates (emails have theirs: notifications.messages)."""
+    return {key: text for key, text in catalog(lang).items() if not key.startswith(EMAIL_PREFIX)}
