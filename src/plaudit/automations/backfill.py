@@ -20,6 +20,7 @@ from plaudit.automations.apply import (
     Book,
     DryRunBook,
     Occasion,
+    Outcome,
     apply_decisions,
     facts_of,
     stored_events,
@@ -42,6 +43,15 @@ CHUNK = 200  # learners per transaction: progress is saved (and resumable) chunk
 
 
 @dataclass(frozen=True)
+class Judged:
+    """How the rule judged one stored event of a learner, and what it did (or would do)."""
+
+    learner: Learner
+    event: Event
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
 class Planned:
     learner: Learner
     event: Event
@@ -55,9 +65,9 @@ def replay(
     rule: Rule,
     learners: list[Learner],
     backfill_id: uuid.UUID | None = None,
-) -> list[Planned]:
+) -> list[Judged]:
     """Judge these learners' stored events with the rule, in time order, and carry out its
-    awards into ``book``. Returns what was awarded (or would be, in a dry run)."""
+    awards into ``book``."""
     loaded = LoadedRule.of(rule)
     loaded = dataclasses.replace(
         loaded,
@@ -84,7 +94,7 @@ def replay(
         organization_id=rule.organization_id,
         template_ids={a.template_id for a in loaded.actions},
     )
-    planned: list[Planned] = []
+    judged: list[Judged] = []
     for learner_id, learner_events in events.items():
         learner = by_id[learner_id]
         past: list[EventFacts] = []
@@ -99,9 +109,9 @@ def replay(
                 occasion=Occasion(learner, facts, history, event=event, backfill_id=backfill_id),
                 skip=skip,
             )
-            planned += [Planned(learner, event, award) for award in outcome.awards]
+            judged.append(Judged(learner, event, outcome))
             past.append(facts)
-    return planned
+    return judged
 
 
 def plan(session: Session, *, rule: Rule, learners: list[Learner]) -> list[Planned]:
@@ -109,7 +119,11 @@ def plan(session: Session, *, rule: Rule, learners: list[Learner]) -> list[Plann
     book = DryRunBook.load(
         session, organization_id=rule.organization_id, learner_ids=[x.id for x in learners]
     )
-    return replay(session, book, rule=rule, learners=learners)
+    return [
+        Planned(j.learner, j.event, award)
+        for j in replay(session, book, rule=rule, learners=learners)
+        for award in j.outcome.awards
+    ]
 
 
 def _learner_chunk(
@@ -219,8 +233,8 @@ def run_chunk(session: Session, *, backfill_id: uuid.UUID, chunk_size: int = CHU
         organization_id=rule.organization_id,
         learner_ids=[learner.id for learner in learners],
     )
-    awarded = replay(session, book, rule=rule, learners=learners, backfill_id=backfill.id)
-    backfill.awarded += len(awarded)
+    judged = replay(session, book, rule=rule, learners=learners, backfill_id=backfill.id)
+    backfill.awarded += sum(len(j.outcome.awards) for j in judged)
     backfill.cursor = learners[-1].id
     backfill.processed_learners += len(learners)
     awarding.settle(session, book.write())
