@@ -14,8 +14,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from plaudit import jobs
 from plaudit.admin.forms import FormErrors, text, upload
@@ -28,22 +26,23 @@ from plaudit.admin.web import (
     Paged,
     Viewer,
     page_number,
-    paginate,
+    paged,
     parse_uuid,
     redirect,
     render,
+    window,
 )
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
+from plaudit.bulk import queries as bulk_queries
 from plaudit.bulk import service as bulk
 from plaudit.bulk import tasks as bulk_tasks
 from plaudit.bulk.schemas import BulkIssuanceOut, BulkPreviewOut
 from plaudit.db import after_commit, utcnow
 from plaudit.errors import InvalidInput, NotFound, not_found
-from plaudit.models.award import Credential
 from plaudit.models.bulk import BulkIssuance, BulkStatus
-from plaudit.models.template import Template, TemplateStatus
 from plaudit.runtime import Runtime
+from plaudit.templates import queries as template_queries
 
 router = APIRouter(prefix=ADMIN, include_in_schema=False, route_class=UnitOfWorkRoute)
 
@@ -59,26 +58,18 @@ GONE = (
 def _home(
     request: Request,
     admin: Admin,
-    session: Session,
+    session: SessionDep,
     *,
     errors: FormErrors | None = None,
     status: int = 200,
 ) -> Response:
-    history = paginate(
-        session,
+    history = paged(
         request,
-        bulk.query(organization_id=admin.organization_id).order_by(
-            BulkIssuance.created_at.desc(), BulkIssuance.id.desc()
+        bulk_queries.history(
+            session, organization_id=admin.organization_id, window=window(request)
         ),
     )
-    published = session.scalar(
-        select(func.count())
-        .select_from(Template)
-        .where(
-            Template.organization_id == admin.organization_id,
-            Template.status == TemplateStatus.PUBLISHED,
-        )
-    )
+    published = template_queries.published_count(session, organization_id=admin.organization_id)
     return render(
         request,
         admin,
@@ -130,7 +121,7 @@ def _sha256_or_404(value: str) -> str:
 def _preview(
     request: Request,
     admin: Admin,
-    session: Session,
+    session: SessionDep,
     runtime: Runtime,
     *,
     sha256: str,
@@ -259,7 +250,7 @@ def apply_file(
     )
 
 
-def _job(session: Session, admin: Admin, bulk_id: str) -> BulkIssuance:
+def _job(session: SessionDep, admin: Admin, bulk_id: str) -> BulkIssuance:
     ident = parse_uuid(bulk_id)
     if ident is None:
         raise not_found("bulk issuance", bulk_id)
@@ -302,29 +293,11 @@ def issued_credentials(
     bulk_id: str, request: Request, admin: Viewer, session: SessionDep
 ) -> Response:
     job = _job(session, admin, bulk_id)
-    paged = paginate(
-        session,
-        request,
-        bulk.issued_query(job)
-        .with_only_columns(
-            Credential.id,
-            Credential.learner_id,
-            Credential.recipient_email,
-            Credential.recipient_first_name,
-            Credential.recipient_last_name,
-            Credential.emitted_at,
-            Credential.status,
-            Credential.signed_at,
-            Template.name.label("template_name"),
-        )
-        .join(Template, Template.id == Credential.template_id)
-        .order_by(Credential.id),
-        scalars=False,
-    )
+    issued = paged(request, bulk_queries.issued(session, job, window=window(request)))
     return render(
         request,
         admin,
         "admin/bulk_credentials.html",
-        {"job": job, "paged": paged},
+        {"job": job, "paged": issued},
         section="bulk",
     )

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import ColumnElement, and_, func, or_, select
 from starlette.datastructures import FormData
 
 from plaudit.admin.forms import FormErrors, text, values
@@ -19,31 +18,33 @@ from plaudit.admin.web import (
     Editor,
     FormDep,
     Viewer,
-    paginate,
+    paged,
     parse_uuid,
     redirect,
     render,
+    window,
 )
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.credentials import artifacts
+from plaudit.credentials import queries as credential_queries
 from plaudit.credentials import service as credentials
 from plaudit.credentials.recipient import recipient_name
 from plaudit.db import utcnow
+from plaudit.delivery import queries as delivery_queries
 from plaudit.delivery import service as deliveries
 from plaudit.delivery.routes import described
 from plaudit.errors import Conflict, InvalidInput, not_found
-from plaudit.learners import service as learners
+from plaudit.learners import queries as learner_queries
 from plaudit.lifecycle import status as lifecycle
-from plaudit.models.award import AwardLog, Credential, CredentialStatus
-from plaudit.models.delivery import OutboxMessage
-from plaudit.models.engagement import Engagement, EngagementCount
-from plaudit.models.learner import Learner
-from plaudit.models.template import Template
+from plaudit.models.award import Credential, CredentialStatus
+from plaudit.models.engagement import Engagement
 from plaudit.notifications import service as notifications
 from plaudit.pages import view
 from plaudit.pages.routes import _attachment
 from plaudit.runtime import Runtime
+from plaudit.templates import queries as template_queries
+from plaudit.templates.snapshot import snapshot_of
 from plaudit.templates.words import messages
 
 router = APIRouter(prefix=ADMIN, include_in_schema=False, route_class=UnitOfWorkRoute)
@@ -80,17 +81,6 @@ def state_of(credential: Credential, now: Any) -> str:
     return "valid"
 
 
-def _status_filter(status: str, now: Any) -> ColumnElement[bool] | None:
-    active = Credential.status == CredentialStatus.ACTIVE
-    if status == "valid":
-        return and_(active, or_(Credential.expires_at.is_(None), Credential.expires_at > now))
-    if status == "expired":
-        return and_(active, Credential.expires_at <= now)
-    if status in ("suspended", "revoked"):
-        return Credential.status == CredentialStatus(status)
-    return None
-
-
 @router.get("/credentials")
 def credential_list(
     request: Request,
@@ -108,46 +98,25 @@ def credential_list(
         "status": status if status in dict(STATUSES) else "",
         "origin": origin if origin in dict(ORIGINS) else "",
     }
-    stmt = (
-        select(Credential, Template.name, Learner)
-        .join(Template, Template.id == Credential.template_id)
-        .join(Learner, Learner.id == Credential.learner_id)
-        .where(Credential.organization_id == admin.organization_id)
+    found = learner_queries.credential_search(
+        session,
+        organization_id=admin.organization_id,
+        text=filters["q"] or None,
+        template_id=uuid.UUID(filters["template"]) if filters["template"] else None,
+        state=cast("learner_queries.State", filters["status"]) if filters["status"] else None,
+        imported=(filters["origin"] == "imported") if filters["origin"] else None,
+        now=now,
+        window=window(request),
     )
-    if filters["q"]:
-        # The learner's name, email or id as the learners' search finds them, the email the
-        # credential was issued to, or the credential's public id.
-        found = learners.query(
-            organization_id=admin.organization_id, search=filters["q"]
-        ).with_only_columns(Learner.id)
-        stmt = stmt.where(
-            or_(
-                Credential.learner_id.in_(found),
-                Credential.recipient_email.ilike(f"%{filters['q'].lower()}%"),
-                Credential.public_id == filters["q"],
-            )
-        )
-    if filters["template"]:
-        stmt = stmt.where(Credential.template_id == uuid.UUID(filters["template"]))
-    condition = _status_filter(filters["status"], now)
-    if condition is not None:
-        stmt = stmt.where(condition)
-    if filters["origin"]:
-        stmt = stmt.where(Credential.imported.is_(filters["origin"] == "imported"))
-    stmt = stmt.order_by(Credential.emitted_at.desc(), Credential.id.desc())
-    paged = paginate(session, request, stmt, scalars=False)
-    templates = session.execute(
-        select(Template.id, Template.name)
-        .where(Template.organization_id == admin.organization_id)
-        .order_by(Template.name, Template.id)
-        .limit(MAX_TEMPLATES)
-    ).all()
+    templates = template_queries.choices(
+        session, organization_id=admin.organization_id, limit=MAX_TEMPLATES
+    )
     return render(
         request,
         admin,
         "admin/credentials_list.html",
         {
-            "paged": paged,
+            "paged": paged(request, found),
             "filters": filters,
             "statuses": STATUSES,
             "origins": ORIGINS,
@@ -165,11 +134,7 @@ def credential_list(
 def _credential(session: SessionDep, admin: Admin, credential_id: str) -> Credential:
     ident = parse_uuid(credential_id)
     credential = (
-        session.scalar(
-            select(Credential).where(
-                Credential.id == ident, Credential.organization_id == admin.organization_id
-            )
-        )
+        credential_queries.find(session, organization_id=admin.organization_id, credential_id=ident)
         if ident is not None
         else None
     )
@@ -179,17 +144,8 @@ def _credential(session: SessionDep, admin: Admin, credential_id: str) -> Creden
 
 
 def _engagement(session: SessionDep, credential: Credential) -> list[tuple[str, int]]:
-    counts = dict(
-        session.execute(
-            select(EngagementCount.kind, func.sum(EngagementCount.count))
-            .where(
-                EngagementCount.credential_id == credential.id,
-                EngagementCount.organization_id == credential.organization_id,
-            )
-            .group_by(EngagementCount.kind)
-        ).all()
-    )
-    return [(label, int(counts.get(kind.value) or 0)) for kind, label in ENGAGEMENT_LABELS]
+    counts = credential_queries.engagement(session, credential)
+    return [(label, counts.get(kind.value, 0)) for kind, label in ENGAGEMENT_LABELS]
 
 
 def _detail(
@@ -210,31 +166,29 @@ def _detail(
     loaded = view.load(session, credential.public_id)
     assert loaded is not None
     version = loaded.version
-    template = session.get(Template, credential.template_id)
-    learner = session.get(Learner, credential.learner_id)
-    log = session.get(AwardLog, credential.award_log_id) if credential.award_log_id else None
-    snapshot = version.snapshot
+    template = credential_queries.template_of(session, credential)
+    learner = learner_queries.find(session, credential.learner_id)
+    log = credential_queries.award_log_of(session, credential)
+    snapshot = snapshot_of(version)
     downloads = (
         view.download_links(
             f"{BASE}/{credential.id}",
             messages("en"),
-            certificate=snapshot.get("kind") == "certificate",
-            has_image=bool(snapshot.get("image_id")),
+            certificate=snapshot.certificate,
+            has_image=bool(snapshot.image_id),
         )
         if credential.document is not None and not credential.imported
         else []
     )
-    deliveries_page = paginate(
-        session,
+    deliveries_page = paged(
         request,
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.organization_id == admin.organization_id,
-            OutboxMessage.credential_id == credential.id,
-        )
-        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()),
+        delivery_queries.of_credential(
+            session,
+            organization_id=admin.organization_id,
+            credential_id=credential.id,
+            window=window(request, param="deliveries_page", per_page=10),
+        ),
         param="deliveries_page",
-        per_page=10,
     )
     return render(
         request,
@@ -242,7 +196,7 @@ def _detail(
         "admin/credentials_detail.html",
         {
             "credential": credential,
-            "name": str(snapshot.get("name") or (template.name if template else "")),
+            "name": snapshot.name or (template.name if template else ""),
             "template": template,
             "learner": learner,
             "log": log,

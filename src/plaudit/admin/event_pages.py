@@ -11,19 +11,17 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from plaudit.admin.forms import FormErrors
-from plaudit.admin.web import ADMIN, Viewer, paginate, parse_uuid, render
+from plaudit.admin.web import ADMIN, Viewer, paged, parse_uuid, render, window
 from plaudit.api.deps import SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
+from plaudit.credentials import queries as credential_queries
 from plaudit.errors import not_found
 from plaudit.events import queries
-from plaudit.learners import service as learners
-from plaudit.models.award import AwardLog, Credential
+from plaudit.learners import queries as learner_queries
 from plaudit.models.event import Event, EventOutcome
-from plaudit.models.learner import Learner
-from plaudit.models.template import Template
+from plaudit.templates import queries as template_queries
 
 router = APIRouter(prefix=ADMIN, include_in_schema=False, route_class=UnitOfWorkRoute)
 
@@ -79,45 +77,29 @@ def event_list(
     if first and last and last < first:
         errors.add("until", "The end of the range comes before its start.")
         last = None
-    stmt = queries.search(
+    # Dates are UTC days, both ends included, on the time the event arrived.
+    found = queries.listing(
         session,
         organization_id=admin.organization_id,
         type=filters["type"] or None,
         outcome=EventOutcome(filters["outcome"]) if filters["outcome"] else None,
+        learner_search=filters["learner"] or None,
+        received_from=datetime.combine(first, time(), tzinfo=UTC) if first else None,
+        received_before=(
+            datetime.combine(last + timedelta(days=1), time(), tzinfo=UTC) if last else None
+        ),
+        window=window(request),
     )
-    if filters["learner"]:
-        # Name, email or id, as the learners' search finds them.
-        found = learners.query(
-            organization_id=admin.organization_id, search=filters["learner"]
-        ).with_only_columns(Learner.id)
-        stmt = stmt.where(Event.learner_id.in_(found))
-    # Dates are UTC days, both ends included, on the time the event arrived.
-    if first:
-        stmt = stmt.where(Event.received_at >= datetime.combine(first, time(), tzinfo=UTC))
-    if last:
-        end = datetime.combine(last + timedelta(days=1), time(), tzinfo=UTC)
-        stmt = stmt.where(Event.received_at < end)
-    stmt = (
-        stmt.add_columns(Learner)
-        .join(Learner, Learner.id == Event.learner_id)
-        .order_by(Event.received_at.desc(), Event.id.desc())
-    )
-    paged = paginate(session, request, stmt, scalars=False)
-    types = session.scalars(
-        select(Event.type)
-        .where(Event.organization_id == admin.organization_id)
-        .distinct()
-        .order_by(Event.type)
-        .limit(MAX_TYPES)
-    ).all()
-    following = live == "1" and paged.page == 1
+    paged_events = paged(request, found)
+    types = queries.types(session, organization_id=admin.organization_id, limit=MAX_TYPES)
+    following = live == "1" and paged_events.page == 1
     query = {k: v for k, v in filters.items() if v}
     return render(
         request,
         admin,
         "admin/events_list.html",
         {
-            "paged": paged,
+            "paged": paged_events,
             "filters": filters,
             "errors": errors,
             "outcomes": OUTCOMES,
@@ -239,15 +221,13 @@ def summary(event: Event, rules: list[RuleView]) -> str:
 def event_detail(event_id: str, request: Request, admin: Viewer, session: SessionDep) -> Response:
     ident = parse_uuid(event_id)
     event = (
-        session.scalar(
-            select(Event).where(Event.id == ident, Event.organization_id == admin.organization_id)
-        )
+        queries.find(session, organization_id=admin.organization_id, event_id=ident)
         if ident is not None
         else None
     )
     if event is None:
         raise not_found("event", event_id)
-    learner = session.get(Learner, event.learner_id)
+    learner = learner_queries.find(session, event.learner_id)
     template_ids = {
         uuid.UUID(str(a["template_id"]))
         for entry in event.trace
@@ -256,21 +236,15 @@ def event_detail(event_id: str, request: Request, admin: Viewer, session: Sessio
     }
     templates = {
         str(t_id): name
-        for t_id, name in session.execute(
-            select(Template.id, Template.name).where(
-                Template.organization_id == admin.organization_id, Template.id.in_(template_ids)
-            )
-        )
+        for t_id, name in template_queries.names(
+            session, organization_id=admin.organization_id, ids=template_ids
+        ).items()
     }
     rules = explain(event.trace, templates)
     # What the event gave, as it stands now (a credential may have been revoked since).
-    awarded = session.execute(
-        select(Credential, Template.name)
-        .join(AwardLog, AwardLog.id == Credential.award_log_id)
-        .join(Template, Template.id == Credential.template_id)
-        .where(Credential.organization_id == admin.organization_id, AwardLog.event_id == event.id)
-        .order_by(Credential.emitted_at, Credential.id)
-    ).all()
+    awarded = credential_queries.awarded_by_event(
+        session, organization_id=admin.organization_id, event_id=event.id
+    )
     payload = queries.to_out(event).model_dump(mode="json")
     return render(
         request,

@@ -5,19 +5,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
-from plaudit.admin.web import ADMIN, Viewer, paginate, parse_uuid, render
+from plaudit.admin.web import ADMIN, Viewer, paged, parse_uuid, render, window
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.db import utcnow
 from plaudit.errors import not_found
+from plaudit.events import queries as event_queries
 from plaudit.learners import links
+from plaudit.learners import queries as learner_queries
 from plaudit.learners import service as learners
-from plaudit.models.award import Credential
-from plaudit.models.event import Event
-from plaudit.models.learner import Learner
-from plaudit.models.template import Template
 
 router = APIRouter(prefix=ADMIN, include_in_schema=False, route_class=UnitOfWorkRoute)
 
@@ -25,12 +22,15 @@ router = APIRouter(prefix=ADMIN, include_in_schema=False, route_class=UnitOfWork
 @router.get("/learners")
 def learner_list(request: Request, admin: Viewer, session: SessionDep, q: str = "") -> Response:
     q = q.strip()[:200]
-    stmt = learners.query(organization_id=admin.organization_id, search=q or None).order_by(
-        Learner.created_at.desc(), Learner.id.desc()
+    found = learner_queries.listing(
+        session, organization_id=admin.organization_id, search=q or None, window=window(request)
     )
-    paged = paginate(session, request, stmt)
     return render(
-        request, admin, "admin/learners_list.html", {"paged": paged, "q": q}, section="learners"
+        request,
+        admin,
+        "admin/learners_list.html",
+        {"paged": paged(request, found), "q": q},
+        section="learners",
     )
 
 
@@ -42,28 +42,25 @@ def learner_detail(
     if ident is None:
         raise not_found("learner", learner_id)
     learner = learners.get(session, organization_id=admin.organization_id, learner_id=ident)
-    credentials = paginate(
-        session,
+    credentials = paged(
         request,
-        select(Credential, Template.name)
-        .join(Template, Template.id == Credential.template_id)
-        .where(
-            Credential.organization_id == admin.organization_id,
-            Credential.learner_id == learner.id,
-        )
-        .order_by(Credential.emitted_at.desc(), Credential.id.desc()),
-        scalars=False,
+        learner_queries.credentials_of(
+            session,
+            organization_id=admin.organization_id,
+            learner_id=learner.id,
+            window=window(request, param="credentials_page", per_page=10),
+        ),
         param="credentials_page",
-        per_page=10,
     )
-    events = paginate(
-        session,
+    events = paged(
         request,
-        select(Event)
-        .where(Event.organization_id == admin.organization_id, Event.learner_id == learner.id)
-        .order_by(Event.occurred_at.desc(), Event.id.desc()),
+        event_queries.of_learner(
+            session,
+            organization_id=admin.organization_id,
+            learner_id=learner.id,
+            window=window(request, param="events_page", per_page=10),
+        ),
         param="events_page",
-        per_page=10,
     )
     return render(
         request,

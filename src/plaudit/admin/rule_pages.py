@@ -12,8 +12,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from plaudit import jobs
@@ -24,31 +22,31 @@ from plaudit.admin.web import (
     Editor,
     FormDep,
     Viewer,
-    paginate,
+    paged,
     parse_uuid,
     redirect,
     render,
+    window,
 )
 from plaudit.api.deps import SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.automations import backfill as backfills
+from plaudit.automations import queries as rule_queries
 from plaudit.automations import service as automations
 from plaudit.automations import tasks as automation_tasks
 from plaudit.automations.schemas import RuleIn, RuleUpdate, SimulationIn, SimulationOut
 from plaudit.automations.simulate import simulate
 from plaudit.errors import Conflict, InvalidInput, not_found
-from plaudit.models.award import AwardGuard
-from plaudit.models.event import Event
-from plaudit.models.learner import Learner
-from plaudit.models.rule import Backfill, BackfillStatus, Rule, RuleMode, RuleStatus
+from plaudit.events import queries as event_queries
+from plaudit.models.rule import BackfillStatus, Rule, RuleMode, RuleStatus
 from plaudit.models.template import Template, TemplateKind
+from plaudit.templates import queries as template_queries
 
 router = APIRouter(prefix=ADMIN, include_in_schema=False, route_class=UnitOfWorkRoute)
 RULES = f"{ADMIN}/rules"
 
 MAX_ACTIONS = 10  # as RuleIn allows
 RECENT_EVENTS = 20
-MAX_HISTORY = 1000  # as SimulationIn allows
 # A mapping value that reads like this is a field of the event ({"var": ...}); anything else
 # that is not JSON is a constant text.
 FIELD_PATH = re.compile(r"(event|learner|entity)(\.[A-Za-z0-9_-]+)+")
@@ -287,7 +285,7 @@ _TRIGGER_FIELDS = {"event_types", "entity_type", "entity_ids"}
 
 
 def _validated(
-    session: Session, admin: Admin, form: FormData, *, rule: Rule | None = None
+    session: SessionDep, admin: Admin, form: FormData, *, rule: Rule | None = None
 ) -> _Read:
     """The form as a rule, checked as the API checks it: an edit against the stored ``rule``
     (expressions it keeps unchanged are not estimated again, as PATCH does)."""
@@ -309,25 +307,19 @@ def _validated(
 # --- lookups ---------------------------------------------------------------------------------
 
 
-def _rule(session: Session, admin: Admin, rule_id: str) -> Rule:
+def _rule(session: SessionDep, admin: Admin, rule_id: str) -> Rule:
     ident = parse_uuid(rule_id)
     if ident is None:
         raise not_found("rule", rule_id)
     return automations.get(session, organization_id=admin.organization_id, rule_id=ident)
 
 
-def _templates(session: Session, admin: Admin) -> list[Template]:
-    return list(
-        session.scalars(
-            select(Template)
-            .where(Template.organization_id == admin.organization_id)
-            .order_by(Template.name, Template.id)
-        )
-    )
+def _templates(session: SessionDep, admin: Admin) -> list[Template]:
+    return template_queries.all_of(session, organization_id=admin.organization_id)
 
 
 def _template_names(
-    session: Session, admin: Admin, actions: Iterable[dict[str, Any]]
+    session: SessionDep, admin: Admin, actions: Iterable[dict[str, Any]]
 ) -> dict[str, str]:
     """Template id -> name, for the templates these actions name."""
     ids = {
@@ -335,16 +327,8 @@ def _template_names(
         for action in actions
         if (parsed := parse_uuid(str(action.get("template_id")))) is not None
     }
-    if not ids:
-        return {}
-    return {
-        str(t.id): t.name
-        for t in session.scalars(
-            select(Template).where(
-                Template.organization_id == admin.organization_id, Template.id.in_(ids)
-            )
-        )
-    }
+    found = template_queries.names(session, organization_id=admin.organization_id, ids=ids)
+    return {str(ident): name for ident, name in found.items()}
 
 
 def _field_hint(template: Template) -> str:
@@ -375,19 +359,21 @@ def rule_list(
 ) -> Response:
     chosen_status = status if status in {s.value for s in RuleStatus} else None
     chosen_mode = mode if mode in {m.value for m in RuleMode} else None
-    stmt = automations.query(
+    found = rule_queries.listing(
+        session,
         organization_id=admin.organization_id,
         status=RuleStatus(chosen_status) if chosen_status else None,
         mode=RuleMode(chosen_mode) if chosen_mode else None,
-    ).order_by(Rule.priority, Rule.name, Rule.id)
-    paged = paginate(session, request, stmt)
+        window=window(request),
+    )
+    listed = paged(request, found)
     return render(
         request,
         admin,
         "admin/rules_list.html",
         {
-            "paged": paged,
-            "names": _template_names(session, admin, (a for r in paged.items for a in r.actions)),
+            "paged": listed,
+            "names": _template_names(session, admin, (a for r in listed.items for a in r.actions)),
             "status": chosen_status or "",
             "mode": chosen_mode or "",
             "statuses": STATUSES,
@@ -403,7 +389,7 @@ def rule_list(
 def _editor(
     request: Request,
     admin: Admin,
-    session: Session,
+    session: SessionDep,
     *,
     rule: Rule | None,
     form: dict[str, Any],
@@ -551,93 +537,12 @@ def _sample_event(rule: Rule | None) -> str:
     return _pretty(sample)
 
 
-def _recent_events(session: Session, admin: Admin) -> list[tuple[Event, Learner]]:
-    return [
-        (event, learner)
-        for event, learner in session.execute(
-            select(Event, Learner)
-            .join(Learner, Learner.id == Event.learner_id)
-            .where(Event.organization_id == admin.organization_id)
-            .order_by(Event.received_at.desc(), Event.id.desc())
-            .limit(RECENT_EVENTS)
-        ).all()
-    ]
-
-
-def _event_payload(event: Event, learner: Learner) -> dict[str, Any]:
-    """A stored event in the shape the API takes (so the simulator runs it as if it came in)."""
-    person: dict[str, Any] = {
-        "email": learner.email,
-        "first_name": learner.first_name,
-        "last_name": learner.last_name,
-        "locale": learner.locale,
-    }
-    if not (learner.external_id.startswith("email:") and learner.email):
-        person["id"] = learner.external_id
-    payload: dict[str, Any] = {
-        "id": event.external_id,
-        "type": event.type,
-        "occurred_at": event.occurred_at.isoformat(),
-        "learner": {k: v for k, v in person.items() if v is not None},
-        "data": event.data,
-    }
-    if event.entity is not None:
-        entity = {k: v for k, v in event.entity.items() if v is not None}
-        payload["entity"] = entity
-    if event.source:
-        payload["source"] = event.source
-    return payload
-
-
-def _stored_input(session: Session, admin: Admin, event_id: str) -> SimulationIn | None:
-    """A stored event with the learner's earlier events and the templates they hold now."""
+def _stored_input(session: SessionDep, admin: Admin, event_id: str) -> SimulationIn | None:
     ident = parse_uuid(event_id)
-    row = (
-        session.execute(
-            select(Event, Learner)
-            .join(Learner, Learner.id == Event.learner_id)
-            .where(Event.organization_id == admin.organization_id, Event.id == ident)
-        ).first()
-        if ident
-        else None
-    )
-    if row is None:
+    if ident is None:
         return None
-    event, learner = row
-    earlier = list(
-        session.scalars(
-            select(Event)
-            .where(
-                Event.organization_id == admin.organization_id,
-                Event.learner_id == learner.id,
-                Event.occurred_at <= event.occurred_at,
-                Event.id != event.id,
-            )
-            .order_by(Event.occurred_at.desc(), Event.id.desc())
-            .limit(MAX_HISTORY)
-        )
-    )
-    held = session.scalars(
-        select(AwardGuard.template_id)
-        .where(AwardGuard.learner_id == learner.id)
-        .order_by(AwardGuard.created_at)
-        .limit(100)
-    )
-    return SimulationIn.model_validate(
-        {
-            "event": _event_payload(event, learner),
-            "history": [
-                {
-                    "id": e.external_id,
-                    "type": e.type,
-                    "occurred_at": e.occurred_at,
-                    "entity": e.entity,
-                    "data": e.data,
-                }
-                for e in earlier
-            ],
-            "held_template_ids": list(held),
-        }
+    return rule_queries.stored_simulation(
+        session, organization_id=admin.organization_id, event_id=ident
     )
 
 
@@ -671,7 +576,7 @@ def _simulation_input(
 
 
 def _shown(
-    session: Session, admin: Admin, result: SimulationOut, event: dict[str, Any]
+    session: SessionDep, admin: Admin, result: SimulationOut, event: dict[str, Any]
 ) -> dict[str, Any]:
     names = _template_names(session, admin, (a for e in result.trace for a in e["actions"]))
     awarded = [
@@ -685,7 +590,7 @@ def _shown(
 def _detail(
     request: Request,
     admin: Admin,
-    session: Session,
+    session: SessionDep,
     rule: Rule,
     *,
     sim: dict[str, str],
@@ -693,14 +598,16 @@ def _detail(
     simulation: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
-    backfill_list = paginate(
-        session,
+    param = "backfills_page"
+    backfill_list = paged(
         request,
-        select(Backfill)
-        .where(Backfill.organization_id == admin.organization_id, Backfill.rule_id == rule.id)
-        .order_by(Backfill.created_at.desc(), Backfill.id.desc()),
-        param="backfills_page",
-        per_page=10,
+        rule_queries.backfills(
+            session,
+            organization_id=admin.organization_id,
+            rule_id=rule.id,
+            window=window(request, param=param, per_page=10),
+        ),
+        param=param,
     )
     return render(
         request,
@@ -711,7 +618,9 @@ def _detail(
             "names": _template_names(session, admin, rule.actions),
             "condition": None if rule.condition is None else _pretty(rule.condition),
             "mappings": [_mapping_text(a.get("fields") or {}) for a in rule.actions],
-            "recent": _recent_events(session, admin),
+            "recent": event_queries.recent(
+                session, organization_id=admin.organization_id, limit=RECENT_EVENTS
+            ),
             "sim": sim,
             "errors": errors or FormErrors(),
             "simulation": simulation,
@@ -777,12 +686,7 @@ def backfill_preview(
     """The dry run: who would be awarded what from the stored events (nothing is written)."""
     rule = _rule(session, admin, rule_id)
     preview = backfills.preview(session, rule=rule)
-    running = session.scalar(
-        select(Backfill).where(
-            Backfill.rule_id == rule.id,
-            Backfill.status.in_([BackfillStatus.PENDING, BackfillStatus.RUNNING]),
-        )
-    )
+    running = rule_queries.running_backfill(session, rule_id=rule.id)
     return render(
         request,
         admin,

@@ -3,24 +3,24 @@ members: roles, removal (never the last owner), invitations by email, and withdr
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import Select
-from sqlalchemy.orm import Session
 
 from plaudit.admin.forms import FormErrors, errors_from, parse, text, texts, values
 from plaudit.admin.settings_common import SETTINGS, page, sub_router, uuid_or_404
-from plaudit.admin.web import Admin, Editor, FormDep, Viewer, paginate, redirect
+from plaudit.admin.web import Admin, Editor, FormDep, Viewer, paged, redirect, window
 from plaudit.api.deps import SessionDep
+from plaudit.apikeys import queries as apikey_queries
 from plaudit.apikeys import service as apikeys
 from plaudit.apikeys.schemas import ApiKeyCreate
 from plaudit.db import utcnow
 from plaudit.errors import Conflict
-from plaudit.models.apikey import ApiKey, Scope
-from plaudit.models.user import Role, User
+from plaudit.models.apikey import Scope
+from plaudit.models.user import Role
 from plaudit.users import invitations
+from plaudit.users import queries as user_queries
 from plaudit.users import service as users
 from plaudit.users.schemas import MemberCreate
 
@@ -48,14 +48,14 @@ MAX_INVITATIONS_SHOWN = 100
 def _keys_page(
     request: Request,
     admin: Admin,
-    session: Session,
+    session: SessionDep,
     *,
     form: dict[str, Any] | None = None,
     errors: FormErrors | None = None,
     status: int = 200,
 ) -> Response:
-    stmt = apikeys.query(organization_id=admin.organization_id).order_by(
-        ApiKey.revoked_at.is_not(None), ApiKey.created_at.desc(), ApiKey.id.desc()
+    found = apikey_queries.listing(
+        session, organization_id=admin.organization_id, window=window(request)
     )
     return page(
         request,
@@ -63,7 +63,7 @@ def _keys_page(
         "admin/settings_api_keys.html",
         "api-keys",
         {
-            "paged": paginate(session, request, stmt),
+            "paged": paged(request, found),
             "form": form if form is not None else {"scopes": [Scope.READ.value]},
             "errors": errors or FormErrors(),
             "scopes": [(s.value, SCOPE_HELP[s]) for s in Scope],
@@ -125,16 +125,14 @@ def revoke_api_key(key_id: str, admin: Editor, session: SessionDep) -> Response:
 def _members_page(
     request: Request,
     admin: Admin,
-    session: Session,
+    session: SessionDep,
     *,
     form: dict[str, Any] | None = None,
     errors: FormErrors | None = None,
     status: int = 200,
 ) -> Response:
-    # paginate takes any statement; this one yields (membership, user) rows.
-    stmt = cast(
-        "Select[Any]",
-        users.members_query(organization_id=admin.organization_id).order_by(User.email, User.id),
+    found = user_queries.members(
+        session, organization_id=admin.organization_id, window=window(request)
     )
     return page(
         request,
@@ -142,7 +140,7 @@ def _members_page(
         "admin/settings_members.html",
         "members",
         {
-            "paged": paginate(session, request, stmt, scalars=False),
+            "paged": paged(request, found),
             "invitations": invitations.pending(
                 session,
                 organization_id=admin.organization_id,

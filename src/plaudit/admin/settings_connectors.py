@@ -9,18 +9,18 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from plaudit.admin.forms import FormErrors, Spot, checked, parse, text, values
 from plaudit.admin.settings_common import SETTINGS, page, sub_router, uuid_or_404
-from plaudit.admin.web import Admin, Editor, FormDep, Viewer, paginate, redirect
+from plaudit.admin.web import Admin, Editor, FormDep, Viewer, paged, redirect, window
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.connectors import presets
+from plaudit.connectors import queries as connector_queries
 from plaudit.connectors import service as connectors
 from plaudit.connectors.schemas import ConnectorCreate, ConnectorUpdate
 from plaudit.errors import Conflict
-from plaudit.models.connector import Connector, ConnectorPayload, PayloadStatus
+from plaudit.models.connector import Connector, PayloadStatus
 from plaudit.runtime import Runtime
 
 router = sub_router()
@@ -60,14 +60,14 @@ def _preset_choices() -> list[tuple[str, str]]:
 def _list_page(
     request: Request,
     admin: Admin,
-    session: Session,
+    session: SessionDep,
     *,
     form: dict[str, Any] | None = None,
     errors: FormErrors | None = None,
     status: int = 200,
 ) -> Response:
-    stmt = connectors.query(organization_id=admin.organization_id).order_by(
-        Connector.created_at.desc(), Connector.id.desc()
+    found = connector_queries.listing(
+        session, organization_id=admin.organization_id, window=window(request)
     )
     example = presets.all_presets()[0]
     return page(
@@ -76,7 +76,7 @@ def _list_page(
         "admin/settings_connectors.html",
         "connectors",
         {
-            "paged": paginate(session, request, stmt),
+            "paged": paged(request, found),
             "form": form if form is not None else {"source": example.name, "enabled": True},
             "errors": errors or FormErrors(),
             "choices": _preset_choices(),
@@ -165,7 +165,7 @@ def create_connector(
     return _secret_page(request, admin, runtime, connector, secret, created=True)
 
 
-def _connector(session: Session, admin: Admin, connector_id: str) -> Connector:
+def _connector(session: SessionDep, admin: Admin, connector_id: str) -> Connector:
     return connectors.get(
         session,
         organization_id=admin.organization_id,
@@ -185,7 +185,7 @@ def _connector_form(connector: Connector) -> dict[str, Any]:
 def _detail_page(
     request: Request,
     admin: Admin,
-    session: Session,
+    session: SessionDep,
     runtime: Runtime,
     connector: Connector,
     *,
@@ -194,9 +194,13 @@ def _detail_page(
     status: int = 200,
 ) -> Response:
     wanted = [s for s in PayloadStatus if s.value == request.query_params.get("status")]
-    stmt = connectors.payloads_query(
-        organization_id=admin.organization_id, connector_id=connector.id, statuses=wanted or None
-    ).order_by(ConnectorPayload.received_at.desc(), ConnectorPayload.id.desc())
+    found = connector_queries.payloads(
+        session,
+        organization_id=admin.organization_id,
+        connector_id=connector.id,
+        statuses=wanted or None,
+        window=window(request),
+    )
     return page(
         request,
         admin,
@@ -206,7 +210,7 @@ def _detail_page(
             "connector": connector,
             "url": inbound_url(runtime, connector),
             "counts": connectors.payload_counts(session, connector=connector),
-            "paged": paginate(session, request, stmt),
+            "paged": paged(request, found),
             "statuses": [s.value for s in PayloadStatus],
             "status_filter": wanted[0].value if wanted else "",
             "form": form if form is not None else _connector_form(connector),

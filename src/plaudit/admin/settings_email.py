@@ -7,17 +7,17 @@ from typing import Any, get_args
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from plaudit.admin.forms import FormErrors, checked, errors_from, parse, text, values
 from plaudit.admin.settings_common import SETTINGS, page, sub_router
 from plaudit.admin.web import SECURITY_HEADERS, Admin, Editor, FormDep, Viewer, env, redirect
 from plaudit.api.deps import RuntimeDep, SessionDep
+from plaudit.delivery import queries as delivery_queries
 from plaudit.errors import InvalidInput, NotFound
-from plaudit.models.delivery import Channel, EmailSettings, OutboxMessage
+from plaudit.models.delivery import Channel, EmailSettings
 from plaudit.notifications import compose
+from plaudit.notifications import queries as notification_queries
 from plaudit.notifications import service as notifications
 from plaudit.notifications.routes import TestEmailIn
 from plaudit.notifications.schemas import EmailSettingsIn, Topic
@@ -95,24 +95,17 @@ def _settings_form(row: EmailSettings | None) -> dict[str, Any]:
 def _email_page(
     request: Request,
     admin: Admin,
-    session: Session,
+    session: SessionDep,
     *,
     form: dict[str, Any] | None = None,
     errors: FormErrors | None = None,
     test_to: str | None = None,
     status: int = 200,
 ) -> Response:
-    row = session.get(EmailSettings, admin.organization_id)
-    recent = session.scalars(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.organization_id == admin.organization_id,
-            OutboxMessage.channel == Channel.EMAIL,
-            OutboxMessage.topic == "test",
-        )
-        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-        .limit(5)
-    ).all()
+    row = notification_queries.email_settings(session, admin.organization_id)
+    recent = delivery_queries.latest(
+        session, organization_id=admin.organization_id, channel=Channel.EMAIL, topic="test", limit=5
+    )
     return page(
         request,
         admin,
@@ -168,7 +161,7 @@ def _posted_settings(form: FormData, stored: dict[str, Any]) -> dict[str, Any]:
 def save_email_settings(
     request: Request, admin: Editor, form: FormDep, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
-    row = session.get(EmailSettings, admin.organization_id)
+    row = notification_queries.email_settings(session, admin.organization_id)
     body, errors = parse(EmailSettingsIn, _posted_settings(form, _stored(row)))
     if errors or body is None:
         kept: dict[str, Any] = values(form)
@@ -209,7 +202,7 @@ def _topic(topic: str) -> str:
 
 @router.get("/settings/email/templates")
 def email_templates(request: Request, admin: Viewer, session: SessionDep) -> Response:
-    row = session.get(EmailSettings, admin.organization_id)
+    row = notification_queries.email_settings(session, admin.organization_id)
     custom = (row.templates or {}) if row is not None else {}
     return page(
         request,
@@ -225,14 +218,14 @@ def email_templates(request: Request, admin: Viewer, session: SessionDep) -> Res
 def _template_page(
     request: Request,
     admin: Admin,
-    session: Session,
+    session: SessionDep,
     topic: str,
     *,
     form: dict[str, str] | None = None,
     errors: FormErrors | None = None,
     status: int = 200,
 ) -> Response:
-    row = session.get(EmailSettings, admin.organization_id)
+    row = notification_queries.email_settings(session, admin.organization_id)
     saved: dict[str, str] = ((row.templates or {}) if row is not None else {}).get(topic, {})
     return page(
         request,
@@ -288,7 +281,7 @@ def save_email_template(
     runtime: RuntimeDep,
 ) -> Response:
     topic = _topic(topic)
-    row = session.get(EmailSettings, admin.organization_id)
+    row = notification_queries.email_settings(session, admin.organization_id)
     stored = _stored(row)
     templates = dict(stored.get("templates", {}))
     parts = {} if text(form, "action") == "reset" else _posted_parts(form)
@@ -355,7 +348,7 @@ def _sample(topic: str, issuer: str, lang: str = "en") -> compose.Facts:
 
 
 def _preview(
-    session: Session, admin: Admin, topic: str, parts: dict[str, str] | None
+    session: SessionDep, admin: Admin, topic: str, parts: dict[str, str] | None
 ) -> HTMLResponse:
     org = organizations.get(session, admin.organization_id)
     facts = _sample(topic, org.name, org.default_language)
@@ -378,7 +371,7 @@ def _preview(
 @router.get("/settings/email/templates/{topic}/preview")
 def preview_saved(topic: str, admin: Viewer, session: SessionDep) -> Response:
     topic = _topic(topic)
-    row = session.get(EmailSettings, admin.organization_id)
+    row = notification_queries.email_settings(session, admin.organization_id)
     saved = ((row.templates or {}) if row is not None else {}).get(topic)
     return _preview(session, admin, topic, saved)
 

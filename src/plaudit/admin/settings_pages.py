@@ -7,20 +7,20 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from plaudit.admin import settings_access, settings_connectors, settings_email, settings_webhooks
 from plaudit.admin.forms import FormErrors, parse, text, upload, values
 from plaudit.admin.settings_common import SETTINGS, page
-from plaudit.admin.web import ADMIN, Admin, Editor, FormDep, Viewer, paginate, redirect
+from plaudit.admin.web import ADMIN, Admin, Editor, FormDep, Viewer, paged, redirect, window
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.errors import PlauditError
 from plaudit.images import service as images
 from plaudit.images.processing import MAX_BYTES, Variant
+from plaudit.keys import queries as key_queries
 from plaudit.keys import service as keys
 from plaudit.models.organization import Organization
-from plaudit.models.signing_key import KeyAlgorithm, SigningKey
+from plaudit.models.signing_key import KeyAlgorithm
 from plaudit.organizations import service as organizations
 from plaudit.organizations.schemas import OrganizationUpdate
 
@@ -120,10 +120,8 @@ def save_profile(
 
 @router.get("/settings/keys")
 def signing_keys(request: Request, admin: Viewer, session: SessionDep) -> Response:
-    stmt = (
-        select(SigningKey)
-        .where(SigningKey.organization_id == admin.organization_id)
-        .order_by(SigningKey.created_at.desc(), SigningKey.id.desc())
+    found = key_queries.listing(
+        session, organization_id=admin.organization_id, window=window(request)
     )
     return page(
         request,
@@ -131,7 +129,7 @@ def signing_keys(request: Request, admin: Viewer, session: SessionDep) -> Respon
         "admin/settings_keys.html",
         "keys",
         {
-            "paged": paginate(session, request, stmt),
+            "paged": paged(request, found),
             "algorithms": [a.value for a in KeyAlgorithm],
             "jwks_url": f"/orgs/{admin.organization.slug}/jwks.json",
             "public_jwk": keys.public_jwk,

@@ -7,22 +7,20 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from plaudit.admin.forms import FormErrors, checked, parse, text, values
 from plaudit.admin.settings_common import SETTINGS, page, sub_router, uuid_or_404
-from plaudit.admin.web import Admin, Editor, FormDep, Viewer, paginate, redirect
+from plaudit.admin.web import Admin, Editor, FormDep, Viewer, paged, redirect, window
 from plaudit.api.deps import RuntimeDep, SessionDep
+from plaudit.delivery import queries as delivery_queries
 from plaudit.delivery import service as deliveries
 from plaudit.errors import Conflict, InvalidInput
 from plaudit.models.delivery import (
-    DeliveryAttempt,
-    OutboxMessage,
     WebhookEndpoint,
 )
 from plaudit.runtime import Runtime
+from plaudit.webhooks import queries as webhook_queries
 from plaudit.webhooks import service as webhooks
 from plaudit.webhooks.routes import EndpointCreate
 
@@ -79,15 +77,15 @@ def _check(
 
 @router.get("/settings/webhooks")
 def endpoints(request: Request, admin: Viewer, session: SessionDep) -> Response:
-    stmt = webhooks.query(organization_id=admin.organization_id).order_by(
-        WebhookEndpoint.created_at.desc(), WebhookEndpoint.id.desc()
+    found = webhook_queries.listing(
+        session, organization_id=admin.organization_id, window=window(request)
     )
     return page(
         request,
         admin,
         "admin/settings_webhooks.html",
         "webhooks",
-        {"paged": paginate(session, request, stmt), "max": webhooks.MAX_ENDPOINTS},
+        {"paged": paged(request, found), "max": webhooks.MAX_ENDPOINTS},
     )
 
 
@@ -167,7 +165,7 @@ def create_endpoint(
     return _secret_page(request, admin, endpoint, secret, created=True)
 
 
-def _endpoint(session: Session, admin: Admin, endpoint_id: str) -> WebhookEndpoint:
+def _endpoint(session: SessionDep, admin: Admin, endpoint_id: str) -> WebhookEndpoint:
     return webhooks.get(
         session,
         organization_id=admin.organization_id,
@@ -180,23 +178,16 @@ def endpoint_page(
     request: Request, endpoint_id: str, admin: Viewer, session: SessionDep
 ) -> Response:
     endpoint = _endpoint(session, admin, endpoint_id)
-    stmt = (
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.organization_id == admin.organization_id,
-            OutboxMessage.endpoint_id == endpoint.id,
-        )
-        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    messages = paged(
+        request,
+        delivery_queries.of_endpoint(
+            session,
+            organization_id=admin.organization_id,
+            endpoint_id=endpoint.id,
+            window=window(request),
+        ),
     )
-    paged = paginate(session, request, stmt)
-    attempts: dict[Any, list[DeliveryAttempt]] = {m.id: [] for m in paged.items}
-    if attempts:
-        for attempt in session.scalars(
-            select(DeliveryAttempt)
-            .where(DeliveryAttempt.message_id.in_(list(attempts)))
-            .order_by(DeliveryAttempt.number)
-        ):
-            attempts[attempt.message_id].append(attempt)
+    attempts = delivery_queries.attempts(session, [m.id for m in messages.items])
     return page(
         request,
         admin,
@@ -204,7 +195,7 @@ def endpoint_page(
         "webhooks",
         {
             "endpoint": endpoint,
-            "paged": paged,
+            "paged": messages,
             "attempts": attempts,
             "form": _endpoint_form(endpoint),
             "kinds": webhooks.KINDS,

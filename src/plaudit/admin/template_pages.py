@@ -11,8 +11,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from plaudit.admin import template_form
@@ -25,10 +23,11 @@ from plaudit.admin.web import (
     Paged,
     Viewer,
     page_number,
-    paginate,
+    paged,
     parse_uuid,
     redirect,
     render,
+    window,
 )
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
@@ -44,11 +43,10 @@ from plaudit.models.template import (
     TemplateKind,
     TemplateOrigin,
     TemplateStatus,
-    TemplateTag,
-    TemplateVersion,
 )
 from plaudit.organizations import service as organizations
 from plaudit.runtime import Runtime
+from plaudit.templates import queries as template_queries
 from plaudit.templates import service as templates
 from plaudit.templates import vocabulary as v
 from plaudit.templates.schemas import TemplateCreate, TemplateUpdate
@@ -79,7 +77,7 @@ def _render(
     return render(request, admin, template, context, status=status, section="templates")
 
 
-def _template(session: Session, admin: Admin, template_id: str) -> Template:
+def _template(session: SessionDep, admin: Admin, template_id: str) -> Template:
     ident = parse_uuid(template_id)
     if ident is None:
         raise not_found("template", template_id)
@@ -102,31 +100,28 @@ def template_list(
     chosen_kind = _choice(kind, TemplateKind)
     chosen_status = _choice(status, TemplateStatus)
     tag, q = tag.strip()[:64], q.strip()[:200]
-    stmt = templates.query(
+    found = template_queries.listing(
+        session,
         organization_id=admin.organization_id,
         kind=chosen_kind,
         status=chosen_status,
         tag=tag or None,
         search=q or None,
-    ).order_by(Template.updated_at.desc(), Template.id.desc())
-    known_tags = session.scalars(
-        select(TemplateTag.name)
-        .distinct()
-        .where(TemplateTag.organization_id == admin.organization_id)
-        .order_by(TemplateTag.name)
-        .limit(200)
-    ).all()
+        window=window(request),
+    )
     return _render(
         request,
         admin,
         "admin/templates_list.html",
         {
-            "paged": paginate(session, request, stmt),
+            "paged": paged(request, found),
             "kind": chosen_kind.value if chosen_kind else "",
             "status": chosen_status.value if chosen_status else "",
             "tag": tag,
             "q": q,
-            "known_tags": known_tags,
+            "known_tags": template_queries.tag_names(
+                session, organization_id=admin.organization_id
+            ),
             "filtered": bool(chosen_kind or chosen_status or tag or q),
         },
     )
@@ -138,7 +133,7 @@ def template_list(
 def _catalog_page(
     request: Request,
     admin: Admin,
-    session: Session,
+    session: SessionDep,
     *,
     errors: dict[str, FormErrors] | None = None,
     status: int = 200,
@@ -223,7 +218,7 @@ def _preview(form: dict[str, Any], lang: str) -> dict[str, Any]:
 def _builder(
     request: Request,
     admin: Admin,
-    session: Session,
+    session: SessionDep,
     *,
     template: Template | None,
     kind: TemplateKind,
@@ -234,12 +229,13 @@ def _builder(
     preview_lang = request.query_params.get("preview", "")[:35] or form["language"]
     versions = None
     if template is not None:
-        versions = paginate(
-            session,
+        param = "versions_page"
+        versions = paged(
             request,
-            templates.versions_query(template=template).order_by(TemplateVersion.number.desc()),
-            param="versions_page",
-            per_page=10,
+            template_queries.versions(
+                session, template=template, window=window(request, param=param, per_page=10)
+            ),
+            param=param,
         )
     languages = [form["language"], *(r["lang"] for r in form["translations"] if r.get("lang"))]
     return _render(
@@ -283,7 +279,7 @@ def new_template(
 def _store(
     form: FormData,
     name: str,
-    session: Session,
+    session: SessionDep,
     runtime: Runtime,
     admin: Admin,
     errors: FormErrors,
@@ -308,7 +304,7 @@ def _store(
 
 def _layout_images(
     form: FormData,
-    session: Session,
+    session: SessionDep,
     runtime: Runtime,
     admin: Admin,
     template: Template | None,
@@ -368,7 +364,7 @@ class _Refused(Exception):
 def _write(
     form: FormData,
     typed: dict[str, Any],
-    session: Session,
+    session: SessionDep,
     runtime: Runtime,
     admin: Admin,
     *,
@@ -410,7 +406,7 @@ def _save(
     request: Request,
     admin: Admin,
     form: FormData,
-    session: Session,
+    session: SessionDep,
     runtime: Runtime,
     *,
     template: Template | None,
@@ -494,7 +490,7 @@ def update_template(
 # --- the lifecycle -----------------------------------------------------------------------
 
 
-def _transition(action: str, template_id: str, admin: Admin, session: Session) -> Response:
+def _transition(action: str, template_id: str, admin: Admin, session: SessionDep) -> Response:
     template = _template(session, admin, template_id)
     try:
         if action == templates.PUBLISH:

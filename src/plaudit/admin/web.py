@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,11 +21,10 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from plaudit.api.deps import SessionDep
+from plaudit.api.numbered import PER_PAGE, NumberedPage, Window
 from plaudit.db import utcnow
 from plaudit.errors import Forbidden, Unauthenticated
 from plaudit.models.user import AdminSession, Role
@@ -138,7 +136,7 @@ def session_token(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
-def _load(request: Request, session: Session) -> tuple[Admin, AdminSession]:
+def _load(request: Request, session: SessionDep) -> tuple[Admin, AdminSession]:
     cached = getattr(request.state, "admin", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
@@ -321,9 +319,6 @@ def error_page(request: Request, exc: Exception, status: int, title: str, detail
 # --- lists -------------------------------------------------------------------------------
 
 
-PER_PAGE = 25
-
-
 @dataclass(frozen=True)
 class Paged:
     """One page of a list, with what the pager needs to link the others (same filters)."""
@@ -353,26 +348,23 @@ def page_number(request: Request, param: str = "page") -> int:
     return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
 
 
-def paginate(
-    session: Session,
-    request: Request,
-    stmt: Select[*tuple[Any, ...]],
-    *,
-    per_page: int = PER_PAGE,
-    scalars: bool = True,
-    param: str = "page",
-) -> Paged:
-    """``stmt`` must already be filtered to the organization and ordered. ``param`` names the
-    query parameter of the page number (two lists on one page need two)."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    pages = max(1, math.ceil(total / per_page))
-    page = min(page_number(request, param), pages)
-    limited = stmt.limit(per_page).offset((page - 1) * per_page)
-    items: list[Any] = (
-        list(session.scalars(limited).all()) if scalars else list(session.execute(limited).all())
-    )
+def window(request: Request, *, param: str = "page", per_page: int = PER_PAGE) -> Window:
+    """The page of a list the address asks for (``param`` names its query parameter: two
+    lists on one page need two)."""
+    return Window(page_number(request, param), per_page)
+
+
+def paged(request: Request, found: NumberedPage[Any], *, param: str = "page") -> Paged:
+    """A page a feature's query found, with the links to the others (same filters)."""
     base = {k: v for k, v in request.query_params.items() if k != param}
-    return Paged(items=items, page=page, pages=pages, total=total, base_query=base, param=param)
+    return Paged(
+        items=found.items,
+        page=found.page,
+        pages=found.pages,
+        total=found.total,
+        base_query=base,
+        param=param,
+    )
 
 
 def parse_uuid(value: str) -> uuid.UUID | None:

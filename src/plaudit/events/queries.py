@@ -1,14 +1,18 @@
-"""Read events back: search and detail."""
+"""Read events back: search, detail, and the dashboard's lists."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from plaudit.api.numbered import NumberedPage, Window, numbered_page
 from plaudit.errors import NotFound
 from plaudit.events.schemas import EventOut
+from plaudit.learners import service as learners
 from plaudit.models.event import Event, EventOutcome
 from plaudit.models.learner import Learner
 
@@ -62,3 +66,82 @@ def to_out(event: Event) -> EventOut:
         awards_count=event.awards_count,
         received_at=event.received_at,
     )
+
+
+# --- the dashboard's lists ---------------------------------------------------------------
+
+
+def listing(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    type: str | None,
+    outcome: EventOutcome | None,
+    learner_search: str | None,
+    received_from: datetime | None,
+    received_before: datetime | None,
+    window: Window,
+) -> NumberedPage[Any]:
+    """(event, learner) rows, the latest received first; ``learner_search`` finds the learner
+    by name, email or id as the learners' search does."""
+    stmt = search(session, organization_id=organization_id, type=type, outcome=outcome)
+    if learner_search:
+        found = learners.query(
+            organization_id=organization_id, search=learner_search
+        ).with_only_columns(Learner.id)
+        stmt = stmt.where(Event.learner_id.in_(found))
+    if received_from is not None:
+        stmt = stmt.where(Event.received_at >= received_from)
+    if received_before is not None:
+        stmt = stmt.where(Event.received_at < received_before)
+    stmt = (
+        stmt.add_columns(Learner)
+        .join(Learner, Learner.id == Event.learner_id)
+        .order_by(Event.received_at.desc(), Event.id.desc())
+    )
+    return numbered_page(session, stmt, window, scalars=False)
+
+
+def types(session: Session, *, organization_id: uuid.UUID, limit: int) -> list[str]:
+    """The event types the organization received (for a filter), by name."""
+    return list(
+        session.scalars(
+            select(Event.type)
+            .where(Event.organization_id == organization_id)
+            .distinct()
+            .order_by(Event.type)
+            .limit(limit)
+        )
+    )
+
+
+def find(session: Session, *, organization_id: uuid.UUID, event_id: uuid.UUID) -> Event | None:
+    return session.scalar(
+        select(Event).where(Event.id == event_id, Event.organization_id == organization_id)
+    )
+
+
+def recent(
+    session: Session, *, organization_id: uuid.UUID, limit: int
+) -> list[tuple[Event, Learner]]:
+    """The latest (event, learner) received."""
+    rows = session.execute(
+        select(Event, Learner)
+        .join(Learner, Learner.id == Event.learner_id)
+        .where(Event.organization_id == organization_id)
+        .order_by(Event.received_at.desc(), Event.id.desc())
+        .limit(limit)
+    ).all()
+    return [(event, learner) for event, learner in rows]
+
+
+def of_learner(
+    session: Session, *, organization_id: uuid.UUID, learner_id: uuid.UUID, window: Window
+) -> NumberedPage[Event]:
+    """A learner's events, the latest occurred first."""
+    stmt = (
+        select(Event)
+        .where(Event.organization_id == organization_id, Event.learner_id == learner_id)
+        .order_by(Event.occurred_at.desc(), Event.id.desc())
+    )
+    return numbered_page(session, stmt, window)
