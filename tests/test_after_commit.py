@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from plaudit.db import after_commit, on_rollback, unit_of_work
 from plaudit.models.organization import Organization
 from plaudit.runtime import Runtime
-from tests.factories import make_org
+from tests.fixtures.tenants import make_org
 
 
 def _organizations(runtime: Runtime) -> int:

@@ -19,8 +19,8 @@ from schemathesis.schemas import BaseSchema
 from plaudit.app import create_app
 from plaudit.config import Settings
 from plaudit.runtime import Runtime
-from tests.factories import Tenant, make_tenant
-from tests.issued import issue
+from tests.fixtures.credentials import issue
+from tests.fixtures.tenants import Tenant, make_tenant
 
 # Fixed, so that a run is reproducible. PLAUDIT_TEST_FUZZ=deep explores much further (about ten
 # minutes): a hundred examples per operation and the coverage phase (boundary values, each

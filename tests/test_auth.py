@@ -7,20 +7,8 @@ from fastapi.testclient import TestClient
 
 from plaudit.models.apikey import Scope
 from plaudit.runtime import Runtime
-from tests.factories import make_tenant
-
-
-def assert_problem(response: object, status: int) -> dict[str, object]:
-    from httpx2 import Response
-
-    assert isinstance(response, Response)
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert body["status"] == status
-    assert isinstance(body["detail"], str) and body["detail"]
-    assert str(body["type"]).startswith("https://")
-    return dict(body)
+from tests.fixtures.problems import assert_problem
+from tests.fixtures.tenants import make_tenant
 
 
 @pytest.mark.parametrize(

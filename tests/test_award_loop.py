@@ -33,8 +33,9 @@ from plaudit.models.event import Event
 from plaudit.models.learner import Learner
 from plaudit.models.rule import Rule
 from plaudit.runtime import Runtime
-from tests.factories import Tenant, make_tenant
-from tests.scenario import event, published, rule, send, trace
+from tests.fixtures.scenario import event, rule, send, trace
+from tests.fixtures.templates import published
+from tests.fixtures.tenants import Tenant, make_tenant
 
 EVENTS = [
     event("e1", "course.completed", minutes=0, score=80),

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from plaudit import jobs
@@ -21,13 +21,13 @@ from plaudit.models.bulk import BulkIssuance
 from plaudit.models.delivery import OutboxMessage
 from plaudit.models.learner import Learner
 from plaudit.runtime import Runtime
-from tests.factories import Tenant, make_tenant
-from tests.scenario import event, published, send
-from tests.test_auth import assert_problem
-from tests.test_delivery import subscribe
-from tests.test_templates import create
+from tests.fixtures.bulk import count, csv_of, good_rows, post, run_jobs
+from tests.fixtures.delivery import subscribe
+from tests.fixtures.problems import assert_problem
+from tests.fixtures.scenario import event, send
+from tests.fixtures.templates import create, published
+from tests.fixtures.tenants import Tenant, make_tenant
 
-HEADER = "email,first_name,last_name,template,issue_date,expiry_date,evidence_url,narrative,score"
 FIELDS = [
     {"name": "recipient_name", "label": "Name", "type": "text", "required": True},
     {"name": "score", "label": "Score", "type": "number", "required": True},
@@ -53,47 +53,6 @@ def templates(client: TestClient, tenant: Tenant) -> dict[str, str]:
         ),
         "draft": create(client, tenant, name="Unfinished")["id"],
     }
-
-
-def csv_of(*rows: str, header: str = HEADER) -> bytes:
-    return ("\n".join([header, *rows]) + "\n").encode()
-
-
-def good_rows(count: int, *, start: int = 0, template: str = "Safety Champion") -> list[str]:
-    return [
-        f"learner{n}@example.org,Ada,Lovelace {n},{template},2024-03-{1 + n % 28:02d},,,,"
-        for n in range(start, start + count)
-    ]
-
-
-def post(
-    client: TestClient, tenant: Tenant, path: str, data: bytes, **form: str
-) -> Any:  # the httpx response
-    return client.post(
-        f"/api/v1/bulk-issuances{path}",
-        files={"file": ("awards.csv", data, "text/csv")},
-        data=form,
-        headers=tenant.headers,
-    )
-
-
-RUN = {"apply_bulk", "sign_bulk", "provision_organization_keys"}
-
-
-def run_jobs() -> list[str]:
-    """Run the apply and signing jobs the memory queue holds (and those they enqueue); drop
-    the others (deliveries are tested elsewhere: here the outbox is looked at)."""
-    ran = []
-    while (task := jobs.queue.dequeue()) is not None:
-        if task.name in RUN:
-            jobs.queue.execute(task)
-            ran.append(task.name)
-    return ran
-
-
-def count(runtime: Runtime, model: Any, *where: Any) -> int:
-    with runtime.sessions() as session:
-        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
 def test_preview_reports_every_bad_row_by_line_and_column_and_writes_nothing(

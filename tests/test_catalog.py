@@ -11,8 +11,8 @@ from plaudit.catalog import service as catalog
 from plaudit.catalog.entries import BY_KEY, CATALOG, Text
 from plaudit.db import unit_of_work
 from plaudit.runtime import Runtime
-from tests.factories import make_tenant
-from tests.test_auth import assert_problem
+from tests.fixtures.problems import assert_problem
+from tests.fixtures.tenants import make_tenant
 
 
 def test_the_catalog_lists_entries_with_artwork(client: TestClient, runtime: Runtime) -> None:

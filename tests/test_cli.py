@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from plaudit import cli
 from plaudit.app import create_app
 from plaudit.runtime import Runtime
-from tests.conftest import make_settings
+from tests.fixtures.databases import make_settings
 
 
 def plaudit(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

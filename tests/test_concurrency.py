@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 from plaudit.models.award import AwardLog, Credential
 from plaudit.models.event import Event
 from plaudit.runtime import Runtime
-from tests.factories import make_tenant
-from tests.scenario import event, published, rule
+from tests.fixtures.scenario import event, rule
+from tests.fixtures.templates import published
+from tests.fixtures.tenants import make_tenant
 
 LEARNERS = 12
 PROCESSES = 4
@@ -94,7 +95,7 @@ def test_overlapping_streams_in_several_processes_award_exactly_once(
                 [
                     sys.executable,
                     "-m",
-                    "tests.concurrency_worker",
+                    "tests.fixtures.concurrency_worker",
                     runtime.settings.resolved_database_url,
                     str(tenant.id),
                     str(path),

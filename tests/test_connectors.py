@@ -19,9 +19,10 @@ from plaudit.connectors import mapping as mappings
 from plaudit.connectors import presets
 from plaudit.models.apikey import Scope
 from plaudit.runtime import Runtime
-from tests.factories import Tenant, make_tenant
-from tests.scenario import learner_badges, published, rule
-from tests.test_auth import assert_problem
+from tests.fixtures.problems import assert_problem
+from tests.fixtures.scenario import learner_badges, rule
+from tests.fixtures.templates import published
+from tests.fixtures.tenants import Tenant, make_tenant
 
 COMPLETED = ["course.completed", "product.completed", "category.completed", "lesson.completed"]
 # The learner each preset's example payload is about.

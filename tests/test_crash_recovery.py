@@ -38,19 +38,17 @@ from plaudit.models.delivery import MessageStatus, OutboxMessage
 from plaudit.models.organization import Organization
 from plaudit.models.rule import Backfill
 from plaudit.runtime import Runtime
-from tests.factories import Tenant, make_tenant
-from tests.peers import (
+from tests.fixtures.peers import (
     REDIS_URL,
     SmtpServer,
     delivery_settings,
     free_port,
     process_env,
     require_redis,
-    smtp_server,
 )
-from tests.scenario import event, published, rule
-
-__all__ = ["smtp_server"]
+from tests.fixtures.scenario import event, rule
+from tests.fixtures.templates import published
+from tests.fixtures.tenants import Tenant, make_tenant
 
 pytestmark = [
     pytest.mark.slow,

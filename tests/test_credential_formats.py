@@ -11,9 +11,10 @@ from sqlalchemy import Engine
 from plaudit.config import Settings
 from plaudit.credentials import tasks as credential_tasks
 from plaudit.runtime import Runtime
-from tests.conftest import make_settings
-from tests.factories import make_tenant
-from tests.scenario import event, published, rule, send
+from tests.fixtures.databases import make_settings
+from tests.fixtures.scenario import event, rule, send
+from tests.fixtures.templates import published
+from tests.fixtures.tenants import make_tenant
 
 
 @pytest.fixture

@@ -4,10 +4,8 @@ the outbox; failures are retried and end in exactly one delivery."""
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 import standardwebhooks
@@ -17,14 +15,13 @@ from sqlalchemy import Engine, select
 from plaudit.config import Settings
 from plaudit.db import unit_of_work, utcnow
 from plaudit.delivery import engine as delivery
-from plaudit.models.delivery import MessageStatus, OutboxMessage
+from plaudit.models.delivery import OutboxMessage
 from plaudit.runtime import Runtime
-from tests.conftest import make_settings
-from tests.factories import Tenant, make_tenant
-from tests.issued import act, issue
-from tests.peers import Receiver, SmtpServer, delivery_settings, receiver, smtp_server
-
-__all__ = ["receiver", "smtp_server"]
+from tests.fixtures.credentials import act, issue
+from tests.fixtures.databases import make_settings
+from tests.fixtures.delivery import deliver_all, subscribe
+from tests.fixtures.peers import Receiver, SmtpServer, delivery_settings
+from tests.fixtures.tenants import Tenant, make_tenant
 
 
 @pytest.fixture
@@ -35,28 +32,6 @@ def settings(engine: Engine, tmp_path: Path, smtp_server: SmtpServer) -> Setting
 @pytest.fixture
 def tenant(runtime: Runtime) -> Tenant:
     return make_tenant(runtime)
-
-
-def subscribe(client: TestClient, tenant: Tenant, url: str, **extra: Any) -> dict[str, Any]:
-    response = client.post("/api/v1/webhooks", json={"url": url, **extra}, headers=tenant.headers)
-    assert response.status_code == 201, response.text
-    return dict(response.json())
-
-
-def deliver_all(runtime: Runtime, *, rounds: int = 20, step: timedelta | None = None) -> None:
-    """Run due deliveries until nothing is waiting (retries come due after milliseconds).
-    With ``step``, the clock moves that far forward each round (retries days apart)."""
-    for round_ in range(rounds):
-        with unit_of_work(runtime.read_sessions) as session:
-            waiting = session.scalar(
-                select(OutboxMessage.id).where(
-                    OutboxMessage.status.in_([MessageStatus.PENDING, MessageStatus.SENDING])
-                )
-            )
-        if waiting is None:
-            return
-        delivery.run_due(runtime, now=utcnow() + step * (round_ + 1) if step else None)
-        time.sleep(0.05)
 
 
 def learner_email(client: TestClient, tenant: Tenant, learner_id: str) -> str:

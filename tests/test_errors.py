@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from fastapi.testclient import TestClient
 
 from plaudit.runtime import Runtime
-from tests.factories import make_tenant
-from tests.test_auth import assert_problem
+from tests.fixtures.problems import assert_problem
+from tests.fixtures.tenants import make_tenant
 
 
 def test_malformed_json_is_a_400_saying_where(client: TestClient, runtime: Runtime) -> None:

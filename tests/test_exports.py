@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from plaudit.exports.service import neutralise
 from plaudit.runtime import Runtime
-from tests.factories import Tenant, make_tenant
-from tests.issued import Issued, act, issue
+from tests.fixtures.credentials import Issued, act, issue
+from tests.fixtures.tenants import Tenant, make_tenant
 
 
 @pytest.fixture

@@ -23,8 +23,8 @@ from plaudit.db import create_db_engine
 from plaudit.notifications import smtp
 from plaudit.notifications.delivery import smtp_config
 from plaudit.runtime import build_runtime
-from tests.factories import make_tenant
-from tests.test_templates import create, with_image
+from tests.fixtures.templates import create, with_image
+from tests.fixtures.tenants import make_tenant
 
 
 @pytest.fixture

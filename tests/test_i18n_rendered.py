@@ -23,12 +23,10 @@ from plaudit.certificates.render import (
 from plaudit.config import Settings
 from plaudit.runtime import Runtime
 from plaudit.templates.layout import CertificateLayout
-from tests.factories import Tenant, make_tenant
-from tests.issued import issue
-from tests.peers import SmtpServer, delivery_settings, smtp_server
-from tests.test_delivery import deliver_all
-
-__all__ = ["smtp_server"]
+from tests.fixtures.credentials import issue
+from tests.fixtures.delivery import deliver_all
+from tests.fixtures.peers import SmtpServer, delivery_settings
+from tests.fixtures.tenants import Tenant, make_tenant
 
 HTML = {"Accept": "text/html"}
 EXPIRY = {"type": "fixed_date", "date": "2030-12-04"}

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from plaudit.models.user import Membership
 from plaudit.runtime import Runtime
-from tests.factories import make_tenant
+from tests.fixtures.tenants import make_tenant
 
 
 def _members(runtime: Runtime) -> int:

@@ -20,10 +20,11 @@ from plaudit.imports import csv_rows, items
 from plaudit.models.apikey import Scope
 from plaudit.models.award import Award, AwardGuard, AwardLog, Credential
 from plaudit.runtime import Runtime
-from tests.factories import Tenant, make_tenant
-from tests.issued import issue
-from tests.scenario import event, published, rule, send
-from tests.test_pages import FRENCH, HTML, read
+from tests.fixtures.credentials import issue
+from tests.fixtures.pages import FRENCH, HTML, read
+from tests.fixtures.scenario import event, rule, send
+from tests.fixtures.templates import published
+from tests.fixtures.tenants import Tenant, make_tenant
 
 STANDARDS = Path(__file__).resolve().parents[2] / "shared" / "standards"
 OB3 = STANDARDS / "ob3" / "validator-fixtures"

@@ -22,8 +22,8 @@ from plaudit.keys import service as keys
 from plaudit.keys import tasks as key_tasks
 from plaudit.models.signing_key import SigningKey
 from plaudit.runtime import Runtime
-from tests.conftest import make_settings
-from tests.factories import make_key, make_org
+from tests.fixtures.databases import make_settings
+from tests.fixtures.tenants import make_key, make_org
 
 REDIS_URL = os.environ.get("PLAUDIT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

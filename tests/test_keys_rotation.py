@@ -16,9 +16,10 @@ from plaudit.app import create_app
 from plaudit.credentials import tasks as credential_tasks
 from plaudit.models.apikey import Scope
 from plaudit.runtime import Runtime
-from tests.conftest import make_settings
-from tests.factories import Tenant, make_tenant
-from tests.scenario import event, published, rule, send
+from tests.fixtures.databases import make_settings
+from tests.fixtures.scenario import event, rule, send
+from tests.fixtures.templates import published
+from tests.fixtures.tenants import Tenant, make_tenant
 
 BASE = "https://plaudit.example"
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi"}

@@ -19,9 +19,9 @@ from plaudit.db import create_db_engine, unit_of_work
 from plaudit.models.award import AwardLog, Credential
 from plaudit.models.bulk import BulkIssuance
 from plaudit.runtime import Runtime
-from tests.conftest import fresh_postgres_database, make_settings, worker_suffix
-from tests.factories import make_tenant
-from tests.scenario import published
+from tests.fixtures.databases import fresh_postgres_database, make_settings, worker_suffix
+from tests.fixtures.templates import published
+from tests.fixtures.tenants import make_tenant
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

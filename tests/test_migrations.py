@@ -9,7 +9,7 @@ from sqlalchemy import inspect
 
 from plaudit import migrate
 from plaudit.db import Base, create_db_engine
-from tests.conftest import fresh_postgres_database, worker_suffix
+from tests.fixtures.databases import fresh_postgres_database, worker_suffix
 
 
 @pytest.mark.parametrize("engine_name", ["sqlite", "postgresql"])

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from plaudit.runtime import Runtime
-from tests.factories import make_tenant
-from tests.test_auth import assert_problem
+from tests.fixtures.problems import assert_problem
+from tests.fixtures.tenants import make_tenant
 
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}

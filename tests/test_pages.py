@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import uuid
-from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlparse
 
 import pypdf
@@ -22,46 +21,10 @@ from plaudit.openbadges import baking
 from plaudit.openbadges.report import Verdict
 from plaudit.runtime import Runtime
 from plaudit.verification import service as verification
-from tests.factories import Tenant, engagement_of, make_tenant
-from tests.images_for_tests import png_bytes
-from tests.issued import Issued, act, issue
-
-HTML = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
-FRENCH = {"lang": "fr", "name": "Champion de la sécurité", "description": "Pour la sécurité."}
-
-
-class _Text(HTMLParser):
-    """The visible text of a page, and its meta tags, as a reader would meet them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.text: list[str] = []
-        self.meta: dict[str, str] = {}
-        self.links: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {k: v or "" for k, v in attrs}
-        if tag in ("script", "style"):
-            self._skip += 1
-        if tag == "meta" and "content" in values:
-            self.meta[values.get("property") or values.get("name", "")] = values["content"]
-        if tag == "a" and "href" in values:
-            self.links.append(values["href"])
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
-            self._skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip and data.strip():
-            self.text.append(" ".join(data.split()))
-
-
-def read(html: str) -> _Text:
-    parsed = _Text()
-    parsed.feed(html)
-    return parsed
+from tests.fixtures.credentials import Issued, act, issue
+from tests.fixtures.images import png_bytes
+from tests.fixtures.pages import FRENCH, HTML, engagement_of, read
+from tests.fixtures.tenants import Tenant, make_tenant
 
 
 @pytest.fixture

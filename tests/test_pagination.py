@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from plaudit.runtime import Runtime
-from tests.factories import make_tenant
+from tests.fixtures.tenants import make_tenant
 
 
 def test_pages_cover_every_item_once_newest_first(client: TestClient, runtime: Runtime) -> None:

@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from plaudit.runtime import Runtime
-from tests.factories import Tenant, make_tenant
-from tests.scenario import published, rule
-from tests.test_auth import assert_problem
-from tests.test_templates import create
+from tests.fixtures.problems import assert_problem
+from tests.fixtures.scenario import rule
+from tests.fixtures.templates import create, published
+from tests.fixtures.tenants import Tenant, make_tenant
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from plaudit.models.award import Credential
 from plaudit.models.bulk import BulkIssuance
 from plaudit.runtime import Runtime
 from tests import test_bulk
-from tests.factories import Tenant, make_tenant
-from tests.test_auth import assert_problem
-from tests.test_bulk import count, csv_of, good_rows, post, run_jobs
+from tests.fixtures.bulk import count, csv_of, good_rows, post, run_jobs
+from tests.fixtures.problems import assert_problem
+from tests.fixtures.tenants import Tenant, make_tenant
 
 NUL = "\x00"
 

@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from plaudit.runtime import Runtime
-from tests.factories import Tenant, make_tenant
-from tests.scenario import event
-from tests.test_auth import assert_problem
+from tests.fixtures.problems import assert_problem
+from tests.fixtures.scenario import event
+from tests.fixtures.tenants import Tenant, make_tenant
 
 # Raw JSON text for each poison value (json.dumps would refuse or rewrite most of them).
 POISONS = {

@@ -26,10 +26,11 @@ from plaudit.models.bulk import BulkIssuance
 from plaudit.models.event import Event
 from plaudit.models.learner import Learner
 from plaudit.runtime import Runtime
-from tests.factories import Tenant, make_tenant
-from tests.scenario import event as learning_event
-from tests.scenario import published, rule
-from tests.test_auth import assert_problem
+from tests.fixtures.problems import assert_problem
+from tests.fixtures.scenario import event as learning_event
+from tests.fixtures.scenario import rule
+from tests.fixtures.templates import published
+from tests.fixtures.tenants import Tenant, make_tenant
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from plaudit import ratelimit
 from plaudit.app import create_app
 from plaudit.config import Settings
 from plaudit.runtime import Runtime
-from tests.conftest import make_settings
-from tests.peers import REDIS_URL, require_redis
-from tests.test_auth import assert_problem
+from tests.fixtures.databases import make_settings
+from tests.fixtures.peers import REDIS_URL, require_redis
+from tests.fixtures.problems import assert_problem
 
 LIMIT = "3/hour"  # nothing of the budget comes back while a test runs
 

@@ -32,11 +32,10 @@ from plaudit.models.delivery import MessageStatus, OutboxMessage
 from plaudit.models.lease import Lease
 from plaudit.models.status_list import StatusList
 from plaudit.runtime import Runtime
-from tests.factories import Tenant, make_tenant
-from tests.peers import SmtpServer, delivery_settings, smtp_server
-from tests.scenario import event, published, rule
-
-__all__ = ["smtp_server"]
+from tests.fixtures.peers import SmtpServer, delivery_settings
+from tests.fixtures.scenario import event, rule
+from tests.fixtures.templates import published
+from tests.fixtures.tenants import Tenant, make_tenant
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 

@@ -14,8 +14,8 @@ from plaudit.events.schemas import EventIn
 from plaudit.ingest import service as ingestion
 from plaudit.models.award import Credential
 from plaudit.runtime import Runtime
-from tests.conftest import wipe
-from tests.factories import make_org
+from tests.fixtures.databases import wipe
+from tests.fixtures.tenants import make_org
 
 ACTIVITIES = ("a1", "a2", "a3")
 
@@ -57,7 +57,7 @@ def test_redelivery_never_changes_the_outcome(
         )
         template.image_id = None
         from plaudit.images import service as images
-        from tests.images_for_tests import png_bytes
+        from tests.fixtures.images import png_bytes
 
         image = images.store(session, runtime.files, organization_id=org.id, data=png_bytes())
         templates.set_image(session, template=template, image=image)

@@ -17,12 +17,10 @@ from plaudit.lifecycle import expiry
 from plaudit.models.award import AwardLog
 from plaudit.notifications import reminders
 from plaudit.runtime import Runtime
-from tests.factories import Tenant, make_tenant
-from tests.issued import issue
-from tests.peers import Receiver, SmtpServer, delivery_settings, receiver, smtp_server
-from tests.test_delivery import deliver_all, subscribe
-
-__all__ = ["receiver", "smtp_server"]
+from tests.fixtures.credentials import issue
+from tests.fixtures.delivery import deliver_all, subscribe
+from tests.fixtures.peers import Receiver, SmtpServer, delivery_settings
+from tests.fixtures.tenants import Tenant, make_tenant
 
 T = datetime(2026, 1, 1, tzinfo=UTC)
 

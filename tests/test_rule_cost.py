@@ -7,38 +7,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from plaudit.db import unit_of_work
-from plaudit.models.rule import Rule, RuleMode, RuleStatus
 from plaudit.runtime import Runtime
-from tests.factories import Tenant, make_tenant
-from tests.scenario import event, published, rule, send
-from tests.test_auth import assert_problem
-
-WIDE = {
-    "all": [
-        list(range(2000)),
-        {"some": [list(range(2000)), {"==": [{"var": ""}, -1]}]},
-    ]
-}
-CUBE = {
-    "all": [
-        list(range(150)),
-        {"all": [list(range(150)), {"all": [list(range(150)), {"==": [{"var": ""}, 1]}]}]},
-    ]
-}
-# Nine tests per item of a list from the event: 37 operations an item, so a list of 5,000
-# items (15 KiB, which the API accepts) needs 185,000 operations.
-HEAVY = {
-    "some": [
-        {"var": "event.data.items"},
-        {
-            "and": [
-                *({"!=": [{"var": ""}, 100 + n]} for n in range(8)),
-                {"==": [{"var": ""}, 7]},
-            ]
-        },
-    ]
-}
+from tests.fixtures.problems import assert_problem
+from tests.fixtures.rules import CUBE, HEAVY, WIDE, saved_before_the_limit
+from tests.fixtures.scenario import event, rule, send
+from tests.fixtures.templates import published
+from tests.fixtures.tenants import Tenant, make_tenant
 
 
 @pytest.fixture
@@ -104,27 +78,6 @@ def test_a_costly_certificate_field_is_refused_at_save_time(
     )
     error = refused_condition(response)
     assert (error["field"], error["at"]) == ("actions.0.fields.recipient_name", "/cat/map")
-
-
-def saved_before_the_limit(
-    runtime: Runtime, tenant: Tenant, *, action: dict[str, Any], condition: Any = HEAVY
-) -> str:
-    """A rule stored before conditions were estimated: only the run-time budget stops it."""
-    with unit_of_work(runtime.sessions) as session:
-        row = Rule(
-            organization_id=tenant.id,
-            name="Saved before the limit",
-            description="",
-            status=RuleStatus.ACTIVE,
-            priority=100,
-            mode=RuleMode.ALWAYS,
-            trigger={"event_types": ["quiz.submitted"]},
-            condition=condition,
-            actions=[action],
-        )
-        session.add(row)
-        session.flush()
-        return str(row.id)
 
 
 def test_a_condition_too_costly_for_an_event_is_stopped_and_traced_and_the_others_proceed(

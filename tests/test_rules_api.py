@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from plaudit.models.award import Credential
 from plaudit.models.event import Event
 from plaudit.runtime import Runtime
-from tests.factories import Tenant, make_tenant
-from tests.scenario import event, published, rule, send
-from tests.test_auth import assert_problem
+from tests.fixtures.problems import assert_problem
+from tests.fixtures.scenario import event, rule, send
+from tests.fixtures.templates import published
+from tests.fixtures.tenants import Tenant, make_tenant
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from plaudit.keys import service as keys
 from plaudit.models.signing_key import SigningKey
 from plaudit.runtime import Runtime
 from plaudit.vault import MasterKeyError, Vault, load_vault, new_master_key
-from tests.factories import make_tenant
+from tests.fixtures.tenants import make_tenant
 
 
 def test_sealed_secrets_open_only_with_their_key_and_context() -> None:

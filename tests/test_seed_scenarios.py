@@ -6,8 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from plaudit.runtime import Runtime
-from tests.factories import Tenant, make_tenant
-from tests.scenario import event, learner_badges, published, rule, send, trace
+from tests.fixtures.scenario import event, learner_badges, rule, send, trace
+from tests.fixtures.templates import published
+from tests.fixtures.tenants import Tenant, make_tenant
 
 
 @pytest.fixture
@@ -217,7 +218,7 @@ def test_aworld_learning_path_and_a_repeatable_monthly_mission(
 def test_a_paused_rule_and_a_draft_template_award_nothing_and_say_why(
     client: TestClient, tenant: Tenant
 ) -> None:
-    from tests.test_templates import create
+    from tests.fixtures.templates import create
 
     live = published(client, tenant, name="Live")
     draft = create(client, tenant, name="Not yet", translations=[], tags=[])["id"]

@@ -16,8 +16,9 @@ from plaudit.credentials import tasks as credential_tasks
 from plaudit.openbadges import multikey
 from plaudit.openbadges.dataintegrity import ProofError, verify_rdfc
 from plaudit.runtime import Runtime
-from tests.factories import make_tenant
-from tests.scenario import event, published, rule, send
+from tests.fixtures.scenario import event, rule, send
+from tests.fixtures.templates import published
+from tests.fixtures.tenants import make_tenant
 
 STANDARDS = Path(__file__).resolve().parents[2] / "shared" / "standards"
 

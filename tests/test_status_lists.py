@@ -17,9 +17,10 @@ from plaudit.credentials import tasks as credential_tasks
 from plaudit.openbadges import multikey, statuslist
 from plaudit.openbadges.dataintegrity import verify_rdfc
 from plaudit.runtime import Runtime
-from tests.conftest import make_settings
-from tests.factories import Tenant, make_tenant
-from tests.scenario import event, published, rule, send
+from tests.fixtures.databases import make_settings
+from tests.fixtures.scenario import event, rule, send
+from tests.fixtures.templates import published
+from tests.fixtures.tenants import Tenant, make_tenant
 
 FIXTURE_LIST = (
     Path(__file__).resolve().parents[2]

@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 
 from plaudit.models.image import Image as ImageRow
 from plaudit.runtime import Runtime
-from tests.factories import Tenant, make_tenant
-from tests.images_for_tests import SVG, jpeg_bytes, png_bytes, webp_bytes
-from tests.test_auth import assert_problem
-from tests.test_templates import create
+from tests.fixtures.images import SVG, jpeg_bytes, png_bytes, webp_bytes
+from tests.fixtures.problems import assert_problem
+from tests.fixtures.templates import create
+from tests.fixtures.tenants import Tenant, make_tenant
 
 
 @pytest.fixture

@@ -9,57 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from plaudit.runtime import Runtime
-from tests.factories import Tenant, make_tenant
-from tests.images_for_tests import png_bytes
-from tests.test_auth import assert_problem
-
-BADGE: dict[str, Any] = {
-    "kind": "badge",
-    "name": "Onboarding Completer",
-    "description": "Awarded for completing the onboarding learning path.",
-    "criteria": {
-        "narrative": "Complete every course of the path.",
-        "url": "https://academy.example/onboarding",
-    },
-    "language": "en",
-    "translations": [
-        {
-            "lang": "it",
-            "name": "Completamento Onboarding",
-            "description": "Assegnato al completamento del percorso di onboarding.",
-        }
-    ],
-    "tags": [{"name": "onboarding", "priority": 2}, {"name": "path", "priority": 1}],
-    "alignments": [
-        {
-            "name": "Teamwork",
-            "url": "https://skills.example/teamwork",
-            "framework": "ESCO",
-            "code": "T1",
-        }
-    ],
-    "expiry": {"type": "duration", "duration": "P1Y"},
-}
-
-
-def create(client: TestClient, tenant: Tenant, **overrides: Any) -> dict[str, Any]:
-    response = client.post("/api/v1/templates", json={**BADGE, **overrides}, headers=tenant.headers)
-    assert response.status_code == 201, response.text
-    return dict(response.json())
-
-
-def with_image(client: TestClient, tenant: Tenant, template_id: str) -> dict[str, Any]:
-    response = client.put(
-        f"/api/v1/templates/{template_id}/image",
-        files={"image": ("badge.png", png_bytes(), "image/png")},
-        headers=tenant.headers,
-    )
-    assert response.status_code == 200, response.text
-    return dict(response.json())
-
-
-def act(client: TestClient, tenant: Tenant, template_id: str, action: str) -> Any:
-    return client.post(f"/api/v1/templates/{template_id}/{action}", headers=tenant.headers)
+from tests.fixtures.images import png_bytes
+from tests.fixtures.problems import assert_problem
+from tests.fixtures.templates import BADGE, act, create, with_image
+from tests.fixtures.tenants import Tenant, make_tenant
 
 
 @pytest.fixture

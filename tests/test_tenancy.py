@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from plaudit.runtime import Runtime
-from tests.factories import make_tenant
+from tests.fixtures.tenants import make_tenant
 
 
 def test_an_organization_cannot_read_or_change_anothers_resources(

@@ -17,9 +17,9 @@ from plaudit.app import create_app
 from plaudit.models.apikey import Scope
 from plaudit.openbadges import credential as ob
 from plaudit.runtime import Runtime
-from tests.conftest import make_settings
-from tests.factories import Tenant, make_tenant
-from tests.test_auth import assert_problem
+from tests.fixtures.databases import make_settings
+from tests.fixtures.problems import assert_problem
+from tests.fixtures.tenants import Tenant, make_tenant
 
 BASE = "https://plaudit.example"
 FORMATS = [

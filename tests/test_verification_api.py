@@ -24,11 +24,12 @@ from plaudit.credentials import tasks as credential_tasks
 from plaudit.openbadges import baking
 from plaudit.runtime import Runtime
 from plaudit.templates.layout import CertificateLayout
-from tests.conftest import make_settings
-from tests.factories import Tenant, make_tenant
-from tests.images_for_tests import SVG, png_bytes
-from tests.scenario import event, published, rule, send
-from tests.test_auth import assert_problem
+from tests.fixtures.databases import make_settings
+from tests.fixtures.images import SVG, png_bytes
+from tests.fixtures.problems import assert_problem
+from tests.fixtures.scenario import event, rule, send
+from tests.fixtures.templates import published
+from tests.fixtures.tenants import Tenant, make_tenant
 
 FIXTURES = (
     Path(__file__).resolve().parents[2] / "shared" / "standards" / "ob3" / "validator-fixtures"

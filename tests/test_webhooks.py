@@ -18,13 +18,11 @@ from plaudit.delivery import engine as delivery
 from plaudit.models.delivery import MessageStatus, OutboxMessage, WebhookEndpoint
 from plaudit.runtime import Runtime
 from plaudit.webhooks import signing
-from tests.conftest import make_settings
-from tests.factories import Tenant, make_tenant
-from tests.issued import issue
-from tests.peers import Receiver, SmtpServer, delivery_settings, receiver, smtp_server
-from tests.test_delivery import deliver_all, subscribe
-
-__all__ = ["receiver", "smtp_server"]
+from tests.fixtures.credentials import issue
+from tests.fixtures.databases import make_settings
+from tests.fixtures.delivery import deliver_all, subscribe
+from tests.fixtures.peers import Receiver, SmtpServer, delivery_settings
+from tests.fixtures.tenants import Tenant, make_tenant
 
 
 @pytest.fixture
@@ -231,7 +229,8 @@ def test_a_finished_backfill_is_announced_once(
     client: TestClient, runtime: Runtime, tenant: Tenant, receiver: Receiver
 ) -> None:
     from plaudit.automations import tasks as automation_tasks
-    from tests.scenario import event, published, rule, send
+    from tests.fixtures.scenario import event, rule, send
+    from tests.fixtures.templates import published
 
     endpoint = subscribe(client, tenant, receiver.url, kinds=["backfill.completed"])
     badge = published(client, tenant, name="Late")

@@ -25,20 +25,10 @@ from plaudit.app import create_app
 from plaudit.db import unit_of_work
 from plaudit.models.delivery import MessageStatus, OutboxMessage
 from plaudit.runtime import Runtime
-from tests.conftest import make_settings
-from tests.factories import make_tenant
-from tests.issued import issue
-from tests.peers import (
-    REDIS_URL,
-    Receiver,
-    SmtpServer,
-    process_env,
-    receiver,
-    require_redis,
-    smtp_server,
-)
-
-__all__ = ["receiver", "smtp_server"]
+from tests.fixtures.credentials import issue
+from tests.fixtures.databases import make_settings
+from tests.fixtures.peers import REDIS_URL, Receiver, SmtpServer, process_env, require_redis
+from tests.fixtures.tenants import make_tenant
 
 SCALE = 0.01  # retries after a hundredth of the documented delays
 LEASE = 3  # a dead worker's messages are sent again after 3 s instead of 5 minutes

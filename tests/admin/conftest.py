@@ -24,7 +24,7 @@ from plaudit.delivery import engine
 from plaudit.models.user import Role
 from plaudit.runtime import Runtime
 from plaudit.users import service as users
-from tests.factories import Tenant, make_tenant
+from tests.fixtures.tenants import Tenant, make_tenant
 
 PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

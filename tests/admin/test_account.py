@@ -26,8 +26,8 @@ from tests.admin.conftest import (
     deliver,
     sign_in,
 )
-from tests.factories import Tenant, make_tenant
-from tests.peers import SmtpServer, delivery_settings, smtp_server
+from tests.fixtures.peers import SmtpServer, delivery_settings, smtp_server
+from tests.fixtures.tenants import Tenant, make_tenant
 
 __all__ = ["smtp_server"]
 

@@ -25,10 +25,9 @@ from plaudit.models.learner import Learner
 from plaudit.models.user import Role
 from plaudit.runtime import Runtime
 from tests.admin.conftest import Dashboard
-from tests.factories import Tenant, make_tenant
-from tests.scenario import published
-from tests.test_bulk import HEADER, csv_of, good_rows, run_jobs
-from tests.test_templates import create
+from tests.fixtures.bulk import HEADER, csv_of, good_rows, run_jobs
+from tests.fixtures.templates import create, published
+from tests.fixtures.tenants import Tenant, make_tenant
 
 FIELDS = [
     {"name": "recipient_name", "label": "Name", "type": "text", "required": True},

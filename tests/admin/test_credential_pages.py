@@ -18,8 +18,9 @@ from plaudit.models.learner import Learner
 from plaudit.models.user import Role
 from plaudit.runtime import Runtime
 from tests.admin.conftest import Dashboard, deliver
-from tests.factories import engagement_of, make_tenant
-from tests.issued import Issued, act, issue
+from tests.fixtures.credentials import Issued, act, issue
+from tests.fixtures.pages import engagement_of
+from tests.fixtures.tenants import make_tenant
 
 _LINK = re.compile(r'href="/admin/credentials/([0-9a-f-]{36})"')
 

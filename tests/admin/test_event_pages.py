@@ -11,8 +11,9 @@ from typing import Any
 from plaudit.models.user import Role
 from plaudit.runtime import Runtime
 from tests.admin.conftest import Dashboard
-from tests.factories import Tenant, make_tenant
-from tests.scenario import event, published, rule, send
+from tests.fixtures.scenario import event, rule, send
+from tests.fixtures.templates import published
+from tests.fixtures.tenants import Tenant, make_tenant
 
 _ROW = re.compile(r'<tr data-id="([0-9a-f-]{36})">')
 

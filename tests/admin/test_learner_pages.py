@@ -10,9 +10,9 @@ from collections.abc import Callable
 from plaudit.models.user import Role
 from plaudit.runtime import Runtime
 from tests.admin.conftest import Dashboard
-from tests.factories import make_tenant
-from tests.issued import issue
-from tests.scenario import event, send
+from tests.fixtures.credentials import issue
+from tests.fixtures.scenario import event, send
+from tests.fixtures.tenants import make_tenant
 
 
 def test_search_finds_learners_by_name_email_or_id(owner: Dashboard) -> None:

@@ -31,11 +31,12 @@ from plaudit.models.event import Event, EventOutcome
 from plaudit.models.organization import Organization
 from plaudit.runtime import Runtime
 from tests.admin.conftest import Dashboard, csrf_of
-from tests.factories import Tenant, engagement_of, make_tenant
-from tests.issued import Issued, act, issue
-from tests.peers import SmtpServer, delivery_settings, smtp_server
-from tests.scenario import event, send
-from tests.test_delivery import deliver_all, subscribe
+from tests.fixtures.credentials import Issued, act, issue
+from tests.fixtures.delivery import deliver_all, subscribe
+from tests.fixtures.pages import engagement_of
+from tests.fixtures.peers import SmtpServer, delivery_settings, smtp_server
+from tests.fixtures.scenario import event, send
+from tests.fixtures.tenants import Tenant, make_tenant
 
 __all__ = ["smtp_server"]
 

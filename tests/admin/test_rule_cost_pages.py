@@ -7,7 +7,7 @@ import json
 
 from tests.admin.conftest import Dashboard
 from tests.admin.test_rule_pages import _form, _rules
-from tests.scenario import published
+from tests.fixtures.templates import published
 
 WIDE = {
     "all": [

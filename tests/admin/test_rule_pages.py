@@ -20,9 +20,10 @@ from plaudit.models.rule import Backfill, Rule
 from plaudit.models.user import Role
 from plaudit.runtime import Runtime
 from tests.admin.conftest import Dashboard
-from tests.factories import make_tenant
-from tests.scenario import event, published, rule, send
-from tests.test_rule_cost import HEAVY, WIDE, saved_before_the_limit
+from tests.fixtures.rules import HEAVY, WIDE, saved_before_the_limit
+from tests.fixtures.scenario import event, rule, send
+from tests.fixtures.templates import published
+from tests.fixtures.tenants import make_tenant
 
 SCORE_80 = {">=": [{"var": "event.data.score"}, 80]}
 

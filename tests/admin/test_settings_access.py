@@ -20,8 +20,8 @@ from plaudit.models.user import Invitation, Membership, Role, User
 from plaudit.runtime import Runtime
 from tests.admin.conftest import PASSWORD, Dashboard, add_person, csrf_of, deliver
 from tests.admin.test_settings_pages import error_beside
-from tests.factories import make_tenant
-from tests.peers import SmtpServer, delivery_settings, smtp_server
+from tests.fixtures.peers import SmtpServer, delivery_settings, smtp_server
+from tests.fixtures.tenants import make_tenant
 
 __all__ = ["smtp_server"]
 

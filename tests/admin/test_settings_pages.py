@@ -28,9 +28,9 @@ from plaudit.models.signing_key import KeyStatus, SigningKey
 from plaudit.models.user import Role
 from plaudit.runtime import Runtime
 from tests.admin.conftest import Dashboard, deliver
-from tests.factories import make_tenant
-from tests.images_for_tests import png_bytes
-from tests.peers import SmtpServer, delivery_settings, smtp_server
+from tests.fixtures.images import png_bytes
+from tests.fixtures.peers import SmtpServer, delivery_settings, smtp_server
+from tests.fixtures.tenants import make_tenant
 
 __all__ = ["smtp_server"]
 

@@ -13,9 +13,9 @@ import pytest
 from plaudit.models.user import Role
 from plaudit.runtime import Runtime
 from tests.admin.conftest import Dashboard
-from tests.factories import make_tenant
-from tests.images_for_tests import SVG, png_bytes
-from tests.test_templates import act, create, with_image
+from tests.fixtures.images import SVG, png_bytes
+from tests.fixtures.templates import act, create, with_image
+from tests.fixtures.tenants import make_tenant
 
 BADGE_FORM: dict[str, Any] = {
     "kind": "badge",

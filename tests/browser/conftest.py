@@ -24,8 +24,8 @@ from plaudit.app import create_app
 from plaudit.models.user import Role
 from plaudit.runtime import Runtime
 from tests.admin.conftest import PASSWORD, add_person
-from tests.conftest import make_settings
-from tests.factories import Tenant, make_tenant
+from tests.fixtures.databases import make_settings
+from tests.fixtures.tenants import Tenant, make_tenant
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # As root in a container: no sandbox; and no calls home, which this closed network refuses.

@@ -7,7 +7,7 @@ from playwright.sync_api import FilePayload, expect
 
 from plaudit import jobs
 from tests.browser.conftest import AdminBrowser
-from tests.scenario import published
+from tests.fixtures.templates import published
 
 HEADER = "email,first_name,last_name,template,issue_date"
 ROWS = [

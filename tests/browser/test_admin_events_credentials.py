@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 
 from plaudit.credentials import tasks as credential_tasks
 from tests.browser.conftest import AdminBrowser
-from tests.scenario import event, published, rule, send
+from tests.fixtures.scenario import event, rule, send
+from tests.fixtures.templates import published
 
 
 def test_from_an_event_to_its_trace_to_revoking_the_credential(admin: AdminBrowser) -> None:

@@ -22,10 +22,10 @@ from plaudit.models.event import Event
 from plaudit.models.user import Role
 from tests.admin.conftest import PASSWORD, add_person
 from tests.browser.conftest import AdminBrowser, LiveServer, admin_sign_in, screenshot
-from tests.factories import Tenant, make_tenant
-from tests.images_for_tests import png_bytes
-from tests.issued import issue
-from tests.scenario import event, send
+from tests.fixtures.credentials import issue
+from tests.fixtures.images import png_bytes
+from tests.fixtures.scenario import event, send
+from tests.fixtures.tenants import Tenant, make_tenant
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.browser.conftest import AdminBrowser
-from tests.issued import issue
+from tests.fixtures.credentials import issue
 
 
 def test_find_a_learner_and_read_their_history(admin: AdminBrowser) -> None:

@@ -13,8 +13,8 @@ from plaudit.engagement.counter import EngagementCounter
 from plaudit.models.award import Credential
 from plaudit.models.engagement import Engagement
 from tests.browser.conftest import AdminBrowser
-from tests.issued import issue
-from tests.scenario import event, send
+from tests.fixtures.credentials import issue
+from tests.fixtures.scenario import event, send
 
 
 def _scene(admin: AdminBrowser) -> int:

@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 
 from plaudit.automations import tasks as automation_tasks
 from tests.browser.conftest import AdminBrowser
-from tests.scenario import event, published, rule, send
+from tests.fixtures.scenario import event, rule, send
+from tests.fixtures.templates import published
 
 
 def _api_rule(admin: AdminBrowser, rule_id: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import re
 from playwright.sync_api import FilePayload, expect
 
 from tests.browser.conftest import AdminBrowser
-from tests.images_for_tests import png_bytes
+from tests.fixtures.images import png_bytes
 
 
 def test_build_preview_and_publish_a_badge_then_a_certificate(admin: AdminBrowser) -> None:

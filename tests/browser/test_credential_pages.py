@@ -11,8 +11,8 @@ from playwright.sync_api import Page, expect
 
 from plaudit.openbadges import baking
 from tests.browser.conftest import LiveServer, screenshot
-from tests.factories import Tenant, make_tenant
-from tests.issued import Issued, act, issue
+from tests.fixtures.credentials import Issued, act, issue
+from tests.fixtures.tenants import Tenant, make_tenant
 
 # Pages are storage-agnostic; their storage paths run on both engines in tests/test_pages.py.
 pytestmark = pytest.mark.parametrize("migrated_engine", ["sqlite"], indirect=True)

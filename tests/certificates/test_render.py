@@ -21,7 +21,7 @@ from plaudit.certificates.render import (
     labels_for,
 )
 from plaudit.templates.layout import CertificateLayout
-from tests.images_for_tests import SVG, png_bytes
+from tests.fixtures.images import SVG, png_bytes
 
 
 @pytest.fixture(scope="module")

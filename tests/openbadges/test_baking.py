@@ -13,7 +13,7 @@ from PIL import Image
 
 from plaudit.openbadges import baking
 from plaudit.openbadges.verify import verify
-from tests.images_for_tests import SVG, png_bytes
+from tests.fixtures.images import SVG, png_bytes
 
 FIXTURES = Path("/work/shared/standards/ob3/validator-fixtures")
 NOW = datetime(2025, 6, 1, tzinfo=UTC)

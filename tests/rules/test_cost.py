@@ -21,7 +21,7 @@ from plaudit.rules.facts import EventFacts, History
 from plaudit.rules.jsonlogic import compute, evaluate
 from plaudit.rules.language import ConditionError
 from plaudit.rules.validation import validate
-from tests.rules.test_properties import CONDITIONS, EVENT, HISTORY_FACTS
+from tests.fixtures.conditions import CONDITIONS, EVENT, HISTORY_FACTS
 
 NOW = datetime(2025, 3, 31, 12, 0, tzinfo=UTC)
 SCORE = {">=": [{"var": "event.data.score"}, 80]}

@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 
 from plaudit.rules.facts import EventFacts, History
 from plaudit.rules.jsonlogic import evaluate
-from plaudit.rules.language import HISTORY_OPERATORS, OPERATORS, ConditionError
+from plaudit.rules.language import ConditionError
 from plaudit.rules.operators import truthy
 from plaudit.rules.validation import validate
+from tests.fixtures.conditions import ARBITRARY_JSON, CONDITIONS, EVENT, HISTORY_FACTS
 
 SETTINGS = settings(max_examples=200, deadline=None)
 ENTITY_IDS = ("a", "b", "c", "d")
@@ -83,99 +84,6 @@ def test_count_without_window_counts_every_match(
     expected = sum(1 for event in events if event.type == event_type)
     shuffled = data.draw(st.permutations(events))
     assert final_outcome(logic, shuffled).value == expected
-
-
-# --- conditions, arbitrary and well-formed ----------------------------------------------------
-
-SCALARS = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(10**20), max_value=10**20),
-    st.floats(allow_nan=False, allow_infinity=False),
-    st.text(max_size=8),
-)
-ARBITRARY_JSON = st.recursive(
-    SCALARS,
-    lambda children: st.one_of(
-        st.lists(children, max_size=4),
-        st.dictionaries(
-            st.one_of(st.sampled_from(sorted(OPERATORS)), st.text(max_size=6)), children, max_size=2
-        ),
-    ),
-    max_leaves=25,
-)
-VARIABLES = st.sampled_from(
-    [
-        "",
-        "event",
-        "event.data.score",
-        "event.data.items",
-        "event.data.items.1",
-        "event.data.passed",
-        "event.entity.id",
-        "entity.parents.0.id",
-        "learner.first_name",
-        "learner.missing",
-        "event.occurred_at",
-    ]
-)
-HISTORY = st.sampled_from(
-    [
-        {"completed_all": ["c-1", "c-2"]},
-        {"completed_any": {"entity_ids": ["c-1"], "entity_type": "course"}},
-        {"count": {"type": ["course.*"], "within": "P1M"}},
-        {"count": {}},
-        {"best_score": {"entity_id": "c-1", "percent": True}},
-        {"best_score": "c-2"},
-        {"holds_badge": "t-1"},
-    ]
-)
-STANDARD_OPERATORS = sorted(OPERATORS - HISTORY_OPERATORS - {"var"})
-LEAVES = st.one_of(
-    SCALARS,
-    st.builds(lambda path: {"var": path}, VARIABLES),
-    st.builds(lambda path, default: {"var": [path, default]}, VARIABLES, SCALARS),
-    HISTORY,
-)
-CONDITIONS = st.recursive(
-    LEAVES,
-    lambda children: st.one_of(
-        st.lists(children, max_size=3),
-        st.builds(
-            lambda op, args: {op: args},
-            st.sampled_from(STANDARD_OPERATORS),
-            st.one_of(children, st.lists(children, max_size=4)),
-        ),
-    ),
-    max_leaves=20,
-)
-
-EVENT = EventFacts(
-    id="evt-current",
-    type="course.completed",
-    occurred_at=datetime(2025, 3, 31, 12, tzinfo=UTC),
-    learner={"id": "l-1", "email": None, "first_name": "Ada", "last_name": "Byron", "locale": "en"},
-    entity={
-        "type": "course",
-        "id": "c-1",
-        "title": "One",
-        "parents": [{"type": "path", "id": "p"}],
-    },
-    data={"score": 17, "max_score": 20, "passed": True, "items": [1, "2", None, [3]], "note": ""},
-)
-HISTORY_FACTS = History(
-    events=(
-        EventFacts(
-            id="evt-earlier",
-            type="quiz.submitted",
-            occurred_at=datetime(2025, 3, 1, tzinfo=UTC),
-            learner={"id": "l-1"},
-            entity={"type": "quiz", "id": "c-2"},
-            data={"score": "high"},
-        ),
-    ),
-    held={"t-1": 1},
-)
 
 
 @SETTINGS
