@@ -21,17 +21,11 @@ from plaudit.models.bulk import BulkIssuance
 from plaudit.models.delivery import OutboxMessage
 from plaudit.models.learner import Learner
 from plaudit.runtime import Runtime
-from tests.fixtures.bulk import count, csv_of, good_rows, post, run_jobs
+from tests.fixtures.bulk import bulk_templates, count, csv_of, good_rows, post, run_jobs
 from tests.fixtures.delivery import subscribe
 from tests.fixtures.problems import assert_problem
 from tests.fixtures.scenario import event, send
-from tests.fixtures.templates import create, published
 from tests.fixtures.tenants import Tenant, make_tenant
-
-FIELDS = [
-    {"name": "recipient_name", "label": "Name", "type": "text", "required": True},
-    {"name": "score", "label": "Score", "type": "number", "required": True},
-]
 
 
 @pytest.fixture
@@ -41,18 +35,7 @@ def tenant(runtime: Runtime) -> Tenant:
 
 @pytest.fixture
 def templates(client: TestClient, tenant: Tenant) -> dict[str, str]:
-    return {
-        "badge": published(client, tenant, name="Safety Champion"),
-        "cert": published(
-            client,
-            tenant,
-            name="First Aid Certificate",
-            kind="certificate",
-            fields=FIELDS,
-            expiry={"type": "duration", "duration": "P1Y"},
-        ),
-        "draft": create(client, tenant, name="Unfinished")["id"],
-    }
+    return bulk_templates(client, tenant)
 
 
 def test_preview_reports_every_bad_row_by_line_and_column_and_writes_nothing(

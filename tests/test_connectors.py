@@ -8,7 +8,6 @@ import hmac
 import json
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +18,7 @@ from plaudit.connectors import mapping as mappings
 from plaudit.connectors import presets
 from plaudit.models.apikey import Scope
 from plaudit.runtime import Runtime
+from tests.fixtures.paths import ROOT
 from tests.fixtures.problems import assert_problem
 from tests.fixtures.scenario import learner_badges, rule
 from tests.fixtures.templates import published
@@ -526,7 +526,7 @@ def test_deleting_a_connector_removes_its_payloads_not_its_events(
 
 
 def test_the_documentation_shows_each_preset_and_a_valid_mapping() -> None:
-    text = (Path(__file__).resolve().parent.parent / "docs" / "connectors.md").read_text()
+    text = (ROOT / "docs" / "connectors.md").read_text()
     blocks = [
         json.loads(b)
         for b in re.findall(r"^ *```json\n(.*?)\n *```", text, flags=re.DOTALL | re.MULTILINE)

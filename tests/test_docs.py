@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from plaudit.cli import app
 from plaudit.config import Settings
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.fixtures.paths import ROOT
 
 
 def test_every_setting_is_documented() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -22,11 +21,12 @@ from plaudit.models.award import Award, AwardGuard, AwardLog, Credential
 from plaudit.runtime import Runtime
 from tests.fixtures.credentials import issue
 from tests.fixtures.pages import FRENCH, HTML, read
+from tests.fixtures.paths import standards
 from tests.fixtures.scenario import event, rule, send
 from tests.fixtures.templates import published
 from tests.fixtures.tenants import Tenant, make_tenant
 
-STANDARDS = Path(__file__).resolve().parents[2] / "shared" / "standards"
+STANDARDS = standards()
 OB3 = STANDARDS / "ob3" / "validator-fixtures"
 OB2 = STANDARDS / "ob2" / "validator-fixtures"
 # The address 1EdTech's OB 2.0 fixtures hash (with the salt 'deadsea').

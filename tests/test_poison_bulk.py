@@ -12,14 +12,16 @@ from sqlalchemy import select
 from plaudit.models.award import Credential
 from plaudit.models.bulk import BulkIssuance
 from plaudit.runtime import Runtime
-from tests import test_bulk
-from tests.fixtures.bulk import count, csv_of, good_rows, post, run_jobs
+from tests.fixtures.bulk import bulk_templates, count, csv_of, good_rows, post, run_jobs
 from tests.fixtures.problems import assert_problem
 from tests.fixtures.tenants import Tenant, make_tenant
 
 NUL = "\x00"
 
-templates = test_bulk.templates  # the same fixture: a badge, a certificate, a draft
+
+@pytest.fixture
+def templates(client: TestClient, tenant: Tenant) -> dict[str, str]:
+    return bulk_templates(client, tenant)
 
 
 @pytest.fixture

@@ -32,12 +32,13 @@ from plaudit.models.delivery import MessageStatus, OutboxMessage
 from plaudit.models.lease import Lease
 from plaudit.models.status_list import StatusList
 from plaudit.runtime import Runtime
+from tests.fixtures.paths import ROOT
 from tests.fixtures.peers import SmtpServer, delivery_settings
 from tests.fixtures.scenario import event, rule
 from tests.fixtures.templates import published
 from tests.fixtures.tenants import Tenant, make_tenant
 
-SRC = Path(__file__).resolve().parent.parent / "src"
+SRC = ROOT / "src"
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,8 +24,9 @@ from plaudit.openbadges import dataintegrity, multikey
 from plaudit.openbadges.report import Verdict
 from plaudit.openbadges.verify import verify
 from plaudit.verification import fetch
+from tests.fixtures.paths import standards
 
-FIXTURES = Path("/work/shared/standards/ob3/validator-fixtures")
+FIXTURES = standards() / "ob3" / "validator-fixtures"
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 DID = "did:web:issuer.example:orgs:acme"
 

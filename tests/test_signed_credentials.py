@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,11 +15,12 @@ from plaudit.credentials import tasks as credential_tasks
 from plaudit.openbadges import multikey
 from plaudit.openbadges.dataintegrity import ProofError, verify_rdfc
 from plaudit.runtime import Runtime
+from tests.fixtures.paths import standards
 from tests.fixtures.scenario import event, rule, send
 from tests.fixtures.templates import published
 from tests.fixtures.tenants import make_tenant
 
-STANDARDS = Path(__file__).resolve().parents[2] / "shared" / "standards"
+STANDARDS = standards()
 
 
 def _schema_valid(document: dict[str, Any]) -> list[str]:

@@ -18,19 +18,12 @@ from plaudit.openbadges import multikey, statuslist
 from plaudit.openbadges.dataintegrity import verify_rdfc
 from plaudit.runtime import Runtime
 from tests.fixtures.databases import make_settings
+from tests.fixtures.paths import standards
 from tests.fixtures.scenario import event, rule, send
 from tests.fixtures.templates import published
 from tests.fixtures.tenants import Tenant, make_tenant
 
-FIXTURE_LIST = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "standards"
-    / "ob3"
-    / "validator-fixtures"
-    / "bit-string-list"
-    / "testlist"
-)
+FIXTURE_LIST = standards() / "ob3" / "validator-fixtures" / "bit-string-list" / "testlist"
 
 
 @pytest.fixture

@@ -31,9 +31,11 @@ from tests.fixtures.scenario import event, rule, send
 from tests.fixtures.templates import published
 from tests.fixtures.tenants import Tenant, make_tenant
 
-FIXTURES = (
-    Path(__file__).resolve().parents[2] / "shared" / "standards" / "ob3" / "validator-fixtures"
-)
+
+@pytest.fixture
+def validator_fixtures(standards: Path) -> Path:
+    """1EdTech's validator fixtures, from the shared standards folder."""
+    return standards / "ob3" / "validator-fixtures"
 
 
 @pytest.fixture
@@ -101,8 +103,10 @@ def test_a_tampered_credential_fails_the_proof_check(client: TestClient, runtime
     ("name", "valid"),
     [("simple.json", True), ("simple-json.png", True), ("simple-err-proof-value.json", False)],
 )
-def test_files_verify_including_baked_images(client: TestClient, name: str, valid: bool) -> None:
-    data = (FIXTURES / name).read_bytes()
+def test_files_verify_including_baked_images(
+    client: TestClient, validator_fixtures: Path, name: str, valid: bool
+) -> None:
+    data = (validator_fixtures / name).read_bytes()
     response = client.post("/api/v1/verify/file", files={"file": (name, data)})
     assert response.status_code == 200, response.text
     assert response.json()["valid"] is valid
@@ -127,10 +131,12 @@ def test_verification_is_rate_limited(engine: Engine, tmp_path: Path) -> None:
     assert_problem(responses[3], 429)
 
 
-def test_the_cli_verifies_a_file_and_exits_non_zero_when_invalid(tmp_path: Path) -> None:
+def test_the_cli_verifies_a_file_and_exits_non_zero_when_invalid(
+    tmp_path: Path, validator_fixtures: Path
+) -> None:
     env = {"PLAUDIT_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     good = subprocess.run(
-        [sys.executable, "-m", "plaudit", "verify", str(FIXTURES / "simple.json")],
+        [sys.executable, "-m", "plaudit", "verify", str(validator_fixtures / "simple.json")],
         capture_output=True,
         text=True,
         env=env,
@@ -140,7 +146,13 @@ def test_the_cli_verifies_a_file_and_exits_non_zero_when_invalid(tmp_path: Path)
     assert good.returncode == 0, good.stderr
     assert "Valid" in good.stdout
     bad = subprocess.run(
-        [sys.executable, "-m", "plaudit", "verify", str(FIXTURES / "simple-err-expired.json")],
+        [
+            sys.executable,
+            "-m",
+            "plaudit",
+            "verify",
+            str(validator_fixtures / "simple-err-expired.json"),
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -151,8 +163,10 @@ def test_the_cli_verifies_a_file_and_exits_non_zero_when_invalid(tmp_path: Path)
     assert "expired" in bad.stdout
 
 
-def test_the_cli_verifies_what_a_pdf_or_baked_image_carries(tmp_path: Path) -> None:
-    credential = (FIXTURES / "simple.json").read_bytes()
+def test_the_cli_verifies_what_a_pdf_or_baked_image_carries(
+    tmp_path: Path, validator_fixtures: Path
+) -> None:
+    credential = (validator_fixtures / "simple.json").read_bytes()
     pdf = CertificateRenderer().render(
         CertificateLayout(),
         CertificateContent(

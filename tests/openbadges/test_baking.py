@@ -6,7 +6,6 @@ import io
 import json
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -14,8 +13,9 @@ from PIL import Image
 from plaudit.openbadges import baking
 from plaudit.openbadges.verify import verify
 from tests.fixtures.images import SVG, png_bytes
+from tests.fixtures.paths import standards
 
-FIXTURES = Path("/work/shared/standards/ob3/validator-fixtures")
+FIXTURES = standards() / "ob3" / "validator-fixtures"
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 CREDENTIAL = json.dumps(
     {

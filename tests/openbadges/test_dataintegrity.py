@@ -32,8 +32,9 @@ from plaudit.openbadges.multikey import (
 )
 from plaudit.openbadges.nquads import parse_nquads
 from plaudit.openbadges.rdfc import WorkLimitExceeded, canonicalize
+from tests.fixtures.paths import standards
 
-STANDARDS = Path(__file__).resolve().parents[3] / "shared" / "standards"
+STANDARDS = standards()
 VECTORS = STANDARDS / "w3c" / "vc-di-eddsa-test-vectors"
 RDFC = VECTORS / "eddsa-rdfc-2022"
 EMPLOY = RDFC / "employ"

@@ -20,8 +20,9 @@ from plaudit.openbadges.multikey import (
     ed25519_secret_from_multibase,
     public_key_from_did_key,
 )
+from tests.fixtures.paths import standards
 
-VECTORS = Path("/work/shared/standards/w3c/vc-di-eddsa-test-vectors")
+VECTORS = standards() / "w3c" / "vc-di-eddsa-test-vectors"
 JCS = VECTORS / "eddsa-jcs-2022"
 KEY_PAIR = json.loads((VECTORS / "keyPair.json").read_text(encoding="utf-8"))
 PRIVATE_KEY = Ed25519PrivateKey.from_private_bytes(

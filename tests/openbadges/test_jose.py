@@ -20,8 +20,9 @@ from plaudit.openbadges.jose import (
     sign_vc_jwt,
 )
 from plaudit.openbadges.multikey import ed25519_from_jwk
+from tests.fixtures.paths import standards
 
-FIXTURES = Path("/work/shared/standards/ob3/validator-fixtures")
+FIXTURES = standards() / "ob3" / "validator-fixtures"
 KID = "https://issuer.example/issuers/1#key-1"
 
 ED_KEY = Ed25519PrivateKey.generate()

@@ -19,8 +19,9 @@ from plaudit.openbadges.loader import (
     load_context,
     unknown_context_in,
 )
+from tests.fixtures.paths import standards
 
-STANDARDS = Path("/work/shared/standards")
+STANDARDS = standards()
 FIXTURES = STANDARDS / "ob3" / "validator-fixtures"
 VCDM2_INPUTS = STANDARDS / "w3c" / "vcdm2-test-suite-inputs"
 

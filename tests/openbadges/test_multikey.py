@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -25,8 +24,9 @@ from plaudit.openbadges.multikey import (
     jwk_from_ed25519,
     public_key_from_did_key,
 )
+from tests.fixtures.paths import standards
 
-VECTORS = Path("/work/shared/standards/w3c/vc-di-eddsa-test-vectors")
+VECTORS = standards() / "w3c" / "vc-di-eddsa-test-vectors"
 KEY_PAIR = json.loads((VECTORS / "keyPair.json").read_text(encoding="utf-8"))
 MULTI_KEY_PAIRS = json.loads(
     (VECTORS / "proof-set-chain" / "multiKeyPairs.json").read_text(encoding="utf-8")

@@ -34,8 +34,9 @@ from plaudit.openbadges.rdfc import (
     canonicalize,
     canonicalize_nquads,
 )
+from tests.fixtures.paths import standards
 
-STANDARDS = Path(__file__).resolve().parents[3] / "shared" / "standards"
+STANDARDS = standards()
 SUITE = STANDARDS / "w3c" / "rdf-canon-tests"
 POISON = SUITE / "poison.nq"
 # The W3C manifest runs test075 with the SHA-384 variant of RDFC-1.0 (rdfc:hashAlgorithm).

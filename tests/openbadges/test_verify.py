@@ -16,8 +16,9 @@ from plaudit.openbadges.checks.datamodel import check_vc_data_model
 from plaudit.openbadges.checks.validity import StatusUnavailable
 from plaudit.openbadges.report import Report, Verdict
 from plaudit.openbadges.verify import verify
+from tests.fixtures.paths import standards
 
-STANDARDS = Path("/work/shared/standards")
+STANDARDS = standards()
 FIXTURES = STANDARDS / "ob3" / "validator-fixtures"
 EXPECTED: dict[str, dict[str, str]] = json.loads(
     (STANDARDS / "validator-fixtures-expected.json").read_text(encoding="utf-8")
