@@ -13,7 +13,6 @@ import threading
 import uuid
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from plaudit.certificates.render import (
@@ -33,7 +32,7 @@ from plaudit.models.template import Template, TemplateVersion
 from plaudit.public_urls import credential_url
 from plaudit.runtime import Runtime
 from plaudit.templates import service as templates
-from plaudit.templates.layout import CertificateLayout
+from plaudit.templates.snapshot import Snapshot, snapshot_of
 
 _renderer: CertificateRenderer | None = None
 _renderer_lock = threading.Lock()
@@ -50,14 +49,6 @@ def renderer() -> CertificateRenderer:
 
 def file_key(credential: Credential) -> str:
     return f"certificates/{credential.organization_id}/{credential.id}.pdf"
-
-
-def layout_of(snapshot: dict[str, Any]) -> CertificateLayout:
-    try:
-        return CertificateLayout.model_validate(snapshot.get("layout") or {})
-    except ValidationError:
-        # Versions published before layouts were validated: render with the defaults.
-        return CertificateLayout()
 
 
 def _image(session: Session, runtime: Runtime, image_id: object, variant: Variant) -> bytes | None:
@@ -84,34 +75,29 @@ def _logo(session: Session, runtime: Runtime, organization: Organization) -> byt
 
 
 def _assets(
-    session: Session,
-    runtime: Runtime,
-    layout: CertificateLayout,
-    snapshot: dict[str, Any],
-    organization: Organization,
+    session: Session, runtime: Runtime, snapshot: Snapshot, organization: Organization
 ) -> CertificateAssets:
+    layout = snapshot.layout
     return CertificateAssets(
         background=_image(session, runtime, layout.background_image_id, Variant.ORIGINAL),
         logo=_logo(session, runtime, organization),
         signature=_image(session, runtime, layout.signature_image_id, Variant.ORIGINAL),
-        badge=_image(session, runtime, snapshot.get("image_id"), Variant.STANDARD)
+        badge=_image(session, runtime, snapshot.image_id, Variant.STANDARD)
         if layout.show_badge_image
         else None,
     )
 
 
-def _fields(
-    snapshot: dict[str, Any], layout: CertificateLayout, values: dict[str, Any]
-) -> list[tuple[str, str]]:
-    declared = {f["name"]: f for f in snapshot.get("fields", [])}
+def _fields(snapshot: Snapshot, values: dict[str, Any]) -> list[tuple[str, str]]:
+    declared = {f.name: f for f in snapshot.fields}
     shown = []
-    for name in layout.show_fields:
+    for name in snapshot.layout.show_fields:
         field = declared.get(name)
         if field is None:
             continue
-        value = values.get(name, field.get("default"))
+        value = values.get(name, field.default)
         if value not in (None, ""):
-            shown.append((str(field["label"]), str(value)))
+            shown.append((field.label, str(value)))
     return shown
 
 
@@ -124,8 +110,8 @@ def render(
     version: TemplateVersion,
     learner: Learner | None,
 ) -> bytes:
-    snapshot = version.snapshot
-    layout = layout_of(snapshot)
+    snapshot = snapshot_of(version)
+    layout = snapshot.layout
     wanted = [learner.locale] if learner is not None and learner.locale else []
     local = templates.localized(snapshot, wanted=wanted)
     lang = str(local["lang"])
@@ -141,7 +127,7 @@ def render(
         issuer_name=organization.name,
         issued_on=credential.emitted_at.date(),
         expires_on=credential.expires_at.date() if credential.expires_at else None,
-        fields=_fields(snapshot, layout, credential.fields or {}),
+        fields=_fields(snapshot, credential.fields or {}),
         verification_url=credential_url(runtime.settings.public_base_url, credential.public_id),
         credential_id=credential.public_id,
         lang=lang,
@@ -156,7 +142,7 @@ def render(
     return renderer().render(
         layout,
         content,
-        _assets(session, runtime, layout, snapshot, organization),
+        _assets(session, runtime, snapshot, organization),
         attachment=attachment,
     )
 
@@ -189,13 +175,13 @@ def ensure_pdf(session: Session, runtime: Runtime, *, credential: Credential) ->
 
 def preview(session: Session, runtime: Runtime, *, template: Template, lang: str | None) -> bytes:
     """The template's working copy with sample values, as its certificates will look."""
-    snapshot = templates.snapshot(template)
-    layout = layout_of(snapshot)
+    snapshot = Snapshot.read(templates.snapshot(template))
+    layout = snapshot.layout
     organization = session.get(Organization, template.organization_id)
     assert organization is not None
     local = templates.localized(snapshot, wanted=[lang] if lang else [])
     chosen = str(local["lang"])
-    samples = {f["name"]: f.get("default") or f"<{f['label']}>" for f in snapshot["fields"]}
+    samples = {f.name: f.default or f"<{f.label}>" for f in snapshot.fields}
     today = utcnow().date()
     content = CertificateContent(
         title=layout.title,
@@ -206,12 +192,12 @@ def preview(session: Session, runtime: Runtime, *, template: Template, lang: str
         issuer_name=organization.name,
         issued_on=today,
         expires_on=None,
-        fields=_fields(snapshot, layout, samples),
+        fields=_fields(snapshot, samples),
         verification_url=f"{runtime.settings.public_base_url}/credentials/preview",
         credential_id="preview",
         lang=chosen,
         labels=labels_for(chosen),
     )
     return renderer().render(
-        layout, content, _assets(session, runtime, layout, snapshot, organization), attachment=None
+        layout, content, _assets(session, runtime, snapshot, organization), attachment=None
     )

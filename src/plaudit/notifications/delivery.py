@@ -24,6 +24,7 @@ from plaudit.notifications.service import LEARNER_TOPICS, UNSUBSCRIBE_PURPOSE, s
 from plaudit.public_urls import credential_url
 from plaudit.runtime import Runtime
 from plaudit.templates.service import localized
+from plaudit.templates.snapshot import snapshot_of
 from plaudit.users import tokens
 
 # Emails to the people who run the dashboard: sent even when learner emails are off.
@@ -122,11 +123,9 @@ class EmailHandler:
             version = session.get(TemplateVersion, credential.template_version_id)
             assert version is not None
             wanted = [lang for lang in (learner.locale if learner else None,) if lang]
-            local = localized(version.snapshot, wanted=[*wanted, organization.default_language])
-            certificate = (
-                message.topic == "credential.issued"
-                and version.snapshot.get("kind") == "certificate"
-            )
+            snapshot = snapshot_of(version)
+            local = localized(snapshot, wanted=[*wanted, organization.default_language])
+            certificate = message.topic == "credential.issued" and snapshot.certificate
             if certificate:
                 pdf = certificates.ensure_pdf(session, runtime, credential=credential)
                 attachments = (compose.Attachment("certificate.pdf", pdf, "application", "pdf"),)

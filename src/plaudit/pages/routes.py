@@ -24,6 +24,7 @@ from plaudit.pages import cache, view
 from plaudit.pages.render import html_response, message, page
 from plaudit.runtime import Runtime
 from plaudit.templates.localize import direction, parse_accept_language
+from plaudit.templates.snapshot import snapshot_of
 from plaudit.templates.words import messages
 
 router = APIRouter(tags=["pages"], route_class=UnitOfWorkRoute, include_in_schema=False)
@@ -98,7 +99,7 @@ def credential_page(
         )
     if loaded.credential.private:
         return message(
-            lang=str(loaded.version.snapshot.get("language", "en")),
+            lang=snapshot_of(loaded.version).language,
             state="private",
             title_key="private_title",
             detail_key="private_detail",

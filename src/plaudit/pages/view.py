@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from urllib.parse import quote, urlencode
 
 from sqlalchemy import select
@@ -19,6 +18,7 @@ from plaudit.openbadges.report import Check, Report, Verdict
 from plaudit.pages import linkedin
 from plaudit.templates import service as templates
 from plaudit.templates.localize import direction
+from plaudit.templates.snapshot import snapshot_of
 from plaudit.templates.words import messages
 from plaudit.verification import fetch
 from plaudit.verification import service as verification
@@ -89,7 +89,7 @@ class CredentialPage:
     issuer_logo: str | None
     issued: datetime
     expires: datetime | None
-    alignments: list[dict[str, Any]]
+    alignments: list[dict[str, str]]
     tags: list[str]
     evidence: list[str]
     fields: list[tuple[str, str]]
@@ -209,14 +209,13 @@ def build(
     loaded: Loaded, *, base_url: str, wanted: list[str], report: Report | None
 ) -> CredentialPage:
     credential, organization, version = loaded.credential, loaded.organization, loaded.version
-    snapshot = version.snapshot
+    snapshot = snapshot_of(version)
     local = templates.localized(snapshot, wanted=wanted)
     lang = str(local["lang"])
     t = messages(lang)
     now = utcnow()
     state = _state(credential, report, now)
     page_url = f"{base_url}/credentials/{credential.public_id}"
-    available = [snapshot["language"], *(tr["lang"] for tr in snapshot["translations"])]
     languages = [
         Language(
             tag,
@@ -224,7 +223,7 @@ def build(
             f"{page_url}?{urlencode({'lang': tag})}",
             tag == lang,
         )
-        for tag in available
+        for tag in snapshot.languages
     ]
     details = {
         "valid": t["valid_detail"].format(issuer=organization.name),
@@ -239,8 +238,8 @@ def build(
     imported = imported_facts(credential, organization, t) if credential.imported else None
     if imported is not None:
         details["imported"] = imported.who
-    image_id = snapshot.get("image_id")
-    labels = {f["name"]: f["label"] for f in snapshot.get("fields", [])}
+    image_id = snapshot.image_id
+    labels = {f.name: f.label for f in snapshot.fields}
     fields = [
         (labels.get(name, name), str(value))
         for name, value in (credential.fields or {}).items()
@@ -270,11 +269,11 @@ def build(
         state=state,
         detail=details[state],
         reason=credential.revoked_reason if state in {"revoked", "suspended"} else None,
-        kind=str(snapshot.get("kind", "badge")),
+        kind=snapshot.kind.value,
         name=name,
         description=str(local["description"] or ""),
         criteria=local["criteria"],
-        criteria_url=(snapshot.get("criteria") or {}).get("url"),
+        criteria_url=snapshot.criteria.url,
         image_url=f"{base_url}/files/images/{image_id}/standard" if image_id else None,
         recipient_name=recipient_name(credential),
         issuer_name=(imported.issuer_name if imported else None) or organization.name,
@@ -282,15 +281,15 @@ def build(
         issuer_logo=organization.logo_url,
         issued=credential.emitted_at,
         expires=credential.expires_at,
-        alignments=list(snapshot.get("alignments", [])),
-        tags=[tag["name"] for tag in snapshot.get("tags", [])],
+        alignments=[a.as_json() for a in snapshot.alignments],
+        tags=[tag.name for tag in snapshot.tags],
         evidence=evidence,
         fields=fields,
         checks=list(report.checks) if report else (imported.checks if imported else []),
         page_url=page_url,
         json_url=f"{page_url}?format=eddsa-rdfc-2022",
         downloads=download_links(
-            page_url, t, certificate=snapshot.get("kind") == "certificate", has_image=bool(image_id)
+            page_url, t, certificate=snapshot.certificate, has_image=bool(image_id)
         )
         if credential.document is not None
         else [],
@@ -313,7 +312,7 @@ def linkedin_target(loaded: Loaded, *, base_url: str, action: str) -> str:
     page_url = f"{base_url}/credentials/{quote(credential.public_id)}"
     if action == "share":
         return linkedin.share_url(page_url)
-    local = templates.localized(loaded.version.snapshot, wanted=[])
+    local = templates.localized(snapshot_of(loaded.version), wanted=[])
     return linkedin.add_to_profile_url(
         name=str(local["name"]),
         organization_name=organization.name,

@@ -28,6 +28,7 @@ from plaudit.templates.schemas import (
     TemplateCreate,
     TemplateUpdate,
 )
+from plaudit.templates.snapshot import Snapshot
 
 # The lifecycle: which actions each status allows.
 PUBLISH, ARCHIVE, UNARCHIVE, DELETE = "publish", "archive", "unarchive", "delete"
@@ -419,24 +420,23 @@ def awardable_version(
     return version
 
 
-def localized(content: dict[str, Any] | Template, *, wanted: list[str]) -> dict[str, str | None]:
+def localized(content: Snapshot | Template, *, wanted: list[str]) -> dict[str, str | None]:
     """The best translation of a template or a version snapshot for the wanted languages."""
     if isinstance(content, Template):
-        content = snapshot(content)
-    main = content["language"]
-    translations = {t["lang"]: t for t in content["translations"]}
-    lang = best_language(wanted, [main, *translations], main)
-    if lang == main:
+        content = Snapshot.read(snapshot(content))
+    translations = {t.lang: t for t in content.translations}
+    lang = best_language(wanted, content.languages, content.language)
+    if lang == content.language:
         return {
-            "lang": main,
-            "name": content["name"],
-            "description": content["description"],
-            "criteria": content["criteria"]["narrative"],
+            "lang": lang,
+            "name": content.name,
+            "description": content.description,
+            "criteria": content.criteria.narrative,
         }
     chosen = translations[lang]
     return {
         "lang": lang,
-        "name": chosen["name"],
-        "description": chosen.get("description", ""),
-        "criteria": chosen.get("criteria") or content["criteria"]["narrative"],
+        "name": chosen.name,
+        "description": chosen.description,
+        "criteria": chosen.criteria or content.criteria.narrative,
     }
