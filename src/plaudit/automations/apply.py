@@ -319,16 +319,16 @@ def certificate_fields(
     Raises FieldTooCostly when a mapping exceeds its evaluation budget.
     """
     values: dict[str, Any] = {}
-    for spec in template.snapshot.get("fields", []):
-        name = spec["name"]
+    for spec in template.snapshot.fields:
+        name = spec.name
         if name in mapping:
             try:
                 value = compute(mapping[name], event=facts, history=history)
             except TooCostly as exc:
                 raise FieldTooCostly(name, exc.reason) from None
             values[name] = _jsonable(value)
-        elif spec.get("default") is not None:
-            values[name] = spec["default"]
+        elif spec.default is not None:
+            values[name] = spec.default
     return values
 
 

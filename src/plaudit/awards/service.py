@@ -24,7 +24,7 @@ from plaudit.db import new_id, utcnow
 from plaudit.models.award import Award, AwardGuard, AwardLog, Credential, CredentialStatus
 from plaudit.models.learner import Learner
 from plaudit.models.template import Template, TemplateStatus, TemplateVersion
-from plaudit.templates.expiry import expires_at
+from plaudit.templates.snapshot import Snapshot, snapshot_of
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class AwardableTemplate:
     name: str
     version_id: uuid.UUID
     version: int
-    snapshot: dict[str, Any]
+    snapshot: Snapshot
 
 
 def awardable_templates(
@@ -62,7 +62,7 @@ def awardable_templates(
             )
         else:
             found[template.id] = AwardableTemplate(
-                template.id, template.name, version.id, version.number, version.snapshot
+                template.id, template.name, version.id, version.number, snapshot_of(version)
             )
     return found
 
@@ -236,8 +236,7 @@ class AwardBook:
                 "activity_started_at": None,
                 "activity_ended_at": grant.occurred_at,
                 "emitted_at": now,
-                "expires_at": grant.expires_at
-                or expires_at(template.snapshot.get("expiry", {}), issued_at=now),
+                "expires_at": grant.expires_at or template.snapshot.expiry.ends(issued_at=now),
                 "notes": None,
                 "additional_details": {},
                 "fields": grant.fields,

@@ -21,6 +21,7 @@ from typing import Any, BinaryIO, Final
 from email_validator import EmailNotValidError, validate_email
 
 from plaudit import safejson
+from plaudit.templates.snapshot import Snapshot
 
 # A CSV cell may hold a long narrative, not a novel.
 csv.field_size_limit(64 * 1024)
@@ -108,18 +109,13 @@ class TemplateSpec:
     fields: tuple[FieldSpec, ...]
 
     @classmethod
-    def of(cls, template_id: uuid.UUID, snapshot: Mapping[str, Any]) -> TemplateSpec:
+    def of(cls, template_id: uuid.UUID, snapshot: Snapshot) -> TemplateSpec:
         return cls(
             template_id,
-            str(snapshot["name"]),
+            snapshot.name,
             tuple(
-                FieldSpec(
-                    name=str(f["name"]),
-                    type=str(f.get("type") or "text"),
-                    required=bool(f.get("required")),
-                    default=f.get("default"),
-                )
-                for f in snapshot.get("fields", [])
+                FieldSpec(name=f.name, type=f.type, required=f.required, default=f.default)
+                for f in snapshot.fields
             ),
         )
 

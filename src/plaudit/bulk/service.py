@@ -46,6 +46,7 @@ from plaudit.models.learner import Learner
 from plaudit.models.template import Template, TemplateStatus, TemplateVersion
 from plaudit.openbadges.credential import iso
 from plaudit.storage import FileStore
+from plaudit.templates.snapshot import snapshot_of
 from plaudit.webhooks import service as webhooks
 
 BATCH: Final = 1_000  # rows per transaction
@@ -76,9 +77,10 @@ def catalog(session: Session, *, organization_id: uuid.UUID) -> Catalog:
     awardable: dict[uuid.UUID, AwardableTemplate] = {}
     for ident, name, status, version in rows:
         if status is TemplateStatus.PUBLISHED and version is not None:
-            published.append(TemplateSpec.of(ident, version.snapshot))
+            snapshot = snapshot_of(version)
+            published.append(TemplateSpec.of(ident, snapshot))
             awardable[ident] = AwardableTemplate(
-                ident, str(version.snapshot["name"]), version.id, version.number, version.snapshot
+                ident, snapshot.name, version.id, version.number, snapshot
             )
         else:
             unpublished.append((ident, name, status.value))

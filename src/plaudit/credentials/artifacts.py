@@ -19,6 +19,7 @@ from plaudit.models.organization import Organization
 from plaudit.models.template import TemplateVersion
 from plaudit.openbadges import baking
 from plaudit.runtime import Runtime
+from plaudit.templates.snapshot import snapshot_of
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def make(
         baked = baking.bake_svg(svg, assertion, version="ob2", verify=url)
         return Artifact(filename, "image/svg+xml", baked, Engagement.DOWNLOAD_SVG)
     if filename == "certificate.pdf":
-        if version.snapshot.get("kind") != "certificate":
+        if not snapshot_of(version).certificate:
             raise NotFound("Only certificates come as a PDF; this credential is a badge.")
         pdf = certificates.ensure_pdf(session, runtime, credential=credential)
         return Artifact(filename, "application/pdf", pdf, Engagement.DOWNLOAD_PDF)

@@ -28,6 +28,7 @@ from plaudit.openbadges.jcs import sign_jcs
 from plaudit.openbadges.jose import sign_vc_jwt
 from plaudit.public_urls import credential_url
 from plaudit.runtime import Runtime
+from plaudit.templates.snapshot import snapshot_of
 
 SHAPES = ShapeCache()
 
@@ -75,8 +76,8 @@ def build(
     issuer_id: str,
     statuses: Sequence[ob.StatusEntry] = (),
 ) -> dict[str, Any]:
-    snapshot = version.snapshot
-    image_id = snapshot.get("image_id")
+    snapshot = snapshot_of(version)
+    image_id = snapshot.image_id
     evidence = [_evidence(e) for e in credential.evidence]
     data = ob.CredentialData(
         id=credential_url(base_url, credential.public_id),
@@ -90,24 +91,24 @@ def build(
         ),
         achievement=ob.Achievement(
             id=f"{base_url}/achievements/{version.id}",
-            name=snapshot["name"],
-            description=snapshot.get("description") or snapshot["name"],
-            criteria_narrative=(snapshot.get("criteria") or {}).get("narrative"),
-            criteria_url=(snapshot.get("criteria") or {}).get("url"),
+            name=snapshot.name,
+            description=snapshot.description or snapshot.name,
+            criteria_narrative=snapshot.criteria.narrative,
+            criteria_url=snapshot.criteria.url,
             image=f"{base_url}/files/images/{image_id}/standard" if image_id else None,
-            achievement_type=snapshot.get("achievement_type", "Badge"),
+            achievement_type=snapshot.achievement_type,
             alignments=[
                 ob.Alignment(
-                    name=a["name"],
-                    url=a["url"],
-                    framework=a.get("framework"),
-                    code=a.get("code"),
-                    description=a.get("description"),
+                    name=a.name,
+                    url=a.url,
+                    framework=a.framework,
+                    code=a.code,
+                    description=a.description,
                 )
-                for a in snapshot.get("alignments", [])
+                for a in snapshot.alignments
             ],
-            tags=[t["name"] for t in snapshot.get("tags", [])],
-            language=snapshot.get("language"),
+            tags=[t.name for t in snapshot.tags],
+            language=snapshot.language,
         ),
         valid_from=credential.emitted_at,
         valid_until=credential.expires_at,

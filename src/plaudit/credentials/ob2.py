@@ -9,6 +9,7 @@ from plaudit.models.award import Credential, CredentialStatus
 from plaudit.models.organization import Organization
 from plaudit.models.template import TemplateVersion
 from plaudit.openbadges import ob2
+from plaudit.templates.snapshot import Snapshot, snapshot_of
 
 
 def assertion_url(base_url: str, credential: Credential) -> str:
@@ -23,8 +24,8 @@ def issuer_url(base_url: str, organization: Organization) -> str:
     return f"{base_url}/ob2/issuers/{organization.slug}"
 
 
-def _image(base_url: str, version: TemplateVersion) -> str | None:
-    image_id = version.snapshot.get("image_id")
+def _image(base_url: str, snapshot: Snapshot) -> str | None:
+    image_id = snapshot.image_id
     return f"{base_url}/files/images/{image_id}/standard" if image_id else None
 
 
@@ -43,7 +44,7 @@ def assertion(base_url: str, credential: Credential, version: TemplateVersion) -
             salt=credential.public_id,
             issued_on=credential.emitted_at,
             expires=credential.expires_at,
-            image=_image(base_url, version),
+            image=_image(base_url, snapshot_of(version)),
             evidence_url=f"{base_url}/credentials/{credential.public_id}",
             revoked=revoked,
             revocation_reason=(credential.revoked_reason or "Revoked by the issuer")
@@ -56,19 +57,18 @@ def assertion(base_url: str, credential: Credential, version: TemplateVersion) -
 def badge_class(
     base_url: str, organization: Organization, version: TemplateVersion
 ) -> dict[str, Any]:
-    snapshot = version.snapshot
-    criteria = snapshot.get("criteria") or {}
+    snapshot = snapshot_of(version)
     return ob2.badge_class(
         ob2.BadgeData(
             id=badge_url(base_url, version),
-            name=str(snapshot["name"]),
-            description=str(snapshot.get("description") or snapshot["name"]),
-            image=_image(base_url, version),
-            criteria_url=criteria.get("url") or f"{badge_url(base_url, version)}#criteria",
-            criteria_narrative=criteria.get("narrative"),
+            name=snapshot.name,
+            description=snapshot.description or snapshot.name,
+            image=_image(base_url, snapshot),
+            criteria_url=snapshot.criteria.url or f"{badge_url(base_url, version)}#criteria",
+            criteria_narrative=snapshot.criteria.narrative,
             issuer_id=issuer_url(base_url, organization),
-            tags=[str(t["name"]) for t in snapshot.get("tags", [])],
-            alignments=list(snapshot.get("alignments", [])),
+            tags=[t.name for t in snapshot.tags],
+            alignments=[a.as_json() for a in snapshot.alignments],
         )
     )
 

@@ -3,9 +3,9 @@ on expiry. Idempotent: each is recorded once (outbox dedupe keys)."""
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,17 +13,11 @@ from sqlalchemy.orm import Session
 from plaudit.lifecycle import announce
 from plaudit.models.award import Credential, CredentialStatus
 from plaudit.models.template import TemplateVersion
+from plaudit.templates.snapshot import Snapshot
 
-DEFAULT_OFFSETS = (30, 7)
 MAX_OFFSET_DAYS = 365
 # An expiry older than this when first noticed (Plaudit was down, say) is not announced.
 EXPIRED_GRACE = timedelta(days=7)
-
-
-def offsets_of(snapshot: dict[str, Any]) -> tuple[int, ...]:
-    expiry = snapshot.get("expiry") or {}
-    days = expiry.get("reminder_days")
-    return tuple(sorted(set(days), reverse=True)) if days is not None else DEFAULT_OFFSETS
 
 
 def due_reminder(
@@ -54,6 +48,8 @@ def send_expiry_notices(session: Session, *, now: datetime) -> dict[str, int]:
         )
         .execution_options(yield_per=500)
     )
+    # Many credentials share a version: read each version's reminders once.
+    reminders: dict[uuid.UUID, tuple[int, ...]] = {}
     for credential, snapshot in rows:
         expires_at = credential.expires_at
         assert expires_at is not None
@@ -61,8 +57,11 @@ def send_expiry_notices(session: Session, *, now: datetime) -> dict[str, int]:
             announce.changed(session, credential, topic="credential.expired", occurrence="expired")
             sent["expired"] += 1
             continue
+        version_id = credential.template_version_id
+        if version_id not in reminders:
+            reminders[version_id] = Snapshot.read(snapshot).expiry.reminders
         days = due_reminder(
-            offsets_of(snapshot), issued_at=credential.emitted_at, expires_at=expires_at, now=now
+            reminders[version_id], issued_at=credential.emitted_at, expires_at=expires_at, now=now
         )
         if days is not None:
             announce.changed(
