@@ -44,6 +44,7 @@ from plaudit.pages import view
 from plaudit.pages.routes import _attachment
 from plaudit.runtime import Runtime
 from plaudit.templates import queries as template_queries
+from plaudit.templates.snapshot import snapshot_of
 from plaudit.templates.words import messages
 
 router = APIRouter(prefix=ADMIN, include_in_schema=False, route_class=UnitOfWorkRoute)
@@ -168,13 +169,13 @@ def _detail(
     template = credential_queries.template_of(session, credential)
     learner = learner_queries.find(session, credential.learner_id)
     log = credential_queries.award_log_of(session, credential)
-    snapshot = version.snapshot
+    snapshot = snapshot_of(version)
     downloads = (
         view.download_links(
             f"{BASE}/{credential.id}",
             messages("en"),
-            certificate=snapshot.get("kind") == "certificate",
-            has_image=bool(snapshot.get("image_id")),
+            certificate=snapshot.certificate,
+            has_image=bool(snapshot.image_id),
         )
         if credential.document is not None and not credential.imported
         else []
@@ -195,7 +196,7 @@ def _detail(
         "admin/credentials_detail.html",
         {
             "credential": credential,
-            "name": str(snapshot.get("name") or (template.name if template else "")),
+            "name": snapshot.name or (template.name if template else ""),
             "template": template,
             "learner": learner,
             "log": log,
