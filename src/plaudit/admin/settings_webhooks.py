@@ -226,31 +226,22 @@ def update_endpoint(
         return _form_page(
             request, admin, endpoint=endpoint, form=_kept(form), errors=errors, status=422
         )
-    # As PATCH /api/v1/webhooks/{id} does.
-    endpoint.url = url
-    endpoint.description = body.description
-    endpoint.kinds = webhooks.check_kinds(body.kinds)
-    _set_enabled(endpoint, checked(form, "enabled"))
-    session.flush()
+    webhooks.edit(
+        session,
+        endpoint,
+        url=url,
+        description=body.description,
+        set_description=True,
+        kinds=body.kinds,
+        enabled=checked(form, "enabled"),
+    )
     return redirect(f"{BASE}/{endpoint.id}", flash="The endpoint was saved.")
-
-
-def _set_enabled(endpoint: WebhookEndpoint, enabled: bool) -> None:
-    if enabled == endpoint.enabled:
-        return
-    endpoint.enabled = enabled
-    if enabled:
-        endpoint.disabled_reason = None
-        endpoint.failing_since = None
-    else:
-        endpoint.disabled_reason = "disabled by an administrator"
 
 
 @router.post("/settings/webhooks/{endpoint_id}/enable")
 def enable_endpoint(endpoint_id: str, admin: Editor, session: SessionDep) -> Response:
     endpoint = _endpoint(session, admin, endpoint_id)
-    _set_enabled(endpoint, True)
-    session.flush()
+    webhooks.edit(session, endpoint, enabled=True)
     return redirect(
         f"{BASE}/{endpoint.id}",
         flash="The endpoint is enabled again. Redeliver below what failed meanwhile.",
@@ -260,8 +251,7 @@ def enable_endpoint(endpoint_id: str, admin: Editor, session: SessionDep) -> Res
 @router.post("/settings/webhooks/{endpoint_id}/disable")
 def disable_endpoint(endpoint_id: str, admin: Editor, session: SessionDep) -> Response:
     endpoint = _endpoint(session, admin, endpoint_id)
-    _set_enabled(endpoint, False)
-    session.flush()
+    webhooks.edit(session, endpoint, enabled=False)
     return redirect(f"{BASE}/{endpoint.id}", flash="The endpoint is disabled.")
 
 
@@ -269,8 +259,7 @@ def disable_endpoint(endpoint_id: str, admin: Editor, session: SessionDep) -> Re
 def delete_endpoint(endpoint_id: str, admin: Editor, session: SessionDep) -> Response:
     endpoint = _endpoint(session, admin, endpoint_id)
     url = endpoint.url
-    session.delete(endpoint)
-    session.flush()
+    webhooks.delete(session, endpoint)
     return redirect(BASE, flash=f"The endpoint {url} was deleted.")
 
 

@@ -102,23 +102,20 @@ def update(
     endpoint = service.get(
         session, organization_id=principal.organization_id, endpoint_id=endpoint_id
     )
+    url = None
     if body.url is not None:
-        endpoint.url = service.check_url(
+        url = service.check_url(
             body.url, allow_private=runtime.settings.webhooks_allow_private_networks
         )
-    if "description" in body.model_fields_set:
-        endpoint.description = body.description
-    if body.kinds is not None:
-        endpoint.kinds = service.check_kinds(body.kinds)
-    if body.enabled is not None:
-        endpoint.enabled = body.enabled
-        if body.enabled:
-            endpoint.disabled_reason = None
-            endpoint.failing_since = None
-        else:
-            endpoint.disabled_reason = "disabled by an administrator"
-    session.flush()
-    return endpoint
+    return service.edit(
+        session,
+        endpoint,
+        url=url,
+        description=body.description,
+        set_description="description" in body.model_fields_set,
+        kinds=body.kinds,
+        enabled=body.enabled,
+    )
 
 
 @router.delete("/{endpoint_id}", status_code=204, summary="Delete an endpoint")
@@ -126,7 +123,7 @@ def delete(endpoint_id: uuid.UUID, session: SessionDep, principal: AdminPrincipa
     endpoint = service.get(
         session, organization_id=principal.organization_id, endpoint_id=endpoint_id
     )
-    session.delete(endpoint)
+    service.delete(session, endpoint)
 
 
 @router.post(

@@ -109,6 +109,47 @@ def secret_of(vault: Vault, endpoint: WebhookEndpoint) -> str:
     return vault.open(endpoint.secret_sealed, context=secret_context(endpoint.id)).decode()
 
 
+def edit(
+    session: Session,
+    endpoint: WebhookEndpoint,
+    *,
+    url: str | None = None,
+    description: str | None = None,
+    set_description: bool = False,
+    kinds: Iterable[str] | None = None,
+    enabled: bool | None = None,
+) -> WebhookEndpoint:
+    """Change what is given (``url`` checked by the caller with ``check_url``); the API's
+    PATCH and the dashboard's form both come here."""
+    if url is not None:
+        endpoint.url = url
+    if set_description:
+        endpoint.description = description
+    if kinds is not None:
+        endpoint.kinds = check_kinds(kinds)
+    if enabled is not None:
+        set_enabled(endpoint, enabled)
+    session.flush()
+    return endpoint
+
+
+def set_enabled(endpoint: WebhookEndpoint, enabled: bool) -> None:
+    """Enabling forgets why it was disabled and since when it failed; disabling says who did."""
+    if enabled == endpoint.enabled:
+        return
+    endpoint.enabled = enabled
+    if enabled:
+        endpoint.disabled_reason = None
+        endpoint.failing_since = None
+    else:
+        endpoint.disabled_reason = "disabled by an administrator"
+
+
+def delete(session: Session, endpoint: WebhookEndpoint) -> None:
+    session.delete(endpoint)
+    session.flush()
+
+
 def query(*, organization_id: uuid.UUID) -> Select[WebhookEndpoint]:
     return select(WebhookEndpoint).where(WebhookEndpoint.organization_id == organization_id)
 
