@@ -1,7 +1,9 @@
 """Test fixtures: migrated SQLite and PostgreSQL databases, a runtime, an app and a client.
 
 Every test that touches storage runs once per engine (the ``engine`` fixture is parametrised).
-Tests commit for real (after-commit hooks must fire); each test's rows are wiped afterwards.
+Tests through the app commit for real (after-commit hooks must fire); their rows are wiped
+afterwards. Tests of services alone take ``session``, whose transaction is rolled back instead.
+Helpers shared by test modules are in tests/fixtures.
 """
 
 from __future__ import annotations
@@ -13,13 +15,20 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from plaudit import migrate
 from plaudit.app import create_app
 from plaudit.config import Settings
 from plaudit.db import create_db_engine
 from plaudit.runtime import Runtime
-from tests.fixtures.databases import fresh_postgres_database, make_settings, wipe, worker_suffix
+from tests.fixtures.databases import (
+    fresh_postgres_database,
+    make_settings,
+    rolled_back_session,
+    wipe,
+    worker_suffix,
+)
 from tests.fixtures.paths import standards as standards_folder
 
 # The real SMTP server and HTTP receiver (``smtp_server``, ``receiver``) for every test.
@@ -57,6 +66,14 @@ def migrated_engine(
 def engine(migrated_engine: Engine) -> Iterator[Engine]:
     yield migrated_engine
     wipe(migrated_engine)
+
+
+@pytest.fixture
+def session(migrated_engine: Engine) -> Iterator[Session]:
+    """A session for service tests: its commits release savepoints, and the transaction around
+    them is rolled back at the end (nothing to wipe). Not for tests that also use the app."""
+    with rolled_back_session(migrated_engine) as session:
+        yield session
 
 
 @pytest.fixture

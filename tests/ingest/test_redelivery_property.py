@@ -9,12 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
-from plaudit.db import unit_of_work
 from plaudit.events.schemas import EventIn
 from plaudit.ingest import service as ingestion
 from plaudit.models.award import Credential
 from plaudit.runtime import Runtime
-from tests.fixtures.databases import wipe
+from tests.fixtures.databases import rolled_back_session
 from tests.fixtures.tenants import make_org
 
 ACTIVITIES = ("a1", "a2", "a3")
@@ -49,8 +48,10 @@ def test_redelivery_never_changes_the_outcome(
     from plaudit.templates import service as templates
     from plaudit.templates.schemas import TemplateCreate
 
-    wipe(engine)
-    with unit_of_work(runtime.sessions) as session:
+    # Each example runs in one transaction rolled back at its end, so the next starts empty
+    # (no wipe); each batch still ends as a unit of work does: committed (a savepoint released)
+    # and with nothing loaded kept for the next.
+    with rolled_back_session(engine) as session:
         org = make_org(session)
         template = templates.create(
             session, organization=org, data=TemplateCreate(kind=TemplateKind.BADGE, name="All")
@@ -77,16 +78,21 @@ def test_redelivery_never_changes_the_outcome(
             ),
         )
         org_id = org.id
+        session.commit()
+        session.expunge_all()
 
-    events = [_event(n, a) for n, a in enumerate(picks)]
-    deliveries = events + [events[i % len(events)] for i in redeliveries]
-    for start in range(0, len(deliveries), batch):
-        with unit_of_work(runtime.sessions) as session:
+        events = [_event(n, a) for n, a in enumerate(picks)]
+        deliveries = events + [events[i % len(events)] for i in redeliveries]
+        for start in range(0, len(deliveries), batch):
             ingestion.ingest(
                 session,
                 organization_id=org_id,
                 items=list(enumerate(deliveries[start : start + batch])),
             )
+            session.commit()
+            session.expunge_all()
+
+        awarded = session.scalar(select(func.count()).select_from(Credential)) or 0
 
     # Expected from the events alone: each event after which all three are done awards once.
     done: set[str] = set()
@@ -95,7 +101,5 @@ def test_redelivery_never_changes_the_outcome(
         assert e.entity is not None
         done.add(e.entity.id)
         expected += done >= set(ACTIVITIES)
-    with runtime.sessions() as session:
-        awarded = session.scalar(select(func.count()).select_from(Credential)) or 0
     assert awarded == expected
     assert uuid.UUID(str(org_id))

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.orm import Session
 
 from plaudit import outbound
 from plaudit.openbadges import credential as ob
 from plaudit.openbadges import multikey, statuslist
 from plaudit.openbadges.dataintegrity import sign_rdfc
-from plaudit.runtime import Runtime
 from plaudit.verification import fetch
 from plaudit.verification import service as verification
 
@@ -87,27 +87,26 @@ def _list(url: str, revoked: set[int]) -> dict[str, Any]:
     )
 
 
-def _status(runtime: Runtime, document: dict[str, Any]) -> tuple[str, str]:
-    with runtime.sessions() as session:
-        report = verification.verify(session, base_url="http://plaudit.test", data=document)
+def _status(session: Session, document: dict[str, Any]) -> tuple[str, str]:
+    report = verification.verify(session, base_url="http://plaudit.test", data=document)
     check = next(c for c in report.checks if c.name == "status")
     return check.verdict.value, check.message
 
 
 def test_a_revoked_bit_in_a_fetched_list_fails_and_a_clear_bit_passes(
-    runtime: Runtime, lists: dict[str, Any]
+    session: Session, lists: dict[str, Any]
 ) -> None:
     url = f"{lists['base']}/status/1"
     lists["/status/1"] = _list(url, {5})
-    assert _status(runtime, _credential(url, 5))[0] == "failed"
-    assert _status(runtime, _credential(url, 6))[0] == "passed"
+    assert _status(session, _credential(url, 5))[0] == "failed"
+    assert _status(session, _credential(url, 6))[0] == "passed"
 
 
 def test_an_unreachable_or_forged_list_is_a_warning_never_not_revoked(
-    runtime: Runtime, lists: dict[str, Any]
+    session: Session, lists: dict[str, Any]
 ) -> None:
     missing = f"{lists['base']}/status/missing"
-    verdict, message = _status(runtime, _credential(missing, 1))
+    verdict, message = _status(session, _credential(missing, 1))
     assert verdict == "warning"
     assert "could not be checked" in message or "could not be fetched" in message
     forged_url = f"{lists['base']}/status/forged"
@@ -115,4 +114,4 @@ def test_an_unreachable_or_forged_list_is_a_warning_never_not_revoked(
     # Someone clears the bit in transit: the signature no longer covers the list.
     revoked["credentialSubject"]["encodedList"] = statuslist.encode(statuslist.empty())
     lists["/status/forged"] = revoked
-    assert _status(runtime, _credential(forged_url, 1))[0] == "warning"
+    assert _status(session, _credential(forged_url, 1))[0] == "warning"
