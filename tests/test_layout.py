@@ -9,16 +9,6 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
 
-# Imports that wait for the dashboard's tests to be reworked (tests/admin is being rewritten
-# alongside): each helper they take belongs in tests/fixtures. The test fails once one of them
-# is gone, so that it leaves this list too.
-WAITING = {
-    ("admin/test_rule_cost_pages.py", "tests.admin.test_rule_pages"),
-    ("admin/test_settings_access.py", "tests.admin.test_settings_pages"),
-    ("admin/test_settings_integrations.py", "tests.admin.test_settings_pages"),
-}
-
-
 def _modules_imported(tree: ast.Module, package: str) -> Iterator[tuple[int, str]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -37,7 +27,6 @@ def _modules_imported(tree: ast.Module, package: str) -> Iterator[tuple[int, str
 
 
 def test_no_test_module_imports_another() -> None:
-    found: set[tuple[str, str]] = set()
     offences = []
     for path in sorted(TESTS.rglob("test_*.py")):
         relative = path.relative_to(TESTS).as_posix()
@@ -47,12 +36,8 @@ def test_no_test_module_imports_another() -> None:
             parts = module.split(".")
             if parts[0] != "tests" or not parts[-1].startswith("test_"):
                 continue
-            if (relative, module) in WAITING:
-                found.add((relative, module))
-                continue
             offences.append(f"tests/{relative}:{line} imports {module}")
     assert not offences, "move what is shared to tests/fixtures:\n" + "\n".join(offences)
-    assert found == WAITING, f"no longer imported, remove from WAITING: {WAITING - found}"
 
 
 def test_no_file_names_an_absolute_work_path() -> None:

@@ -6,7 +6,7 @@ import html
 import json
 
 from tests.admin.conftest import Dashboard
-from tests.admin.test_rule_pages import _form, _rules
+from tests.fixtures.admin import api_rules, rule_form
 from tests.fixtures.templates import published
 
 WIDE = {
@@ -19,11 +19,11 @@ WIDE = {
 
 def test_a_costly_condition_is_refused_beside_it_and_nothing_saved(owner: Dashboard) -> None:
     badge = published(owner.client, owner.tenant, name="B")
-    response = owner.post("/admin/rules", _form(badge, condition=json.dumps(WIDE)))
+    response = owner.post("/admin/rules", rule_form(badge, condition=json.dumps(WIDE)))
     assert response.status_code == 422
     page = response.text
     message = html.unescape(page.split('id="e-condition" role="alert">', 1)[1].split("</p>", 1)[0])
     assert message.startswith("At /all:")
     assert "may evaluate up to 20,006,002 operations per event; the limit is 100,000" in message
     assert message.endswith("iterate over fewer items or nest fewer loops")
-    assert _rules(owner) == []
+    assert api_rules(owner) == []

@@ -20,12 +20,11 @@ from plaudit.models.rule import Backfill, Rule
 from plaudit.models.user import Role
 from plaudit.runtime import Runtime
 from tests.admin.conftest import Dashboard
+from tests.fixtures.admin import SCORE_80, api_rules, rule_form
 from tests.fixtures.rules import HEAVY, WIDE, saved_before_the_limit
 from tests.fixtures.scenario import event, rule, send
 from tests.fixtures.templates import published
 from tests.fixtures.tenants import make_tenant
-
-SCORE_80 = {">=": [{"var": "event.data.score"}, 80]}
 
 
 def _count(runtime: Runtime, model: Any) -> int:
@@ -33,36 +32,10 @@ def _count(runtime: Runtime, model: Any) -> int:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def _form(template_id: str, **overrides: Any) -> dict[str, Any]:
-    form: dict[str, Any] = {
-        "name": "Course passed",
-        "description": "",
-        "status": "active",
-        "mode": "once",
-        "priority": "100",
-        "event_types": "course.completed",
-        "entity_type": "",
-        "entity_ids": "safety-101",
-        "condition": json.dumps(SCORE_80),
-        "action-0-type": "award",
-        "action-0-template": template_id,
-        "action-0-reason": "",
-        "action-0-fields": "",
-        "action-1-type": "award",
-        "action-1-template": "",
-    }
-    form.update(overrides)
-    return form
-
-
 def _api_rule(owner: Dashboard, rule_id: str) -> dict[str, Any]:
     response = owner.client.get(f"/api/v1/rules/{rule_id}", headers=owner.tenant.headers)
     assert response.status_code == 200, response.text
     return dict(response.json())
-
-
-def _rules(owner: Dashboard) -> list[dict[str, Any]]:
-    return list(owner.client.get("/api/v1/rules", headers=owner.tenant.headers).json()["items"])
 
 
 def test_the_list_shows_each_rule_and_pages(owner: Dashboard) -> None:
@@ -113,7 +86,7 @@ def test_a_rule_made_in_the_editor_is_saved_as_the_api_takes_it(owner: Dashboard
     }
     response = owner.post(
         "/admin/rules",
-        _form(
+        rule_form(
             badge,
             event_types="course.completed, quiz.*",
             entity_type="course",
@@ -142,7 +115,7 @@ def test_a_rule_made_in_the_editor_is_saved_as_the_api_takes_it(owner: Dashboard
     assert "&#34;completed_any&#34;" in edit or "&quot;completed_any&quot;" in edit
     again = owner.post(
         f"/admin/rules/{rule_id}",
-        _form(
+        rule_form(
             badge,
             event_types="course.completed, quiz.*",
             entity_type="course",
@@ -155,7 +128,7 @@ def test_a_rule_made_in_the_editor_is_saved_as_the_api_takes_it(owner: Dashboard
     assert again.status_code == 303
     assert _api_rule(owner, rule_id)["condition"] == condition
     # An empty condition means always, stored as null.
-    owner.post(f"/admin/rules/{rule_id}", _form(badge, condition="  "))
+    owner.post(f"/admin/rules/{rule_id}", rule_form(badge, condition="  "))
     assert _api_rule(owner, rule_id)["condition"] is None
 
 
@@ -164,7 +137,7 @@ def test_a_bad_condition_is_refused_beside_it_with_its_position_and_nothing_save
 ) -> None:
     badge = published(owner.client, owner.tenant, name="B")
     typed = '{"and": [true, {"grater": [{"var": "event.data.score"}, "<80>"]}]}'
-    response = owner.post("/admin/rules", _form(badge, condition=typed))
+    response = owner.post("/admin/rules", rule_form(badge, condition=typed))
     assert response.status_code == 422
     html = response.text
     assert 'id="e-condition"' in html
@@ -172,11 +145,11 @@ def test_a_bad_condition_is_refused_beside_it_with_its_position_and_nothing_save
     assert message.startswith("At /and/1/grater:") and "did you mean" in message
     assert "&#34;&lt;80&gt;&#34;" in html or "&quot;&lt;80&gt;&quot;" in html  # kept, escaped
     assert 'value="Course passed"' in html
-    assert _rules(owner) == []
+    assert api_rules(owner) == []
 
-    not_json = owner.post("/admin/rules", _form(badge, condition='{"and": [')).text
+    not_json = owner.post("/admin/rules", rule_form(badge, condition='{"and": [')).text
     assert "This is not JSON" in not_json.split('id="e-condition"', 1)[1]
-    assert _rules(owner) == []
+    assert api_rules(owner) == []
 
 
 def test_a_rule_saved_before_the_cost_limit_is_edited_as_the_api_edits_it(
@@ -185,7 +158,7 @@ def test_a_rule_saved_before_the_cost_limit_is_edited_as_the_api_edits_it(
     badge = published(owner.client, owner.tenant, name="B")
     action = {"type": "award", "template_id": badge}
     rule_id = saved_before_the_limit(runtime, owner.tenant, action=action)
-    form = _form(badge, event_types="quiz.submitted", entity_ids="", mode="always")
+    form = rule_form(badge, event_types="quiz.submitted", entity_ids="", mode="always")
     # Its condition unchanged is not estimated again (the API's PATCH does the same).
     renamed = owner.post(f"/admin/rules/{rule_id}", {**form, "condition": json.dumps(HEAVY)})
     assert renamed.status_code == 303, renamed.text
@@ -209,11 +182,11 @@ def test_bad_fields_are_refused_beside_them(
     owner: Dashboard, overrides: dict[str, str], field: str, words: str
 ) -> None:
     badge = published(owner.client, owner.tenant, name="B")
-    response = owner.post("/admin/rules", _form(badge, **overrides))
+    response = owner.post("/admin/rules", rule_form(badge, **overrides))
     assert response.status_code == 422
     assert f'id="e-{field}"' in response.text
     assert words in response.text.split(f'id="e-{field}"', 1)[1].split("</p>", 1)[0]
-    assert _rules(owner) == []
+    assert api_rules(owner) == []
 
 
 def test_a_certificate_action_maps_event_fields_to_the_certificate(owner: Dashboard) -> None:
@@ -224,7 +197,7 @@ def test_a_certificate_action_maps_event_fields_to_the_certificate(owner: Dashbo
         "score = event.data.score\n"
         'completion_date = {"var": "event.occurred_at"}'
     )
-    form = _form(
+    form = rule_form(
         certificate,
         **{"action-0-type": "issue_certificate", "action-0-fields": mapping},
     )
@@ -269,7 +242,7 @@ def test_a_certificate_action_maps_event_fields_to_the_certificate(owner: Dashbo
     assert "recipient_name" in missing.text.split('id="e-action-0"', 1)[1].split("</p>", 1)[0]
     garbled = owner.post("/admin/rules", {**form, "action-0-fields": "just words"})
     assert "name = value" in garbled.text.split('id="e-action-0"', 1)[1]
-    assert len(_rules(owner)) == 1
+    assert len(api_rules(owner)) == 1
 
 
 def test_the_simulator_decides_and_explains_without_writing(
@@ -356,21 +329,21 @@ def test_the_editor_simulates_the_rule_as_typed_without_saving(
     badge = published(owner.client, owner.tenant, name="Safety Star")
     sample = json.dumps(event("e1", "course.completed", entity=("course", "safety-101"), score=85))
     response = owner.post(
-        "/admin/rules/simulate", _form(badge, name="<i>Unsaved</i>", sim_event=sample)
+        "/admin/rules/simulate", rule_form(badge, name="<i>Unsaved</i>", sim_event=sample)
     )
     assert response.status_code == 200
     assert "Would award:" in response.text
     assert 'value="&lt;i&gt;Unsaved&lt;/i&gt;"' in response.text  # the form is kept
     low = owner.post(
         "/admin/rules/simulate",
-        _form(badge, sim_event=sample.replace('"score": 85', '"score": 75')),
+        rule_form(badge, sim_event=sample.replace('"score": 85', '"score": 75')),
     )
     assert "Would not award." in low.text and "needs &gt;= 80" in low.text
     broken = owner.post(
-        "/admin/rules/simulate", _form(badge, condition='{"grater": []}', sim_event=sample)
+        "/admin/rules/simulate", rule_form(badge, condition='{"grater": []}', sim_event=sample)
     )
     assert broken.status_code == 422 and 'id="e-condition"' in broken.text
-    assert _rules(owner) == [] and _count(runtime, Event) == 0
+    assert api_rules(owner) == [] and _count(runtime, Event) == 0
 
 
 def test_a_backfill_is_previewed_then_run_with_its_progress(
@@ -434,10 +407,10 @@ def test_viewers_change_nothing(dashboard: Callable[..., Dashboard], runtime: Ru
         f"/admin/rules/{made['id']}/delete",
         f"/admin/rules/{made['id']}/backfills",
     ):
-        response = viewer.post(path, _form(badge, name="Changed"))
+        response = viewer.post(path, rule_form(badge, name="Changed"))
         assert response.status_code == 403, path
     assert _api_rule(owner, made["id"])["name"] == "Kept"
-    assert len(_rules(owner)) == 1 and _count(runtime, Backfill) == 0
+    assert len(api_rules(owner)) == 1 and _count(runtime, Backfill) == 0
 
 
 def test_another_organizations_rules_and_templates_are_out_of_reach(
@@ -458,11 +431,11 @@ def test_another_organizations_rules_and_templates_are_out_of_reach(
     assert owner.get("/admin/rules/not-a-uuid").status_code == 404
     assert owner.get(f"/admin/rules/{theirs['id']}/backfills/nope").status_code == 404
     for path in ("", "/delete", "/backfills"):
-        response = owner.post(f"/admin/rules/{theirs['id']}{path}", _form(theirs_badge))
+        response = owner.post(f"/admin/rules/{theirs['id']}{path}", rule_form(theirs_badge))
         assert response.status_code == 404, path
     # Their template is not ours to award, and is not offered.
     assert "Theirs" not in owner.get("/admin/rules/new").text
-    refused = owner.post("/admin/rules", _form(theirs_badge))
+    refused = owner.post("/admin/rules", rule_form(theirs_badge))
     assert refused.status_code == 422 and 'id="e-action-0"' in refused.text
     with runtime.sessions() as session:
         assert session.scalar(select(Rule.name).where(Rule.id == uuid.UUID(theirs["id"])))
@@ -480,7 +453,7 @@ def test_a_rule_is_deleted(owner: Dashboard) -> None:
     response = owner.post(f"/admin/rules/{made['id']}/delete")
     assert response.status_code == 303 and response.headers["location"] == "/admin/rules"
     assert "was deleted" in owner.client.get("/admin/rules").text
-    assert _rules(owner) == []
+    assert api_rules(owner) == []
 
 
 def _template_queries(runtime: Runtime, post: Callable[[], Any]) -> tuple[Any, int]:
@@ -503,14 +476,14 @@ def test_saving_a_rule_checks_its_templates_once(owner: Dashboard, runtime: Runt
     badge = published(owner.client, owner.tenant, name="Safety Star")
     csrf = owner.csrf()  # the page it comes from is not the save's to count
     created, queries = _template_queries(
-        runtime, lambda: owner.post("/admin/rules", _form(badge), csrf=csrf)
+        runtime, lambda: owner.post("/admin/rules", rule_form(badge), csrf=csrf)
     )
     assert created.status_code == 303, created.text
     assert queries == 1
     rule_id = created.headers["location"].rsplit("/", 1)[1]
     saved, queries = _template_queries(
         runtime,
-        lambda: owner.post(f"/admin/rules/{rule_id}", _form(badge, priority="5"), csrf=csrf),
+        lambda: owner.post(f"/admin/rules/{rule_id}", rule_form(badge, priority="5"), csrf=csrf),
     )
     assert saved.status_code == 303, saved.text
     assert queries == 1

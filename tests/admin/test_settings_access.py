@@ -19,7 +19,7 @@ from plaudit.models.apikey import ApiKey
 from plaudit.models.user import Invitation, Membership, Role, User
 from plaudit.runtime import Runtime
 from tests.admin.conftest import PASSWORD, Dashboard, add_person, csrf_of, deliver
-from tests.admin.test_settings_pages import error_beside
+from tests.fixtures.admin import error_beside
 from tests.fixtures.peers import SmtpServer, delivery_settings, smtp_server
 from tests.fixtures.tenants import make_tenant
 

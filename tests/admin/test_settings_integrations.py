@@ -17,7 +17,7 @@ from plaudit.models.connector import Connector
 from plaudit.models.delivery import WebhookEndpoint
 from plaudit.runtime import Runtime
 from tests.admin.conftest import Dashboard, deliver
-from tests.admin.test_settings_pages import error_beside
+from tests.fixtures.admin import error_beside
 from tests.fixtures.peers import Receiver, SmtpServer, delivery_settings, receiver, smtp_server
 
 __all__ = ["receiver", "smtp_server"]

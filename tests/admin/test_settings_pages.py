@@ -4,7 +4,6 @@ organizations' things."""
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +27,7 @@ from plaudit.models.signing_key import KeyStatus, SigningKey
 from plaudit.models.user import Role
 from plaudit.runtime import Runtime
 from tests.admin.conftest import Dashboard, deliver
+from tests.fixtures.admin import error_beside
 from tests.fixtures.images import png_bytes
 from tests.fixtures.peers import SmtpServer, delivery_settings, smtp_server
 from tests.fixtures.tenants import make_tenant
@@ -51,13 +51,6 @@ PAGES = (
 @pytest.fixture
 def settings(engine: Engine, tmp_path: Path, smtp_server: SmtpServer) -> Settings:
     return delivery_settings(engine, tmp_path, smtp_server)
-
-
-def error_beside(page: str, name: str) -> str:
-    """The message shown beside the field ``name`` (the macros give it the id e-<name>)."""
-    match = re.search(rf'id="e-{re.escape(name)}">([^<]*)<', page)
-    assert match, f"no message beside {name}"
-    return html.unescape(match.group(1))
 
 
 def organization(runtime: Runtime, owner: Dashboard) -> Organization:
