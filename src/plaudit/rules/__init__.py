@@ -1,1 +1,1 @@
-"""The rules engine: pure functions that decide which learning events earn credentials, and why."""
+"""Award rules as an organization manages them: save, validate, simulate, backfill."""

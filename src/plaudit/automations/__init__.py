@@ -1,1 +1,0 @@
-"""Award rules as an organization manages them: save, validate, simulate, backfill."""

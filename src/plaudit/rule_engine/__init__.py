@@ -1,0 +1,1 @@
+"""The rules engine: pure functions that decide which learning events earn credentials, and why."""
