@@ -13,10 +13,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from plaudit.rules import cost
-from plaudit.rules.budget import MAX_OPERATIONS, TooCostly
-from plaudit.rules.facts import EventFacts, History
-from plaudit.rules.jsonlogic import evaluate
+from plaudit.rule_engine import cost
+from plaudit.rule_engine.budget import MAX_OPERATIONS, TooCostly
+from plaudit.rule_engine.facts import EventFacts, History
+from plaudit.rule_engine.jsonlogic import evaluate
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

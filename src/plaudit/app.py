@@ -16,8 +16,6 @@ from plaudit.admin import app as admin_app
 from plaudit.api import openapi, problems
 from plaudit.api.middleware import RequestContextMiddleware
 from plaudit.apikeys.routes import router as apikeys_router
-from plaudit.automations.routes import backfills_router
-from plaudit.automations.routes import router as rules_router
 from plaudit.bulk.routes import router as bulk_router
 from plaudit.catalog.routes import router as catalog_router
 from plaudit.certificates.routes import router as certificate_preview_router
@@ -47,6 +45,8 @@ from plaudit.pages.document import router as credential_id_router
 from plaudit.pages.render import STATIC_DIR
 from plaudit.pages.routes import router as pages_router
 from plaudit.pages.unsubscribe import router as unsubscribe_router
+from plaudit.rules.routes import backfills_router
+from plaudit.rules.routes import router as rules_router
 from plaudit.runtime import Runtime, build_runtime
 from plaudit.templates.routes import router as templates_router
 from plaudit.users.routes import router as members_router

@@ -11,8 +11,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from plaudit.apikeys import service as apikeys
-from plaudit.automations import service as automations
-from plaudit.automations.schemas import RuleIn
 from plaudit.catalog import service as catalog
 from plaudit.catalog.schemas import CatalogCopy
 from plaudit.db import utcnow
@@ -25,6 +23,8 @@ from plaudit.models.template import Template
 from plaudit.models.user import Membership, Role
 from plaudit.organizations import service as organizations
 from plaudit.organizations.schemas import OrganizationCreate
+from plaudit.rules import service as rule_service
+from plaudit.rules.schemas import RuleIn
 from plaudit.storage import FileStore
 from plaudit.templates import service as templates
 from plaudit.users import service as users
@@ -110,7 +110,7 @@ def _demo_rules(session: Session, org: Organization, ids: dict[str, str]) -> Non
         },
     ]
     for data in rules_data:
-        automations.create(
+        rule_service.create(
             session,
             organization_id=org.id,
             data=RuleIn.model_validate({**data, "status": "active"}),

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import event as db_events
 from sqlalchemy import func, select
 
-from plaudit.automations import tasks as automation_tasks
 from plaudit.models.award import Credential
 from plaudit.models.event import Event
 from plaudit.models.rule import Backfill, Rule
 from plaudit.models.user import Role
+from plaudit.rules import tasks as rule_tasks
 from plaudit.runtime import Runtime
 from tests.admin.conftest import Dashboard
 from tests.fixtures.admin import SCORE_80, api_rules, rule_form
@@ -377,7 +377,7 @@ def test_a_backfill_is_previewed_then_run_with_its_progress(
     assert "already pending" in owner.client.get(again.headers["location"]).text
     assert _count(runtime, Backfill) == 1
 
-    automation_tasks.run_backfill.call_local(progress_url.rsplit("/", 1)[1])
+    rule_tasks.run_backfill.call_local(progress_url.rsplit("/", 1)[1])
     done = owner.get(progress_url).text
     assert "completed" in done and '<meta http-equiv="refresh"' not in done
     assert "<dt>Awarded</dt><dd>1</dd>" in done

@@ -9,7 +9,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from plaudit.automations import tasks as automation_tasks
+from plaudit.rules import tasks as rule_tasks
 from tests.browser.conftest import AdminBrowser
 from tests.fixtures.scenario import event, rule, send
 from tests.fixtures.templates import published
@@ -84,7 +84,7 @@ def test_make_a_rule_with_the_builder_simulate_it_and_backfill(admin: AdminBrows
     expect(page.get_by_text("Waiting for a worker")).to_be_visible()
     admin.shot("rules-backfill-running")
     backfill_id = page.url.rsplit("/", 1)[1]
-    automation_tasks.run_backfill.call_local(backfill_id)
+    rule_tasks.run_backfill.call_local(backfill_id)
     expect(page.get_by_text("Finished.")).to_be_visible(timeout=10_000)  # it refreshes itself
     expect(page.locator("dl.facts dt:text-is('Awarded') + dd")).to_have_text("1")
     admin.shot("rules-backfill-done")

@@ -42,9 +42,9 @@ def _event(n: int, activity: str) -> EventIn:
 def test_redelivery_never_changes_the_outcome(
     runtime: Runtime, engine: Engine, picks: list[str], redeliveries: list[int], batch: int
 ) -> None:
-    from plaudit.automations import service as automations
-    from plaudit.automations.schemas import RuleIn
     from plaudit.models.template import TemplateKind
+    from plaudit.rules import service as rule_service
+    from plaudit.rules.schemas import RuleIn
     from plaudit.templates import service as templates
     from plaudit.templates.schemas import TemplateCreate
 
@@ -63,7 +63,7 @@ def test_redelivery_never_changes_the_outcome(
         image = images.store(session, runtime.files, organization_id=org.id, data=png_bytes())
         templates.set_image(session, template=template, image=image)
         templates.publish(session, template=template)
-        automations.create(
+        rule_service.create(
             session,
             organization_id=org.id,
             data=RuleIn.model_validate(

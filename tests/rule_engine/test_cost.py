@@ -14,13 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plaudit.events.schemas import MAX_DATA_BYTES, EventIn
-from plaudit.rules import cost
-from plaudit.rules.budget import MAX_OPERATIONS, TooCostly, size
-from plaudit.rules.engine import Mode, RuleSpec, Trigger, decide
-from plaudit.rules.facts import EventFacts, History
-from plaudit.rules.jsonlogic import compute, evaluate
-from plaudit.rules.language import ConditionError
-from plaudit.rules.validation import validate
+from plaudit.rule_engine import cost
+from plaudit.rule_engine.budget import MAX_OPERATIONS, TooCostly, size
+from plaudit.rule_engine.engine import Mode, RuleSpec, Trigger, decide
+from plaudit.rule_engine.facts import EventFacts, History
+from plaudit.rule_engine.jsonlogic import compute, evaluate
+from plaudit.rule_engine.language import ConditionError
+from plaudit.rule_engine.validation import validate
 from tests.fixtures.conditions import CONDITIONS, EVENT, HISTORY_FACTS
 
 NOW = datetime(2025, 3, 31, 12, 0, tzinfo=UTC)

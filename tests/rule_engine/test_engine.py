@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from plaudit.rules.engine import (
+from plaudit.rule_engine.engine import (
     Mode,
     RuleDecision,
     RuleSpec,
@@ -18,8 +18,8 @@ from plaudit.rules.engine import (
     once_blocked,
     validate_trigger,
 )
-from plaudit.rules.facts import EventFacts, History
-from plaudit.rules.language import ConditionError
+from plaudit.rule_engine.facts import EventFacts, History
+from plaudit.rule_engine.language import ConditionError
 
 START = datetime(2025, 1, 1, 9, 0, tzinfo=UTC)
 _ids = itertools.count()

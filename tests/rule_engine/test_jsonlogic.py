@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from plaudit.rules.facts import EventFacts, History
-from plaudit.rules.jsonlogic import Outcome, apply, compute, evaluate
-from plaudit.rules.language import OPERATORS, ConditionError
-from plaudit.rules.validation import MAX_NODES, validate
+from plaudit.rule_engine.facts import EventFacts, History
+from plaudit.rule_engine.jsonlogic import Outcome, apply, compute, evaluate
+from plaudit.rule_engine.language import OPERATORS, ConditionError
+from plaudit.rule_engine.validation import MAX_NODES, validate
 
 NOW = datetime(2025, 3, 31, 12, 0, tzinfo=UTC)
 

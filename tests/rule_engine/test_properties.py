@@ -8,11 +8,11 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plaudit.rules.facts import EventFacts, History
-from plaudit.rules.jsonlogic import evaluate
-from plaudit.rules.language import ConditionError
-from plaudit.rules.operators import truthy
-from plaudit.rules.validation import validate
+from plaudit.rule_engine.facts import EventFacts, History
+from plaudit.rule_engine.jsonlogic import evaluate
+from plaudit.rule_engine.language import ConditionError
+from plaudit.rule_engine.operators import truthy
+from plaudit.rule_engine.validation import validate
 from tests.fixtures.conditions import ARBITRARY_JSON, CONDITIONS, EVENT, HISTORY_FACTS
 
 SETTINGS = settings(max_examples=200, deadline=None)

@@ -24,14 +24,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from plaudit.automations import backfill as backfills
-from plaudit.automations import tasks as automation_tasks
-from plaudit.automations.apply import DryRunBook
 from plaudit.db import unit_of_work
 from plaudit.models.award import AwardLog
 from plaudit.models.event import Event
 from plaudit.models.learner import Learner
 from plaudit.models.rule import Rule
+from plaudit.rules import backfill as backfills
+from plaudit.rules import tasks as rule_tasks
+from plaudit.rules.apply import DryRunBook
 from plaudit.runtime import Runtime
 from tests.fixtures.scenario import event, rule, send, trace
 from tests.fixtures.templates import published
@@ -187,7 +187,7 @@ def test_live_events_backfill_and_simulator_decide_alike(
 
     started = client.post(f"/api/v1/rules/{later_rule}/backfills", headers=later.headers)
     assert started.status_code == 202, started.text
-    automation_tasks.run_backfill.call_local(started.json()["id"])
+    rule_tasks.run_backfill.call_local(started.json()["id"])
     with unit_of_work(runtime.read_sessions) as session:
         backfilled = set(
             session.scalars(select(AwardLog.event_id).where(AwardLog.organization_id == later.id))

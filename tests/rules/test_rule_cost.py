@@ -154,7 +154,7 @@ def test_a_condition_too_costly_for_an_event_is_stopped_and_traced_and_the_other
 def test_a_certificate_field_too_costly_for_an_event_skips_that_award_everywhere(
     client: TestClient, tenant: Tenant, runtime: Runtime
 ) -> None:
-    from plaudit.automations import tasks as automation_tasks
+    from plaudit.rules import tasks as rule_tasks
 
     certificate = published(client, tenant, name="Certificate", kind="certificate")
     send(client, tenant, event("past-big", "quiz.submitted", learner="p-1", items=[0] * 5000))
@@ -169,7 +169,7 @@ def test_a_certificate_field_too_costly_for_an_event_skips_that_award_everywhere
 
     started = client.post(f"/api/v1/rules/{heavy}/backfills", headers=tenant.headers)
     assert started.status_code == 202, started.text
-    automation_tasks.run_backfill.call_local(started.json()["id"])
+    rule_tasks.run_backfill.call_local(started.json()["id"])
     done = client.get(f"/api/v1/backfills/{started.json()['id']}", headers=tenant.headers).json()
     assert (done["status"], done["awarded"], done["processed_learners"]) == ("completed", 1, 2)
 

@@ -151,8 +151,8 @@ def test_simulation_decides_and_explains_without_writing(
 def test_backfill_previews_then_awards_past_learners_once(
     client: TestClient, tenant: Tenant, runtime: Runtime
 ) -> None:
-    from plaudit.automations import backfill as backfills
     from plaudit.db import unit_of_work
+    from plaudit.rules import backfill as backfills
 
     badge = published(client, tenant, name="Retroactive")
     for learner, score in (("old-1", 90), ("old-2", 50), ("old-3", 85)):
@@ -214,7 +214,7 @@ def test_backfill_previews_then_awards_past_learners_once(
 def test_the_backfill_job_runs_to_completion(
     client: TestClient, tenant: Tenant, runtime: Runtime
 ) -> None:
-    from plaudit.automations import tasks as automation_tasks
+    from plaudit.rules import tasks as rule_tasks
 
     badge = published(client, tenant, name="Job")
     for n in range(5):
@@ -233,8 +233,8 @@ def test_the_backfill_job_runs_to_completion(
     assert_problem(
         client.post(f"/api/v1/rules/{created['id']}/backfills", headers=tenant.headers), 409
     )
-    automation_tasks.run_backfill.call_local(backfill["id"])
-    automation_tasks.run_backfill.call_local(backfill["id"])  # a redelivered job changes nothing
+    rule_tasks.run_backfill.call_local(backfill["id"])
+    rule_tasks.run_backfill.call_local(backfill["id"])  # a redelivered job changes nothing
     done = client.get(f"/api/v1/backfills/{backfill['id']}", headers=tenant.headers).json()
     assert (done["status"], done["awarded"]) == ("completed", 5)
     assert _count(runtime, Credential) == 5

@@ -20,7 +20,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
 
 from plaudit import jobs, leases
-from plaudit.automations import tasks as automation_tasks
 from plaudit.bulk import tasks as bulk_tasks
 from plaudit.config import Settings
 from plaudit.credentials import tasks as credential_tasks
@@ -31,6 +30,7 @@ from plaudit.models.bulk import BulkIssuance, BulkStatus
 from plaudit.models.delivery import MessageStatus, OutboxMessage
 from plaudit.models.lease import Lease
 from plaudit.models.status_list import StatusList
+from plaudit.rules import tasks as rule_tasks
 from plaudit.runtime import Runtime
 from tests.fixtures.paths import ROOT
 from tests.fixtures.peers import SmtpServer, delivery_settings
@@ -123,7 +123,7 @@ def test_the_worker_knows_every_task_declared_in_the_tree(tmp_path: Path) -> Non
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
     ).stdout
     declared = _declared_tasks()
-    assert "plaudit.automations.tasks.run_backfill" in declared  # the scan itself works
+    assert "plaudit.rules.tasks.run_backfill" in declared  # the scan itself works
     assert set(json.loads(output)) == declared
 
 
@@ -345,7 +345,7 @@ def test_a_backfill_whose_runner_died_is_resumed_once_its_lease_lapses(
     backfill_id = response.json()["id"]
     jobs.queue.flush()
     _dead_runner(runtime, f"backfill:{backfill_id}", lapsed=True)
-    automation_tasks.resume_backfills(runtime)
+    rule_tasks.resume_backfills(runtime)
     _drain()
     response = client.get(f"/api/v1/backfills/{backfill_id}", headers=tenant.headers)
     assert response.status_code == 200, response.text

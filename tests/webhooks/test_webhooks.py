@@ -228,7 +228,7 @@ def test_tenants_cannot_see_each_others_endpoints(
 def test_a_finished_backfill_is_announced_once(
     client: TestClient, runtime: Runtime, tenant: Tenant, receiver: Receiver
 ) -> None:
-    from plaudit.automations import tasks as automation_tasks
+    from plaudit.rules import tasks as rule_tasks
     from tests.fixtures.scenario import event, rule, send
     from tests.fixtures.templates import published
 
@@ -246,8 +246,8 @@ def test_a_finished_backfill_is_announced_once(
     backfill = client.post(
         f"/api/v1/rules/{created['id']}/backfills", headers=tenant.headers
     ).json()
-    automation_tasks.run_backfill.call_local(backfill["id"])
-    automation_tasks.run_backfill.call_local(backfill["id"])
+    rule_tasks.run_backfill.call_local(backfill["id"])
+    rule_tasks.run_backfill.call_local(backfill["id"])
     deliver_all(runtime)
     [request] = receiver.requests
     payload = standardwebhooks.Webhook(endpoint["secret"]).verify(request.body, request.headers)

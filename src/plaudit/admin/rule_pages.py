@@ -30,16 +30,16 @@ from plaudit.admin.web import (
 )
 from plaudit.api.deps import SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
-from plaudit.automations import backfill as backfills
-from plaudit.automations import queries as rule_queries
-from plaudit.automations import service as automations
-from plaudit.automations import tasks as automation_tasks
-from plaudit.automations.schemas import RuleIn, RuleUpdate, SimulationIn, SimulationOut
-from plaudit.automations.simulate import simulate
 from plaudit.errors import Conflict, InvalidInput, not_found
 from plaudit.events import queries as event_queries
 from plaudit.models.rule import BackfillStatus, Rule, RuleMode, RuleStatus
 from plaudit.models.template import Template, TemplateKind
+from plaudit.rules import backfill as backfills
+from plaudit.rules import queries as rule_queries
+from plaudit.rules import service as rule_service
+from plaudit.rules import tasks as rule_tasks
+from plaudit.rules.schemas import RuleIn, RuleUpdate, SimulationIn, SimulationOut
+from plaudit.rules.simulate import simulate
 from plaudit.templates import queries as template_queries
 
 router = APIRouter(prefix=ADMIN, include_in_schema=False, route_class=UnitOfWorkRoute)
@@ -292,11 +292,11 @@ def _validated(
     read = _read(form)
     if read.data is not None:
         try:
-            automations.validate(
+            rule_service.validate(
                 session,
                 organization_id=admin.organization_id,
                 data=read.data,
-                before=automations.as_input(rule) if rule is not None else None,
+                before=rule_service.as_input(rule) if rule is not None else None,
             )
         except InvalidInput as exc:
             read.errors.merge(errors_from(exc, reason=read.reason))
@@ -311,7 +311,7 @@ def _rule(session: SessionDep, admin: Admin, rule_id: str) -> Rule:
     ident = parse_uuid(rule_id)
     if ident is None:
         raise not_found("rule", rule_id)
-    return automations.get(session, organization_id=admin.organization_id, rule_id=ident)
+    return rule_service.get(session, organization_id=admin.organization_id, rule_id=ident)
 
 
 def _templates(session: SessionDep, admin: Admin) -> list[Template]:
@@ -430,7 +430,7 @@ def create_rule(request: Request, admin: Editor, form: FormDep, session: Session
     read = _read(form)
     if read.data is not None:
         try:
-            rule = automations.create(
+            rule = rule_service.create(
                 session, organization_id=admin.organization_id, data=read.data
             )
         except InvalidInput as exc:
@@ -464,7 +464,7 @@ def simulate_unsaved(
     result = simulate(
         session,
         organization_id=admin.organization_id,
-        rule=automations.unsaved(admin.organization_id, as_active, rule.id if rule else None),
+        rule=rule_service.unsaved(admin.organization_id, as_active, rule.id if rule else None),
         event=body.event,
         history=body.history,
         held_template_ids=body.held_template_ids,
@@ -497,7 +497,7 @@ def update_rule(
         try:
             # The whole rule, as PATCH /api/v1/rules/{id} with every field would (checked once,
             # by the service, against the stored rule).
-            automations.update(
+            rule_service.update(
                 session, rule=rule, data=RuleUpdate.model_validate(read.data.model_dump())
             )
         except InvalidInput as exc:
@@ -513,7 +513,7 @@ def update_rule(
 def delete_rule(rule_id: str, admin: Editor, session: SessionDep) -> Response:
     rule = _rule(session, admin, rule_id)
     name = rule.name
-    automations.delete(session, rule=rule)
+    rule_service.delete(session, rule=rule)
     return redirect(RULES, flash=f"The rule “{name}” was deleted; its award log stays.")
 
 
@@ -661,11 +661,11 @@ def simulate_saved(
     if body is None:
         return _detail(request, admin, session, rule, sim=sim, errors=errors, status=422)
     # Judged as if active: trying a draft before switching it on is what the simulator is for.
-    as_active = automations.as_input(rule).model_copy(update={"status": RuleStatus.ACTIVE})
+    as_active = rule_service.as_input(rule).model_copy(update={"status": RuleStatus.ACTIVE})
     result = simulate(
         session,
         organization_id=admin.organization_id,
-        rule=automations.unsaved(admin.organization_id, as_active, rule.id),
+        rule=rule_service.unsaved(admin.organization_id, as_active, rule.id),
         event=body.event,
         history=body.history,
         held_template_ids=body.held_template_ids,
@@ -708,7 +708,7 @@ def backfill_start(rule_id: str, admin: Editor, session: SessionDep) -> Response
         backfill = backfills.start(session, rule=rule)
     except Conflict as exc:
         return redirect(f"{RULES}/{rule.id}/backfill", flash=exc.detail, kind="error")
-    jobs.enqueue(session, automation_tasks.run_backfill, str(backfill.id))
+    jobs.enqueue(session, rule_tasks.run_backfill, str(backfill.id))
     return redirect(
         f"{RULES}/{rule.id}/backfills/{backfill.id}",
         flash="The backfill has started; this page follows its progress.",

@@ -130,7 +130,7 @@ class AwardBook:
     pending_awards: dict[tuple[uuid.UUID, uuid.UUID], dict[str, Any]] = field(default_factory=dict)
     _issued: dict[uuid.UUID, Issued] = field(default_factory=dict)
     _revoked: list[Credential] = field(default_factory=list)
-    dry_run: bool = False  # it writes (see ``automations.apply.DryRunBook`` for one that does not)
+    dry_run: bool = False  # it writes (see ``rules.apply.DryRunBook`` for one that does not)
 
     @classmethod
     def load(

@@ -2,7 +2,7 @@
 
 A batch is one transaction. Rules and templates are loaded once; learners' histories once for
 all of them; events of one learner are processed in time order so each sees the ones before.
-What a rule that fired does is ``automations.apply`` (shared with backfills and the
+What a rule that fired does is ``rule_service.apply`` (shared with backfills and the
 simulator); what follows the awards is ``lifecycle.awarding.settle``.
 """
 
@@ -18,16 +18,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from plaudit.automations import service as automations
-from plaudit.automations.apply import Occasion, apply_decisions, facts_of, load_histories
 from plaudit.awards.service import AwardBook, awardable_templates
 from plaudit.db import new_id
 from plaudit.events.schemas import AwardResult, EventIn, EventResult
 from plaudit.learners import service as learners
 from plaudit.lifecycle import awarding
 from plaudit.models.event import Event, EventOutcome
-from plaudit.rules.engine import decide
-from plaudit.rules.facts import History
+from plaudit.rule_engine.engine import decide
+from plaudit.rule_engine.facts import History
+from plaudit.rules import service as rule_service
+from plaudit.rules.apply import Occasion, apply_decisions, facts_of, load_histories
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def _ingest_once(
     histories = load_histories(
         session, organization_id=organization_id, learners_by_id=learners_by_id
     )
-    rules = automations.load_active(session, organization_id=organization_id)
+    rules = rule_service.load_active(session, organization_id=organization_id)
     templates = awardable_templates(
         session,
         organization_id=organization_id,

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from plaudit.rules.budget import EQUALITY, MAX_OPERATIONS, PARSED, TEXT_UNIT, WALKED, size
-from plaudit.rules.language import HISTORY_OPERATORS, ConditionError, child
+from plaudit.rule_engine.budget import EQUALITY, MAX_OPERATIONS, PARSED, TEXT_UNIT, WALKED, size
+from plaudit.rule_engine.language import HISTORY_OPERATORS, ConditionError, child
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from plaudit.rules.budget import TooCostly
-from plaudit.rules.facts import EventFacts, History
-from plaudit.rules.jsonlogic import Outcome, evaluate
-from plaudit.rules.language import ConditionError
-from plaudit.rules.patterns import type_matches, type_pattern_problem
+from plaudit.rule_engine.budget import TooCostly
+from plaudit.rule_engine.facts import EventFacts, History
+from plaudit.rule_engine.jsonlogic import Outcome, evaluate
+from plaudit.rule_engine.language import ConditionError
+from plaudit.rule_engine.patterns import type_matches, type_pattern_problem
 
 
 class Mode(StrEnum):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from plaudit.rules import history
-from plaudit.rules.budget import size
-from plaudit.rules.language import HISTORY_OPERATORS, ConditionError
-from plaudit.rules.wording import fmt, names
+from plaudit.rule_engine import history
+from plaudit.rule_engine.budget import size
+from plaudit.rule_engine.language import HISTORY_OPERATORS, ConditionError
+from plaudit.rule_engine.wording import fmt, names
 
 _COMPARISONS: Final = frozenset({"==", "===", "!=", "!==", ">", ">=", "<", "<="})
 # The operators whose every evaluation is a step of the trace (with the history operators,

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from plaudit.rules.facts import EventFacts, id_text
-from plaudit.rules.language import ConditionError, child
-from plaudit.rules.operators import is_number, norm
-from plaudit.rules.patterns import type_matches, type_pattern_problem
-from plaudit.rules.wording import fmt, quote
+from plaudit.rule_engine.facts import EventFacts, id_text
+from plaudit.rule_engine.language import ConditionError, child
+from plaudit.rule_engine.operators import is_number, norm
+from plaudit.rule_engine.patterns import type_matches, type_pattern_problem
+from plaudit.rule_engine.wording import fmt, quote
 
 _COMPLETION_SUFFIXES: Final = (".completed", ".submitted", ".passed")
 _DURATION: Final = re.compile(

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from plaudit.rules import history as history_operators
-from plaudit.rules.budget import (
+from plaudit.rule_engine import history as history_operators
+from plaudit.rule_engine.budget import (
     EQUALITY,
     MAX_OPERATIONS,
     PARSED,
@@ -21,7 +21,7 @@ from plaudit.rules.budget import (
     size,
     text_size,
 )
-from plaudit.rules.explain import (
+from plaudit.rule_engine.explain import (
     EXPLAINED,
     explain,
     explain_quantifier,
@@ -30,8 +30,8 @@ from plaudit.rules.explain import (
     state,
     var_label,
 )
-from plaudit.rules.facts import EventFacts, History
-from plaudit.rules.language import (
+from plaudit.rule_engine.facts import EventFacts, History
+from plaudit.rule_engine.language import (
     HISTORY_OPERATORS,
     SCOPED,
     ConditionError,
@@ -39,7 +39,7 @@ from plaudit.rules.language import (
     arguments,
     child,
 )
-from plaudit.rules.operators import (
+from plaudit.rule_engine.operators import (
     EQUALS,
     FUNCTIONS,
     missing,
@@ -49,9 +49,9 @@ from plaudit.rules.operators import (
     truthy,
     var,
 )
-from plaudit.rules.validation import MAX_DEPTH, validate, validate_once, validate_plain
+from plaudit.rule_engine.validation import MAX_DEPTH, validate, validate_once, validate_plain
 
-# automations.service reads a condition's errors through this module.
+# rules.service reads a condition's errors through this module.
 __all__ = ["ConditionError", "Outcome", "Step", "apply", "compute", "evaluate", "validate"]
 
 

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 
-from plaudit.rules.budget import Spend
+from plaudit.rule_engine.budget import Spend
 
 # JS numbers are doubles: integers beyond 2**53 are not exact there, and capping them keeps
 # hostile products (10**300 * ...) from growing without bound.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from plaudit.rules.wording import quote
+from plaudit.rule_engine.wording import quote
 
 
 def type_matches(pattern: str, event_type: str) -> bool:

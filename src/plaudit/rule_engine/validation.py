@@ -7,8 +7,8 @@ import math
 from collections import OrderedDict
 from typing import Any, Final
 
-from plaudit.rules.history import PARSERS
-from plaudit.rules.language import (
+from plaudit.rule_engine.history import PARSERS
+from plaudit.rule_engine.language import (
     ARITY,
     HISTORY_OPERATORS,
     OPERATORS,
@@ -18,7 +18,7 @@ from plaudit.rules.language import (
     arguments,
     child,
 )
-from plaudit.rules.wording import quote
+from plaudit.rule_engine.wording import quote
 
 MAX_DEPTH: Final = 64
 MAX_NODES: Final = 10_000

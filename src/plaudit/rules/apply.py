@@ -18,16 +18,16 @@ from typing import Any, NotRequired, Protocol, TypedDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from plaudit.automations.schemas import Action, CertificateAction, RevokeAction
-from plaudit.automations.service import LoadedRule
 from plaudit.awards.service import AwardableTemplate, Grant, holdings
 from plaudit.models.event import Event
 from plaudit.models.learner import Learner
 from plaudit.models.rule import Rule, RuleMode
-from plaudit.rules.budget import TooCostly
-from plaudit.rules.engine import RuleDecision
-from plaudit.rules.facts import EventFacts, History
-from plaudit.rules.jsonlogic import compute
+from plaudit.rule_engine.budget import TooCostly
+from plaudit.rule_engine.engine import RuleDecision
+from plaudit.rule_engine.facts import EventFacts, History
+from plaudit.rule_engine.jsonlogic import compute
+from plaudit.rules.schemas import Action, CertificateAction, RevokeAction
+from plaudit.rules.service import LoadedRule
 
 # --- the trace: how each rule judged an event, in words an administrator can follow ---------
 

@@ -15,7 +15,17 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from plaudit.automations.apply import (
+from plaudit.awards.service import AwardBook, awardable_templates
+from plaudit.db import utcnow
+from plaudit.errors import Conflict, not_found
+from plaudit.lifecycle import awarding
+from plaudit.models.award import AwardLog
+from plaudit.models.event import Event
+from plaudit.models.learner import Learner
+from plaudit.models.rule import Backfill, BackfillStatus, Rule, RuleMode
+from plaudit.rule_engine.engine import decide
+from plaudit.rule_engine.facts import EventFacts, History
+from plaudit.rules.apply import (
     Awarded,
     Book,
     DryRunBook,
@@ -25,18 +35,8 @@ from plaudit.automations.apply import (
     facts_of,
     stored_events,
 )
-from plaudit.automations.schemas import BackfillPreviewOut, RevokeAction
-from plaudit.automations.service import LoadedRule
-from plaudit.awards.service import AwardBook, awardable_templates
-from plaudit.db import utcnow
-from plaudit.errors import Conflict, not_found
-from plaudit.lifecycle import awarding
-from plaudit.models.award import AwardLog
-from plaudit.models.event import Event
-from plaudit.models.learner import Learner
-from plaudit.models.rule import Backfill, BackfillStatus, Rule, RuleMode
-from plaudit.rules.engine import decide
-from plaudit.rules.facts import EventFacts, History
+from plaudit.rules.schemas import BackfillPreviewOut, RevokeAction
+from plaudit.rules.service import LoadedRule
 from plaudit.webhooks import service as webhooks
 
 CHUNK = 200  # learners per transaction: progress is saved (and resumable) chunk by chunk

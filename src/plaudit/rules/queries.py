@@ -10,12 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plaudit.api.numbered import NumberedPage, Window, numbered_page
-from plaudit.automations import service as automations
-from plaudit.automations.schemas import SimulationIn
 from plaudit.models.award import AwardGuard
 from plaudit.models.event import Event
 from plaudit.models.learner import Learner
 from plaudit.models.rule import Backfill, BackfillStatus, Rule, RuleMode, RuleStatus
+from plaudit.rules import service as rule_service
+from plaudit.rules.schemas import SimulationIn
 
 MAX_HISTORY = 1000  # as SimulationIn allows
 MAX_HELD = 100
@@ -30,7 +30,7 @@ def listing(
     window: Window,
 ) -> NumberedPage[Rule]:
     """In the order the engine tries them."""
-    stmt = automations.query(organization_id=organization_id, status=status, mode=mode)
+    stmt = rule_service.query(organization_id=organization_id, status=status, mode=mode)
     return numbered_page(session, stmt.order_by(Rule.priority, Rule.name, Rule.id), window)
 
 

@@ -13,10 +13,12 @@ from plaudit.api.deps import ReadPrincipal, SessionDep, WritePrincipal
 from plaudit.api.idempotency import Idempotent
 from plaudit.api.pagination import Page, PageParams, page_params, paginate
 from plaudit.api.routing import UnitOfWorkRoute
-from plaudit.automations import backfill as backfills
-from plaudit.automations import service as automations
-from plaudit.automations import tasks as automation_tasks
-from plaudit.automations.schemas import (
+from plaudit.errors import InvalidInput
+from plaudit.models.rule import Rule, RuleMode, RuleStatus
+from plaudit.rules import backfill as backfills
+from plaudit.rules import service as rule_service
+from plaudit.rules import tasks as rule_tasks
+from plaudit.rules.schemas import (
     BackfillOut,
     BackfillPreviewOut,
     RuleIn,
@@ -25,9 +27,7 @@ from plaudit.automations.schemas import (
     SimulationIn,
     SimulationOut,
 )
-from plaudit.automations.simulate import simulate
-from plaudit.errors import InvalidInput
-from plaudit.models.rule import Rule, RuleMode, RuleStatus
+from plaudit.rules.simulate import simulate
 
 router = APIRouter(prefix=f"{API_PREFIX}/rules", tags=["rules"], route_class=UnitOfWorkRoute)
 backfills_router = APIRouter(
@@ -39,7 +39,7 @@ backfills_router = APIRouter(
     "", response_model=RuleOut, status_code=201, dependencies=[Idempotent], summary="Create a rule"
 )
 def create(body: RuleIn, session: SessionDep, principal: WritePrincipal) -> object:
-    return automations.create(session, organization_id=principal.organization_id, data=body)
+    return rule_service.create(session, organization_id=principal.organization_id, data=body)
 
 
 @router.get("", response_model=Page[RuleOut], summary="List rules")
@@ -52,7 +52,7 @@ def list_rules(
 ) -> Page[RuleOut]:
     rows, cursor = paginate(
         session,
-        automations.query(organization_id=principal.organization_id, status=status, mode=mode),
+        rule_service.query(organization_id=principal.organization_id, status=status, mode=mode),
         id_column=Rule.id,
         params=page,
     )
@@ -72,8 +72,8 @@ def simulate_unsaved(
             "Send the 'rule' to simulate, or use /rules/{id}/simulate.",
             extra={"errors": [{"field": "rule", "reason": "is required here"}]},
         )
-    automations.validate(session, organization_id=principal.organization_id, data=body.rule)
-    rule = automations.unsaved(principal.organization_id, body.rule)
+    rule_service.validate(session, organization_id=principal.organization_id, data=body.rule)
+    rule = rule_service.unsaved(principal.organization_id, body.rule)
     return simulate(
         session,
         organization_id=principal.organization_id,
@@ -86,7 +86,7 @@ def simulate_unsaved(
 
 @router.get("/{rule_id}", response_model=RuleOut, summary="Read a rule")
 def read(rule_id: uuid.UUID, session: SessionDep, principal: ReadPrincipal) -> object:
-    return automations.get(session, organization_id=principal.organization_id, rule_id=rule_id)
+    return rule_service.get(session, organization_id=principal.organization_id, rule_id=rule_id)
 
 
 @router.patch(
@@ -95,14 +95,14 @@ def read(rule_id: uuid.UUID, session: SessionDep, principal: ReadPrincipal) -> o
 def update(
     rule_id: uuid.UUID, body: RuleUpdate, session: SessionDep, principal: WritePrincipal
 ) -> object:
-    rule = automations.get(session, organization_id=principal.organization_id, rule_id=rule_id)
-    return automations.update(session, rule=rule, data=body)
+    rule = rule_service.get(session, organization_id=principal.organization_id, rule_id=rule_id)
+    return rule_service.update(session, rule=rule, data=body)
 
 
 @router.delete("/{rule_id}", status_code=204, summary="Delete a rule (its award logs stay)")
 def delete(rule_id: uuid.UUID, session: SessionDep, principal: WritePrincipal) -> Response:
-    rule = automations.get(session, organization_id=principal.organization_id, rule_id=rule_id)
-    automations.delete(session, rule=rule)
+    rule = rule_service.get(session, organization_id=principal.organization_id, rule_id=rule_id)
+    rule_service.delete(session, rule=rule)
     return Response(status_code=204)
 
 
@@ -114,7 +114,7 @@ def delete(rule_id: uuid.UUID, session: SessionDep, principal: WritePrincipal) -
 def simulate_saved(
     rule_id: uuid.UUID, body: SimulationIn, session: SessionDep, principal: ReadPrincipal
 ) -> SimulationOut:
-    rule = automations.get(session, organization_id=principal.organization_id, rule_id=rule_id)
+    rule = rule_service.get(session, organization_id=principal.organization_id, rule_id=rule_id)
     if body.rule is not None:
         raise InvalidInput(
             "Do not send a 'rule' when simulating a saved one.",
@@ -138,7 +138,7 @@ def simulate_saved(
 def backfill_preview(
     rule_id: uuid.UUID, session: SessionDep, principal: ReadPrincipal
 ) -> BackfillPreviewOut:
-    rule = automations.get(session, organization_id=principal.organization_id, rule_id=rule_id)
+    rule = rule_service.get(session, organization_id=principal.organization_id, rule_id=rule_id)
     return backfills.preview(session, rule=rule)
 
 
@@ -150,9 +150,9 @@ def backfill_preview(
     summary="Award retroactively from stored history (a job; poll its progress)",
 )
 def backfill_start(rule_id: uuid.UUID, session: SessionDep, principal: WritePrincipal) -> object:
-    rule = automations.get(session, organization_id=principal.organization_id, rule_id=rule_id)
+    rule = rule_service.get(session, organization_id=principal.organization_id, rule_id=rule_id)
     backfill = backfills.start(session, rule=rule)
-    jobs.enqueue(session, automation_tasks.run_backfill, str(backfill.id))
+    jobs.enqueue(session, rule_tasks.run_backfill, str(backfill.id))
     return backfill
 
 

@@ -11,18 +11,18 @@ from pydantic import TypeAdapter
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from plaudit.automations.schemas import (
+from plaudit.errors import InvalidInput, not_found
+from plaudit.models.rule import Rule, RuleMode, RuleStatus
+from plaudit.models.template import Template, TemplateKind
+from plaudit.rule_engine import cost, jsonlogic
+from plaudit.rule_engine.engine import Mode, RuleSpec, Trigger, validate_trigger
+from plaudit.rules.schemas import (
     Action,
     CertificateAction,
     RuleIn,
     RuleUpdate,
     TriggerIn,
 )
-from plaudit.errors import InvalidInput, not_found
-from plaudit.models.rule import Rule, RuleMode, RuleStatus
-from plaudit.models.template import Template, TemplateKind
-from plaudit.rules import cost, jsonlogic
-from plaudit.rules.engine import Mode, RuleSpec, Trigger, validate_trigger
 
 _ACTIONS: TypeAdapter[list[Action]] = TypeAdapter(list[Action])
 

@@ -12,15 +12,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from plaudit.automations.apply import DryRunBook, Occasion, apply_decisions
-from plaudit.automations.schemas import HistoryEventIn, SimulationOut
-from plaudit.automations.service import LoadedRule
 from plaudit.awards.service import awardable_templates
 from plaudit.events.schemas import EventIn
 from plaudit.models.learner import Learner
 from plaudit.models.rule import Rule
-from plaudit.rules.engine import decide
-from plaudit.rules.facts import EventFacts, History
+from plaudit.rule_engine.engine import decide
+from plaudit.rule_engine.facts import EventFacts, History
+from plaudit.rules.apply import DryRunBook, Occasion, apply_decisions
+from plaudit.rules.schemas import HistoryEventIn, SimulationOut
+from plaudit.rules.service import LoadedRule
 
 
 def event_facts(event: EventIn) -> EventFacts:

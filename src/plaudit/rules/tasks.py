@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from plaudit import jobs, leases
-from plaudit.automations import backfill as backfills
 from plaudit.db import unit_of_work
 from plaudit.models.rule import Backfill, BackfillStatus
+from plaudit.rules import backfill as backfills
 from plaudit.runtime import Runtime
 
 log = logging.getLogger(__name__)
