@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 VENV := .venv/bin
 PY_SOURCES := src tests bench
 
-.PHONY: help install debs-run debs-test run test lint fmt types unit migrate revision bench clean
+.PHONY: help install debs-run debs-test npm-test run test lint fmt types unit migrate revision bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -29,11 +29,21 @@ debs-run: ## Install the Debian fonts certificates use (apt, as root or with sud
 debs-test: ## Install the Debian fonts and Chromium the tests use (apt, as root or with sudo)
 	@bash scripts/debs.sh $(TEST_DEBS)
 
+# npm packages the interoperability tests run in Node (tests/interop), exactly as its lockfile
+# pins them; reinstalled only when node_modules is missing or older than the lockfile.
+NPM_TEST_MODULES := tests/interop/node_modules
+
+$(NPM_TEST_MODULES): tests/interop/package-lock.json
+	npm ci --prefix tests/interop --no-audit --no-fund
+	@touch $(NPM_TEST_MODULES)
+
+npm-test: $(NPM_TEST_MODULES) ## Install the npm packages the interoperability tests use (tests/interop)
+
 run: install debs-run ## Start Plaudit on the embedded default (SQLite, in-process jobs) with demo data
 	$(VENV)/plaudit demo
 	$(VENV)/plaudit serve
 
-test: install debs-test ## Format check, lint, import contracts, type-check, then the whole suite on SQLite and PostgreSQL
+test: install debs-test npm-test ## Format check, lint, import contracts, type-check, then the whole suite on SQLite and PostgreSQL
 	$(VENV)/ruff format --check $(PY_SOURCES)
 	$(VENV)/ruff check $(PY_SOURCES)
 	$(VENV)/lint-imports

@@ -31,8 +31,9 @@ from tests.fixtures.databases import (
 )
 from tests.fixtures.paths import standards as standards_folder
 
-# The real SMTP server and HTTP receiver (``smtp_server``, ``receiver``) for every test.
-pytest_plugins = ["tests.fixtures.peers"]
+# The real SMTP server and HTTP receiver (``smtp_server``, ``receiver``) for every test;
+# ``node_script`` runs tests/interop's npm packages.
+pytest_plugins = ["tests.fixtures.peers", "tests.fixtures.node"]
 
 # The developer's own PLAUDIT_* settings must not leak into tests.
 for _name in [

@@ -20,6 +20,7 @@ from plaudit.openbadges.jose import (
     sign_vc_jwt,
 )
 from plaudit.openbadges.multikey import ed25519_from_jwk
+from tests.fixtures.node import NodeScript
 from tests.fixtures.paths import standards
 
 FIXTURES = standards() / "ob3" / "validator-fixtures"
@@ -268,3 +269,16 @@ def test_1edtech_fixture_tokens_decode(path: Path) -> None:
     assert claims["jti"] == credential["id"]
     assert claims["sub"] == credential["credentialSubject"]["id"]
     assert isinstance(claims["nbf"], int)
+
+
+@pytest.mark.parametrize(
+    ("alg", "key"), [("EdDSA", ED_KEY), ("RS256", RSA_KEY)], ids=["EdDSA", "RS256"]
+)
+def test_panva_jose_verifies_our_tokens(
+    alg: str, key: Ed25519PrivateKey | RSAPrivateKey, node_script: NodeScript
+) -> None:
+    token = sign_vc_jwt(CREDENTIAL, private_key=key, kid=KID, alg=alg)
+    jwks = {"keys": [{**public_jwk(key), "kid": KID, "alg": alg, "use": "sig"}]}
+    result = node_script("verify-jwt.mjs", {"token": token, "jwks": jwks})
+    assert result["verified"], result
+    assert result["header"]["kid"] == KID
