@@ -22,6 +22,7 @@ from plaudit.awards.service import AwardableTemplate, Grant, holdings
 from plaudit.models.event import Event
 from plaudit.models.learner import Learner
 from plaudit.models.rule import Rule, RuleMode
+from plaudit.models.template import TemplateKind
 from plaudit.rule_engine.budget import TooCostly
 from plaudit.rule_engine.engine import RuleDecision
 from plaudit.rule_engine.facts import EventFacts, History
@@ -264,7 +265,9 @@ def carry_out(
     if once and book.holds(learner.id, template_id):
         return said("skipped", "skipped: the learner already holds it (rule applies once)"), []
     fields: dict[str, Any] = {}
-    if isinstance(action, CertificateAction):
+    # A badge in a certificate action (HighLevel's way) is awarded exactly as 'award' does.
+    certifies = template.snapshot.kind is TemplateKind.CERTIFICATE
+    if certifies and isinstance(action, CertificateAction):
         try:
             fields = certificate_fields(action.fields, template, occasion.facts, occasion.history)
         except FieldTooCostly as exc:
@@ -299,7 +302,7 @@ def carry_out(
         done["credential_id"] = str(credential_id)
     done["template_name"] = template.name
     done["template_version"] = template.version
-    if isinstance(action, CertificateAction):
+    if certifies and isinstance(action, CertificateAction):
         done["fields"] = fields
     return done, [Awarded(template_id, credential_id, "awarded", rule.id)]
 

@@ -36,12 +36,16 @@ class AwardAction(Input):
 
 
 class CertificateAction(Input):
+    """Issues a certificate with its fields filled, or a badge (which has no fields) as
+    'award' does: HighLevel's "Issue Certificate" action takes either kind of template."""
+
     type: Literal["issue_certificate"]
     template_id: uuid.UUID
     fields: dict[Annotated[str, StringConstraints(max_length=40)], Any] = Field(
         default_factory=dict,
         description="Each dynamic field of the template <- a JSON Logic expression over "
-        'event, learner and entity (e.g. {"var": "entity.title"}) or a constant.',
+        'event, learner and entity (e.g. {"var": "entity.title"}) or a constant. '
+        "Empty for a badge template.",
     )
 
 

@@ -141,9 +141,15 @@ def _validate_mapping(
     index: int, action: CertificateAction, template: Template, stored: list[Any]
 ) -> None:
     if template.kind is not TemplateKind.CERTIFICATE:
-        raise _invalid(
-            f"'{template.name}' is a badge; use an 'award' action", f"actions.{index}.type"
-        )
+        # HighLevel's "Issue Certificate" action issues badges too (seed 000): a badge template
+        # is awarded as an 'award' action would, but it has no dynamic fields to fill.
+        if action.fields:
+            raise _invalid(
+                f"'{template.name}' is a badge and has no dynamic fields; "
+                f"remove 'fields' ({', '.join(action.fields)}) or choose a certificate template",
+                f"actions.{index}.fields",
+            )
+        return
     declared = {f["name"]: f for f in template.fields}
     for name, expression in action.fields.items():
         if name not in declared:
