@@ -13,15 +13,16 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from plaudit.api import idempotency
+from plaudit.api import API_PREFIX, idempotency
 from plaudit.api.deps import record_key_use
 from plaudit.db import lost_race
-from plaudit.errors import Busy, PlauditError
+from plaudit.errors import Busy, InvalidInput, PlauditError
 from plaudit.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -113,14 +114,61 @@ async def _busy(request: Request, exc: Exception) -> Response:
     return response
 
 
+# Standard APIs under the prefix whose own specification says what their parameters are and
+# how to refuse the others (xAPI: 400 Bad Request): Plaudit's rule is not imposed on them.
+_OWN_PARAMETER_RULES = (f"{API_PREFIX}/xapi/",)
+
+
+def accepted_query_parameters(route: APIRoute) -> frozenset[str] | None:
+    """The query parameters a route of Plaudit's API declares, its dependencies' included (the
+    page's `limit` and `cursor`); None for routes outside the API, which accept any."""
+    if not route.path.startswith(API_PREFIX + "/") or route.path.startswith(_OWN_PARAMETER_RULES):
+        return None
+    return frozenset(_query_names(route.dependant))
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {field.alias for field in dependant.query_params}
+    for dependency in dependant.dependencies:
+        names |= _query_names(dependency)
+    return names
+
+
+def refuse_unknown_query_parameters(request: Request, accepted: frozenset[str]) -> None:
+    """A parameter the route does not know is a mistake (a typo, a filter this list lacks), not
+    something to ignore: answering as if it were absent would return more than was asked."""
+    unknown = sorted({name for name in request.query_params if name not in accepted})
+    if not unknown:
+        return
+    listed = ", ".join(f"'{name}'" for name in unknown)
+    takes = (
+        "takes the query parameters " + ", ".join(f"'{n}'" for n in sorted(accepted))
+        if accepted
+        else "takes no query parameters"
+    )
+    raise InvalidInput(
+        f"Unknown query parameter{'s' if len(unknown) > 1 else ''} {listed}: this endpoint "
+        f"{takes}.",
+        extra={
+            "errors": [
+                {"field": name, "reason": "is not a parameter of this endpoint", "in": "query"}
+                for name in unknown
+            ],
+            "accepted_parameters": sorted(accepted),
+        },
+    )
+
+
 class UnitOfWorkRoute(APIRoute):
     """Opens a session before the route runs, commits before the response leaves (so a client
     never sees success for data that is not durable), rolls back on any error, and runs the
     after-commit hooks (jobs) only once the commit succeeded. A write that loses a race is run
-    again from the start in a new session; the hooks of the attempt rolled back never run."""
+    again from the start in a new session; the hooks of the attempt rolled back never run.
+    Under the API, a query parameter the route does not declare is refused (422) first."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        accepted = accepted_query_parameters(self)
 
         async def attempt(request: Request, runtime: Runtime, read_only: bool) -> Response:
             session = (runtime.read_sessions if read_only else runtime.request_sessions)()
@@ -158,6 +206,8 @@ class UnitOfWorkRoute(APIRoute):
                 raise
 
         async def handle(request: Request) -> Response:
+            if accepted is not None:
+                refuse_unknown_query_parameters(request, accepted)
             runtime: Runtime = request.app.state.runtime
             read_only = request.method in _READ_METHODS
             started = time.monotonic()
