@@ -66,30 +66,73 @@ def _b64encode(data: bytes) -> str:
 def test_sign_and_decode(alg: str, key: Ed25519PrivateKey | RSAPrivateKey) -> None:
     token = sign_vc_jwt(CREDENTIAL, private_key=key, kid=KID, alg=alg)
     header, claims = decode_vc_jwt(token, public_key=key.public_key())
-    assert header == {"alg": alg, "kid": KID, "typ": "JWT"}
+    assert header == {"alg": alg, "kid": KID, "typ": "vc+jwt"}
     assert credential_from_jwt_claims(claims) == CREDENTIAL
 
 
 def test_claims_layout() -> None:
     token = sign_vc_jwt(CREDENTIAL, private_key=ED_KEY, kid=KID, alg="EdDSA")
     _, claims = decode_vc_jwt(token, public_key=ED_KEY.public_key())
+    # OB 3.0 §8.2.4.1 and VC-JOSE-COSE: the credential's members at the top level, beside
+    # the registered claims; no 'vc' wrapper and no iat.
     assert claims == {
-        "vc": CREDENTIAL,
+        **CREDENTIAL,
         "iss": "https://issuer.example/issuers/1",
         "nbf": 1709294400,
         "jti": "urn:uuid:2a5f2e7c-4a5d-4c59-9d55-3c1a9d0c7a11",
         "sub": "did:example:learner",
         "exp": 1867060800,
-        "iat": 1709294400,
     }
-    # The same keys, in the order 1EdTech's simple.jwt fixture writes them.
-    assert list(json.loads(_b64decode(_segments(token)[1])))[:5] == [
-        "vc",
-        "iss",
-        "nbf",
-        "jti",
-        "sub",
-    ]
+
+
+def test_an_embedded_proof_stays_out_of_the_payload() -> None:
+    proven = {**CREDENTIAL, "proof": {"type": "DataIntegrityProof"}}
+    _, claims = decode_vc_jwt(sign_vc_jwt(proven, private_key=ED_KEY, kid=KID, alg="EdDSA"))
+    assert "proof" not in claims
+    assert credential_from_jwt_claims(claims) == CREDENTIAL
+
+
+# Signed by Plaudit before VC-JWTs followed VC-JOSE-COSE (the credential in a 'vc' claim,
+# typ "JWT", iat = nbf), with the Ed25519 key whose seed is bytes 0..31. Such tokens were
+# handed out and must keep verifying.
+LEGACY_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+LEGACY_TOKEN = (
+    "eyJ0eXAiOiJKV1QiLCJhbGciOiJFZERTQSIsImtpZCI6Imh0dHBzOi8vaXNzdWVyLmV4YW1wbGUvaXNzdWVycy8x"
+    "I2tleS0xIn0.eyJ2YyI6eyJAY29udGV4dCI6WyJodHRwczovL3d3dy53My5vcmcvbnMvY3JlZGVudGlhbHMvdjIi"
+    "LCJodHRwczovL3B1cmwuaW1zZ2xvYmFsLm9yZy9zcGVjL29iL3YzcDAvY29udGV4dC0zLjAuMy5qc29uIl0sImlk"
+    "IjoidXJuOnV1aWQ6MmE1ZjJlN2MtNGE1ZC00YzU5LTlkNTUtM2MxYTlkMGM3YTExIiwidHlwZSI6WyJWZXJpZmlh"
+    "YmxlQ3JlZGVudGlhbCIsIk9wZW5CYWRnZUNyZWRlbnRpYWwiXSwiaXNzdWVyIjp7ImlkIjoiaHR0cHM6Ly9pc3N1"
+    "ZXIuZXhhbXBsZS9pc3N1ZXJzLzEiLCJ0eXBlIjpbIlByb2ZpbGUiXSwibmFtZSI6IkFjbWUifSwidmFsaWRGcm9t"
+    "IjoiMjAyNC0wMy0wMVQxMjowMDowMFoiLCJ2YWxpZFVudGlsIjoiMjAyOS0wMy0wMVQxMjowMDowMC43NTBaIiwi"
+    "bmFtZSI6IlRlYW13b3JrIiwiY3JlZGVudGlhbFN1YmplY3QiOnsiaWQiOiJkaWQ6ZXhhbXBsZTpsZWFybmVyIiwi"
+    "dHlwZSI6WyJBY2hpZXZlbWVudFN1YmplY3QiXSwiYWNoaWV2ZW1lbnQiOnsiaWQiOiJodHRwczovL2lzc3Vlci5l"
+    "eGFtcGxlL2EvMSIsInR5cGUiOlsiQWNoaWV2ZW1lbnQiXX19fSwiaXNzIjoiaHR0cHM6Ly9pc3N1ZXIuZXhhbXBs"
+    "ZS9pc3N1ZXJzLzEiLCJuYmYiOjE3MDkyOTQ0MDAsImp0aSI6InVybjp1dWlkOjJhNWYyZTdjLTRhNWQtNGM1OS05"
+    "ZDU1LTNjMWE5ZDBjN2ExMSIsInN1YiI6ImRpZDpleGFtcGxlOmxlYXJuZXIiLCJleHAiOjE4NjcwNjA4MDAsImlh"
+    "dCI6MTcwOTI5NDQwMH0.k9FKzQwrHG8yEM86SPlpXSn9kGFSlpW0gbXnIW-DTaENGFdNQiWVTLqB98nMbTxIbKH_"
+    "MrPR5z5WUTV6tMF5Ag"
+)
+
+
+def test_tokens_in_the_older_vc_claim_layout_still_verify() -> None:
+    header, claims = decode_vc_jwt(LEGACY_TOKEN, public_key=LEGACY_KEY.public_key())
+    assert header == {"alg": "EdDSA", "kid": KID, "typ": "JWT"}
+    assert claims["iat"] == claims["nbf"] == 1709294400
+    assert credential_from_jwt_claims(claims) == CREDENTIAL
+
+
+@pytest.mark.parametrize("typ", ["vc+jwt", "application/vc+jwt", "VC+JWT", "JWT", None])
+def test_credential_typs_are_accepted(typ: str | None) -> None:
+    headers = {"kid": KID} if typ is None else {"kid": KID, "typ": typ}
+    token = jwt.encode(CREDENTIAL, ED_KEY, algorithm="EdDSA", headers=headers)
+    assert credential_from_jwt_claims(decode_vc_jwt(token, public_key=ED_KEY.public_key())[1])
+
+
+@pytest.mark.parametrize("typ", ["vp+jwt", "at+jwt", "dc+sd-jwt"])
+def test_other_typs_are_refused(typ: str) -> None:
+    token = jwt.encode(CREDENTIAL, ED_KEY, algorithm="EdDSA", headers={"kid": KID, "typ": typ})
+    with pytest.raises(ValueError, match="not a verifiable credential"):
+        decode_vc_jwt(token, public_key=ED_KEY.public_key())
 
 
 def test_vc_1_1_dates_and_string_issuer() -> None:
@@ -142,7 +185,7 @@ def test_a_tampered_payload_is_refused(alg: str, key: Ed25519PrivateKey | RSAPri
         sign_vc_jwt(CREDENTIAL, private_key=key, kid=KID, alg=alg)
     )
     claims = json.loads(_b64decode(payload))
-    claims["vc"]["name"] = "Leadership"
+    claims["name"] = "Leadership"
     forged = ".".join([header, _b64encode(json.dumps(claims).encode()), signature])
     with pytest.raises(ValueError, match="signature does not verify"):
         decode_vc_jwt(forged, public_key=key.public_key())
@@ -211,11 +254,13 @@ def test_expired_and_future_credentials_still_decode() -> None:
     for credential in (past, {k: v for k, v in future.items() if v is not None}):
         token = sign_vc_jwt(credential, private_key=ED_KEY, kid=KID, alg="EdDSA")
         _, claims = decode_vc_jwt(token, public_key=ED_KEY.public_key())
-        assert claims["vc"] == credential
+        assert credential_from_jwt_claims(claims) == credential
 
 
 def test_vc_jose_style_claims_are_the_credential() -> None:
     assert credential_from_jwt_claims(CREDENTIAL) == CREDENTIAL
+    registered = {"iss": "x", "sub": "y", "jti": "z", "nbf": 1, "exp": 2, "iat": 1, "aud": "a"}
+    assert credential_from_jwt_claims({**CREDENTIAL, **registered}) == CREDENTIAL
 
 
 @pytest.mark.parametrize(
@@ -254,7 +299,7 @@ def test_a_token_verifies_with_the_key_its_public_jwk_describes() -> None:
     token = sign_vc_jwt(CREDENTIAL, private_key=RSA_KEY, kid=KID, alg="RS256")
     key = jwt.PyJWK(public_jwk(RSA_KEY), algorithm="RS256").key
     assert isinstance(key, rsa.RSAPublicKey)
-    assert decode_vc_jwt(token, public_key=key)[1]["vc"] == CREDENTIAL
+    assert credential_from_jwt_claims(decode_vc_jwt(token, public_key=key)[1]) == CREDENTIAL
 
 
 @pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.jwt")), ids=lambda p: p.name)
@@ -264,7 +309,7 @@ def test_1edtech_fixture_tokens_decode(path: Path) -> None:
     assert header["alg"] == "RS256"
     credential = credential_from_jwt_claims(claims)
     assert {"OpenBadgeCredential", "AchievementCredential"} & set(credential["type"])
-    # The claim layout this module writes is the one these fixtures use.
+    # The registered claims this module writes are the ones these fixtures use.
     assert claims["iss"] == credential["issuer"]["id"]
     assert claims["jti"] == credential["id"]
     assert claims["sub"] == credential["credentialSubject"]["id"]
@@ -279,6 +324,7 @@ def test_panva_jose_verifies_our_tokens(
 ) -> None:
     token = sign_vc_jwt(CREDENTIAL, private_key=key, kid=KID, alg=alg)
     jwks = {"keys": [{**public_jwk(key), "kid": KID, "alg": alg, "use": "sig"}]}
-    result = node_script("verify-jwt.mjs", {"token": token, "jwks": jwks})
+    result = node_script("verify-jwt.mjs", {"token": token, "jwks": jwks, "typ": "vc+jwt"})
     assert result["verified"], result
-    assert result["header"]["kid"] == KID
+    assert result["header"] == {"alg": alg, "kid": KID, "typ": "vc+jwt"}
+    assert {k: v for k, v in result["payload"].items() if k in CREDENTIAL} == CREDENTIAL

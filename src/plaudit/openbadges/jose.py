@@ -1,4 +1,4 @@
-"""Open Badges 3.0 "JSON Web Token Proof Format" (VC-JWT): sign, decode, and unwrap."""
+"""Open Badges 3.0 "JSON Web Token Proof Format" and VC-JOSE-COSE (VC-JWT): sign, decode, unwrap."""
 
 from __future__ import annotations
 
@@ -14,6 +14,12 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from jwt.types import Options
 
 VC_V2_CONTEXT: Final = "https://www.w3.org/ns/credentials/v2"
+# VC-JOSE-COSE's typ (the media type application/vc+jwt), which 1EdTech's proposed OB 3.0
+# revision adopts too; OB 3.0 1.0 wrote "JWT", which verifiers still accept.
+VC_JWT_TYP: Final = "vc+jwt"
+_ACCEPTED_TYPS: Final = frozenset({"vc+jwt", "jwt"})
+# RFC 7519's registered claims: the envelope's, not members of the credential it carries.
+_REGISTERED_CLAIMS: Final = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti"})
 
 # The algorithms Plaudit signs with, and the key type each needs.
 _ALGORITHMS: Final = {"EdDSA": Ed25519PrivateKey, "RS256": RSAPrivateKey}
@@ -56,7 +62,9 @@ def _id_of(value: Any) -> str | None:
 
 
 def _claims(credential: Mapping[str, Any]) -> dict[str, Any]:
-    claims: dict[str, Any] = {"vc": dict(credential)}
+    # OB 3.0 §8.2.4.1 and VC-JOSE-COSE: the payload is the credential itself, with the JWT's
+    # registered claims beside its members (no 'vc' wrapper, which VC-JOSE-COSE forbids).
+    claims: dict[str, Any] = {k: v for k, v in credential.items() if k != "proof"}
     issuer = _id_of(credential.get("issuer"))
     if issuer is None:
         raise ValueError("the credential has no issuer id to put in the 'iss' claim")
@@ -77,8 +85,6 @@ def _claims(credential: Mapping[str, Any]) -> dict[str, Any]:
     end = "validUntil" if "validUntil" in credential else "expirationDate"
     if credential.get(end) is not None:
         claims["exp"] = _numeric_date(credential[end], end)
-    # The credential's own start, not the clock: signing stays a pure function of its input.
-    claims["iat"] = claims["nbf"]
     return claims
 
 
@@ -89,10 +95,11 @@ def sign_vc_jwt(
     kid: str,
     alg: str,
 ) -> str:
-    """The credential as an OB 3.0 VC-JWT (compact JWS), header {alg, kid, typ: "JWT"}.
+    """The credential as a VC-JWT (compact JWS) per OB 3.0 §8.2 and VC-JOSE-COSE.
 
-    Claims: vc, iss (issuer id), nbf (validFrom), jti (credential id), sub (subject id),
-    exp (validUntil, when present) and iat (= nbf).
+    Header {alg, kid, typ: "vc+jwt"}; payload: the credential's members (an embedded proof
+    left out) plus iss (issuer id), nbf (validFrom), jti (credential id), sub (subject id)
+    and exp (validUntil, when present).
     """
     expected = _ALGORITHMS.get(alg)
     if expected is None:
@@ -105,9 +112,19 @@ def sign_vc_jwt(
         _claims(credential),
         private_key,
         algorithm=alg,
-        headers={"alg": alg, "kid": kid, "typ": "JWT"},
+        headers={"alg": alg, "kid": kid, "typ": VC_JWT_TYP},
         sort_headers=False,
     )
+
+
+def _check_typ(header: Mapping[str, Any]) -> None:
+    # Media types compare without case and may drop 'application/' (RFC 7515 §4.1.9).
+    typ = header.get("typ")
+    if typ is None:
+        return
+    name = str(typ).lower().removeprefix("application/")
+    if name not in _ACCEPTED_TYPS:
+        raise ValueError(f"the JWT's typ {typ!r} is not a verifiable credential ('vc+jwt')")
 
 
 def _allowed_algorithms(public_key: Ed25519PublicKey | RSAPublicKey) -> tuple[str, ...]:
@@ -125,8 +142,9 @@ def decode_vc_jwt(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(header, claims) of a VC-JWT; the signature is checked when a public key is given.
 
-    Raises ValueError for a malformed token, `alg: none`, an algorithm that does not fit the
-    key, or a bad signature. Dates (nbf, exp) are left to the caller.
+    Raises ValueError for a malformed token, `alg: none`, a typ other than a VC-JWT's, an
+    algorithm that does not fit the key, or a bad signature. Dates (nbf, exp) are left to the
+    caller.
     """
     if not isinstance(token, str) or token.strip().count(".") != 2:
         raise ValueError("not a compact JWS: expected three base64url parts separated by '.'")
@@ -138,6 +156,7 @@ def decode_vc_jwt(
     alg = header.get("alg")
     if not isinstance(alg, str) or not alg or alg.lower() == "none":
         raise ValueError(f"unsigned or unnamed JWS algorithm {alg!r} is refused")
+    _check_typ(header)
     try:
         if public_key is None:
             claims = jwt.decode(token, options={"verify_signature": False})
@@ -159,8 +178,9 @@ def decode_vc_jwt(
 
 
 def credential_from_jwt_claims(claims: Mapping[str, Any]) -> dict[str, Any]:
-    """The credential a VC-JWT carries: its `vc` claim (OB 3.0), or the claims themselves
-    when they are a VC 2.0 credential (VC-JOSE-COSE, typ "vc+jwt")."""
+    """The credential a VC-JWT carries: the claims themselves less the JWT's registered
+    claims (OB 3.0 §8.2.4.1, VC-JOSE-COSE), or the `vc` claim of the older VC 1.1 layout
+    (which Plaudit wrote before, and other issuers still do)."""
     if "vc" in claims:
         credential = claims["vc"]
         if not isinstance(credential, Mapping):
@@ -171,7 +191,7 @@ def credential_from_jwt_claims(claims: Mapping[str, Any]) -> dict[str, Any]:
     types = claims.get("type")
     type_list = types if isinstance(types, list) else [types]
     if first == VC_V2_CONTEXT and "VerifiableCredential" in type_list:
-        return dict(claims)
+        return {k: v for k, v in claims.items() if k not in _REGISTERED_CLAIMS}
     raise ValueError("the JWT carries no credential: no 'vc' claim and not a VC 2.0 credential")
 
 

@@ -172,7 +172,31 @@ def jwt_checks(
             failed("issuer_key", "the issuer's key could not be found: the JWT names none"),
         )
     try:
-        jose.decode_vc_jwt(token, public_key=key)
+        _, claims = jose.decode_vc_jwt(token, public_key=key)
     except (ValueError, TypeError) as exc:
         return failed("proof", f"the JWT signature is invalid: {exc}"), key_check
+    conflicts = _claim_conflicts(claims, credential)
+    if conflicts:
+        return failed(
+            "proof", f"the JWT contradicts the credential it signs: {conflicts}"
+        ), key_check
     return passed("proof", f"the JWT signature ({header.get('alg')}) verified"), key_check
+
+
+def _claim_conflicts(claims: Mapping[str, Any], credential: Mapping[str, Any]) -> str:
+    """The registered claims that name something else than the credential does (VC-JOSE-COSE
+    asks issuers to avoid it: a verifier reading only the claims would see another credential).
+    The issuer is compared by the structure check."""
+    subject = as_list(credential.get("credentialSubject"))
+    pairs = [
+        ("jti", credential.get("id")),
+        (
+            "sub",
+            subject[0].get("id") if len(subject) == 1 and isinstance(subject[0], Mapping) else None,
+        ),
+    ]
+    return "; ".join(
+        f"{name} is {claims[name]!r}, the credential says {value!r}"
+        for name, value in pairs
+        if name in claims and value is not None and claims[name] != value
+    )
