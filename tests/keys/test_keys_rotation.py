@@ -95,13 +95,18 @@ def test_rotation_keeps_old_credentials_verifying_and_signs_new_ones_with_the_ne
     assert after["proof"]["verificationMethod"].endswith(f"#{new_key['id']}")
     assert _key_checks(client, after) == {"proof": "passed", "issuer_key": "passed"}
 
-    listed = client.get("/api/v1/keys", headers=tenant.headers).json()
-    ed25519 = [k for k in listed if k["algorithm"] == "Ed25519"]
+    listed = client.get("/api/v1/keys", headers=tenant.headers).json()["items"]
+    ed25519 = [k for k in reversed(listed) if k["algorithm"] == "Ed25519"]  # oldest first
     assert [k["status"] for k in ed25519] == ["retired", "active"]
     assert ed25519[0]["retired_at"] is not None
     assert old_method.endswith(f"#{ed25519[0]['id']}")
     did = client.get(f"/orgs/{tenant.slug}/did.json").json()
-    assert len(did["verificationMethod"]) == 2
+    # Both Ed25519 keys (retired and active) and the RSA key that signs RS256 VC-JWTs.
+    assert sorted(m["type"] for m in did["verificationMethod"]) == [
+        "JsonWebKey",
+        "Multikey",
+        "Multikey",
+    ]
 
 
 def test_the_jwks_lists_active_and_retired_keys_without_private_members(
@@ -109,7 +114,7 @@ def test_the_jwks_lists_active_and_retired_keys_without_private_members(
 ) -> None:
     client, runtime = web
     tenant = make_tenant(runtime)
-    assert client.get("/api/v1/keys", headers=tenant.headers).json() == []
+    assert client.get("/api/v1/keys", headers=tenant.headers).json()["items"] == []
     _rotate(client, tenant, "Ed25519", "a")  # nothing to retire yet: just a first key
     _rotate(client, tenant, "Ed25519", "b")
     _rotate(client, tenant, "RSA", "c")
@@ -117,8 +122,11 @@ def test_the_jwks_lists_active_and_retired_keys_without_private_members(
     response = client.get(f"/orgs/{tenant.slug}/jwks.json")
     assert response.status_code == 200, response.text
     jwks = response.json()["keys"]
-    listed = client.get("/api/v1/keys", headers=tenant.headers).json()
-    assert {k["kid"] for k in jwks} == {k["id"] for k in listed}
+    listed = client.get("/api/v1/keys", headers=tenant.headers).json()["items"]
+    # Each kid is the did:web verification method that the key's JWTs name in their header.
+    did = client.get(f"/orgs/{tenant.slug}/did.json").json()
+    assert {k["kid"] for k in jwks} == {f"{did['id']}#{k['id']}" for k in listed}
+    assert {k["kid"] for k in jwks} == {m["id"] for m in did["verificationMethod"]}
     assert sorted(k["alg"] for k in jwks) == ["EdDSA", "EdDSA", "RS256"]
     for jwk in jwks:
         assert jwk["use"] == "sig"

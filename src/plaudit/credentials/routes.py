@@ -13,6 +13,7 @@ from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.credentials import issuance
 from plaudit.errors import Forbidden, NotFound
+from plaudit.keys import service as keys
 from plaudit.models.award import Credential
 from plaudit.models.organization import Organization
 from plaudit.models.signing_key import KeyAlgorithm, SigningKey
@@ -65,29 +66,38 @@ def did_document(slug: str, session: SessionDep, runtime: RuntimeDep) -> dict[st
     )
     if organization is None or did is None:
         raise NotFound("No did:web document here (it needs an https PLAUDIT_PUBLIC_BASE_URL).")
-    # Retired keys stay listed so that credentials they signed keep verifying after rotation.
-    keys = session.scalars(
+    # Every key that signs anything is listed (Ed25519 for Data Integrity proofs and EdDSA
+    # VC-JWTs, RSA for RS256 VC-JWTs), under the id their proofs' verificationMethod and their
+    # JWTs' kid name. Retired keys stay listed so that what they signed keeps verifying.
+    signing_keys = session.scalars(
         select(SigningKey)
-        .where(
-            SigningKey.organization_id == organization.id,
-            SigningKey.algorithm == KeyAlgorithm.ED25519,
-        )
-        .order_by(SigningKey.created_at)
+        .where(SigningKey.organization_id == organization.id)
+        .order_by(SigningKey.created_at, SigningKey.id)
     ).all()
-    methods = [
-        {
-            "id": f"{did}#{key.id}",
-            "type": "Multikey",
-            "controller": did,
-            "publicKeyMultibase": multikey.ed25519_public_multibase(issuance.raw_public_key(key)),
-        }
-        for key in keys
-    ]
+    methods = [_verification_method(did, key) for key in signing_keys]
     ids = [m["id"] for m in methods]
     return {
-        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+        "@context": [
+            "https://www.w3.org/ns/did/v1",
+            "https://w3id.org/security/multikey/v1",
+            "https://w3id.org/security/jwk/v1",
+        ],
         "id": did,
         "verificationMethod": methods,
         "assertionMethod": ids,
         "authentication": ids,
     }
+
+
+def _verification_method(did: str, key: SigningKey) -> dict[str, Any]:
+    method = {"id": f"{did}#{key.id}", "controller": did}
+    if key.algorithm is KeyAlgorithm.ED25519:
+        # Multikey: what eddsa-rdfc-2022 and eddsa-jcs-2022 verifiers expect.
+        raw = issuance.raw_public_key(key)
+        return {
+            **method,
+            "type": "Multikey",
+            "publicKeyMultibase": multikey.ed25519_public_multibase(raw),
+        }
+    jwk = {k: v for k, v in keys.public_jwk(key).items() if k in {"kty", "n", "e", "alg"}}
+    return {**method, "type": "JsonWebKey", "publicKeyJwk": jwk}

@@ -8,10 +8,12 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import Field
+from sqlalchemy import select
 
 from plaudit.api import API_PREFIX
 from plaudit.api.deps import AdminPrincipal, RuntimeDep, SessionDep
 from plaudit.api.idempotency import Idempotent
+from plaudit.api.pagination import Page, PageDep, paginate
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.keys import service as keys
 from plaudit.models.signing_key import KeyAlgorithm, KeyStatus, SigningKey
@@ -47,9 +49,11 @@ def _out(key: SigningKey) -> KeyOut:
     )
 
 
-@router.get("", response_model=list[KeyOut], summary="List the signing keys, retired included")
-def list_keys(session: SessionDep, principal: AdminPrincipal) -> list[KeyOut]:
-    return [_out(k) for k in keys.all_keys(session, organization_id=principal.organization_id)]
+@router.get("", response_model=Page[KeyOut], summary="List the signing keys, retired included")
+def list_keys(session: SessionDep, principal: AdminPrincipal, page: PageDep) -> Page[KeyOut]:
+    stmt = select(SigningKey).where(SigningKey.organization_id == principal.organization_id)
+    rows, cursor = paginate(session, stmt, id_column=SigningKey.id, params=page)
+    return Page[KeyOut](items=[_out(k) for k in rows], next_cursor=cursor)
 
 
 @router.post(
@@ -72,5 +76,6 @@ def rotate(
 
 
 @jwks_router.get("/orgs/{slug}/jwks.json", summary="The issuer's public keys as a JWK Set")
-def jwks(slug: str, session: SessionDep) -> dict[str, Any]:
-    return {"keys": keys.published_jwks(session, organization_slug=slug)}
+def jwks(slug: str, session: SessionDep, runtime: RuntimeDep) -> dict[str, Any]:
+    base_url = runtime.settings.public_base_url
+    return {"keys": keys.published_jwks(session, organization_slug=slug, base_url=base_url)}

@@ -16,6 +16,7 @@ from plaudit.db import new_id, utcnow
 from plaudit.errors import not_found
 from plaudit.models.organization import Organization
 from plaudit.models.signing_key import KeyAlgorithm, KeyStatus, SigningKey
+from plaudit.openbadges import multikey
 from plaudit.vault import Vault
 
 PrivateKey = ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey
@@ -132,15 +133,30 @@ def all_keys(session: Session, *, organization_id: uuid.UUID) -> list[SigningKey
     )
 
 
-def published_jwks(session: Session, *, organization_slug: str) -> list[dict[str, Any]]:
-    """The public keys an issuer publishes, by its organization's slug. Retired keys stay
-    published so that what they signed keeps verifying."""
+def verification_method(base_url: str, *, organization_slug: str, key: SigningKey) -> str | None:
+    """The DID URL that names the key in its issuer's did:web document ('<did>#<key id>'), which
+    is also the `kid` of what it signs as a JWT; None without an https base URL (a did:key
+    issuer names its one key by itself)."""
+    if not base_url.startswith("https://"):
+        return None
+    return f"{multikey.did_web(base_url, 'orgs', organization_slug)}#{key.id}"
+
+
+def published_jwks(
+    session: Session, *, organization_slug: str, base_url: str
+) -> list[dict[str, Any]]:
+    """The public keys an issuer publishes, by its organization's slug, each with the `kid` its
+    JWTs carry (the did:web verification method; the key id under a did:key issuer). Retired
+    keys stay published so that what they signed keeps verifying."""
     organization_id = session.scalar(
         select(Organization.id).where(Organization.slug == organization_slug)
     )
     if organization_id is None:
         raise not_found("organization", organization_slug)
-    return [public_jwk(k) for k in all_keys(session, organization_id=organization_id)]
+    return [
+        public_jwk(k, kid=verification_method(base_url, organization_slug=organization_slug, key=k))
+        for k in all_keys(session, organization_id=organization_id)
+    ]
 
 
 JWS_ALGORITHMS = {KeyAlgorithm.ED25519: "EdDSA", KeyAlgorithm.RSA: "RS256"}
@@ -148,10 +164,16 @@ JWS_ALGORITHMS = {KeyAlgorithm.ED25519: "EdDSA", KeyAlgorithm.RSA: "RS256"}
 _PUBLIC_MEMBERS = frozenset({"kty", "crv", "x", "n", "e"})
 
 
-def public_jwk(key: SigningKey) -> dict[str, Any]:
-    """The key's public JWK as a JWKS publishes it; the stored JWK never holds private parts."""
+def public_jwk(key: SigningKey, *, kid: str | None = None) -> dict[str, Any]:
+    """The key's public JWK as a JWKS publishes it (`kid` the key id unless given); the stored
+    JWK never holds private parts."""
     public = {name: value for name, value in key.public_jwk.items() if name in _PUBLIC_MEMBERS}
-    return {**public, "kid": str(key.id), "alg": JWS_ALGORITHMS[key.algorithm], "use": "sig"}
+    return {
+        **public,
+        "kid": kid or str(key.id),
+        "alg": JWS_ALGORITHMS[key.algorithm],
+        "use": "sig",
+    }
 
 
 def load_private_key(key: SigningKey, *, vault: Vault) -> PrivateKey:
