@@ -76,7 +76,7 @@ def test_an_award_emails_the_learner_and_signs_a_webhook(
 
     log = client.get(
         f"/api/v1/credentials/{issued.credential_id}/deliveries", headers=tenant.headers
-    ).json()
+    ).json()["items"]
     assert {(m["channel"], m["status"]) for m in log} == {
         ("email", "delivered"),
         ("webhook", "delivered"),
@@ -111,7 +111,7 @@ def test_refusals_and_errors_are_retried_then_delivered_exactly_once(
     assert len({r.headers["webhook-id"] for r in receiver.requests}) == 1
     log = client.get(
         f"/api/v1/credentials/{issued.credential_id}/deliveries", headers=tenant.headers
-    ).json()
+    ).json()["items"]
     by_channel = {m["channel"]: m for m in log}
     assert [a["ok"] for a in by_channel["email"]["history"]] == [False, True]
     assert by_channel["email"]["history"][0]["response_code"] == 451
@@ -159,7 +159,7 @@ def test_a_permanent_refusal_is_not_retried(
     deliver_all(runtime)
     [message] = client.get(
         f"/api/v1/credentials/{issued.credential_id}/deliveries", headers=tenant.headers
-    ).json()
+    ).json()["items"]
     assert message["status"] == "failed"
     assert len(message["history"]) == 1
     assert "550" in message["last_error"]
@@ -239,7 +239,7 @@ def test_unsubscribed_learners_get_no_more_emails(
     assert len(smtp_server.mailbox.to("max@example.org")) == 1
     log = client.get(
         f"/api/v1/credentials/{issued.credential_id}/deliveries", headers=tenant.headers
-    ).json()
+    ).json()["items"]
     revoked = next(m for m in log if m["topic"] == "credential.revoked")
     assert revoked["status"] == "cancelled"
     assert revoked["last_error"] == "the learner unsubscribed from emails"
@@ -315,7 +315,7 @@ def test_a_test_email_reports_its_delivery(
     deliver_all(runtime)
     [mail] = smtp_server.mailbox.to("admin@acme.example")
     assert "test" in mail["Subject"].lower()
-    listed = client.get("/api/v1/deliveries?channel=email", headers=tenant.headers).json()
+    listed = client.get("/api/v1/deliveries?channel=email", headers=tenant.headers).json()["items"]
     assert listed[0]["id"] == response.json()["message_id"]
     assert listed[0]["status"] == "delivered"
 
@@ -351,4 +351,4 @@ def test_other_tenants_deliveries_are_invisible(
         message_id = session.scalars(select(OutboxMessage.id)).first()
     response = client.post(f"/api/v1/deliveries/{message_id}/redeliver", headers=other.headers)
     assert response.status_code == 404
-    assert client.get("/api/v1/deliveries", headers=other.headers).json() == []
+    assert client.get("/api/v1/deliveries", headers=other.headers).json()["items"] == []

@@ -91,7 +91,7 @@ def test_ping_rotation_and_redelivery(
     client: TestClient, runtime: Runtime, tenant: Tenant, receiver: Receiver
 ) -> None:
     endpoint = subscribe(client, tenant, receiver.url)
-    listed = client.get("/api/v1/webhooks", headers=tenant.headers).json()
+    listed = client.get("/api/v1/webhooks", headers=tenant.headers).json()["items"]
     assert [e["id"] for e in listed] == [endpoint["id"]]
     assert "secret" not in listed[0]
 
@@ -119,7 +119,9 @@ def test_ping_rotation_and_redelivery(
     with pytest.raises(standardwebhooks.WebhookVerificationError):
         standardwebhooks.Webhook(endpoint["secret"]).verify(second.body, second.headers)
 
-    log = client.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries", headers=tenant.headers).json()
+    log = client.get(
+        f"/api/v1/webhooks/{endpoint['id']}/deliveries", headers=tenant.headers
+    ).json()["items"]
     [message] = log
     assert [a["manual"] for a in message["history"]] == [False, True]
     assert message["payload"]["type"] == "webhook.ping"
@@ -168,7 +170,7 @@ def test_persistent_failure_disables_the_endpoint_and_tells_the_admins(
     )
     log = client.get(
         f"/api/v1/credentials/{issued.credential_id}/deliveries", headers=tenant.headers
-    ).json()
+    ).json()["items"]
     failed = next(m for m in log if m["channel"] == "webhook")
     assert failed["status"] == "failed"
     client.post(f"/api/v1/deliveries/{failed['id']}/redeliver", headers=tenant.headers)
@@ -222,7 +224,7 @@ def test_tenants_cannot_see_each_others_endpoints(
             method, path, headers=other.headers, json={} if method == "PATCH" else None
         )
         assert response.status_code == 404, (method, path)
-    assert client.get("/api/v1/webhooks", headers=other.headers).json() == []
+    assert client.get("/api/v1/webhooks", headers=other.headers).json()["items"] == []
 
 
 def test_a_finished_backfill_is_announced_once(

@@ -7,7 +7,7 @@ import binascii
 import uuid
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -35,6 +35,9 @@ async def page_params(
     ] = None,
 ) -> PageParams:
     return PageParams(limit=limit, cursor=cursor)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
 
 
 def encode_cursor(ident: uuid.UUID) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from plaudit.api import API_PREFIX
 from plaudit.api.deps import AdminPrincipal, ReadPrincipal, SessionDep
 from plaudit.api.idempotency import Idempotent
+from plaudit.api.pagination import Page, PageDep, paginate
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.delivery import service as deliveries
 from plaudit.errors import not_found
@@ -75,12 +76,12 @@ def described(
 
 @router.get(
     "/credentials/{credential_id}/deliveries",
-    response_model=list[MessageOut],
+    response_model=Page[MessageOut],
     summary="Emails and webhooks sent about a credential, with every attempt",
 )
 def credential_deliveries(
-    credential_id: uuid.UUID, session: SessionDep, principal: ReadPrincipal
-) -> list[MessageOut]:
+    credential_id: uuid.UUID, session: SessionDep, principal: ReadPrincipal, page: PageDep
+) -> Page[MessageOut]:
     credential = session.scalar(
         select(Credential.id).where(
             Credential.id == credential_id,
@@ -89,34 +90,29 @@ def credential_deliveries(
     )
     if credential is None:
         raise not_found("credential", credential_id)
-    messages = list(
-        session.scalars(
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.organization_id == principal.organization_id,
-                OutboxMessage.credential_id == credential_id,
-            )
-            .order_by(OutboxMessage.created_at, OutboxMessage.id)
-        )
+    stmt = select(OutboxMessage).where(
+        OutboxMessage.organization_id == principal.organization_id,
+        OutboxMessage.credential_id == credential_id,
     )
-    return described(session, messages, with_payload=False)
+    rows, cursor = paginate(session, stmt, id_column=OutboxMessage.id, params=page)
+    return Page[MessageOut](items=described(session, rows, with_payload=False), next_cursor=cursor)
 
 
-@router.get("/deliveries", response_model=list[MessageOut], summary="Recent emails and webhooks")
+@router.get("/deliveries", response_model=Page[MessageOut], summary="Recent emails and webhooks")
 def list_deliveries(
     session: SessionDep,
     principal: ReadPrincipal,
+    page: PageDep,
     status: Annotated[MessageStatus | None, Query()] = None,
     channel: Annotated[Channel | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> list[MessageOut]:
+) -> Page[MessageOut]:
     query = select(OutboxMessage).where(OutboxMessage.organization_id == principal.organization_id)
     if status is not None:
         query = query.where(OutboxMessage.status == status)
     if channel is not None:
         query = query.where(OutboxMessage.channel == channel)
-    messages = list(session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))
-    return described(session, messages, with_payload=False)
+    rows, cursor = paginate(session, query, id_column=OutboxMessage.id, params=page)
+    return Page[MessageOut](items=described(session, rows, with_payload=False), next_cursor=cursor)
 
 
 @router.post(

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from plaudit.api import API_PREFIX
 from plaudit.api.deps import ReadPrincipal, RuntimeDep, SessionDep
-from plaudit.api.pagination import Page, PageParams, page_params, paginate
+from plaudit.api.pagination import Page, PageDep, PageParams, page_params, paginate
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.credentials.schemas import CredentialOut
 from plaudit.errors import not_found
@@ -60,14 +60,16 @@ def wallet_link(
 
 @router.get(
     "/{learner_id}/badges",
-    response_model=list[BadgeOut],
+    response_model=Page[BadgeOut],
     summary="What the learner earned: count, first and last time, and the award log",
 )
-def badges(learner_id: uuid.UUID, session: SessionDep, principal: ReadPrincipal) -> list[BadgeOut]:
+def badges(
+    learner_id: uuid.UUID, session: SessionDep, principal: ReadPrincipal, page: PageDep
+) -> Page[BadgeOut]:
     learner = learners.get(
         session, organization_id=principal.organization_id, learner_id=learner_id
     )
-    return learners.badges(session, learner)
+    return learners.badge_page(session, learner, params=page)
 
 
 @router.get(

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from plaudit.api.pagination import Page, PageParams, paginate
 from plaudit.awards import service as awards
 from plaudit.errors import not_found
 from plaudit.learners.schemas import AwardLogOut, BadgeOut, LearnerIn
@@ -97,14 +98,23 @@ def get_by_external_id(
 
 def badges(session: Session, learner: Learner) -> list[BadgeOut]:
     """What the learner earned: per template, how often, first and last time, and every
-    assignment (the seed's per-learner aggregate)."""
-    rows = list(
-        session.scalars(
-            awards.learner_awards_query(
-                organization_id=learner.organization_id, learner_id=learner.id
-            ).order_by(Award.first_assigned_at)
-        )
+    assignment (the seed's per-learner aggregate), in the order first earned (the dashboard)."""
+    stmt = awards.learner_awards_query(
+        organization_id=learner.organization_id, learner_id=learner.id
     )
+    return _described(session, list(session.scalars(stmt.order_by(Award.first_assigned_at))))
+
+
+def badge_page(session: Session, learner: Learner, *, params: PageParams) -> Page[BadgeOut]:
+    """The same, a page at a time, the latest first earned first (the API)."""
+    stmt = awards.learner_awards_query(
+        organization_id=learner.organization_id, learner_id=learner.id
+    )
+    rows, cursor = paginate(session, stmt, id_column=Award.id, params=params)
+    return Page[BadgeOut](items=_described(session, rows), next_cursor=cursor)
+
+
+def _described(session: Session, rows: list[Award]) -> list[BadgeOut]:
     names: dict[uuid.UUID, str] = dict(
         session.execute(
             select(Template.id, Template.name).where(Template.id.in_([a.template_id for a in rows]))

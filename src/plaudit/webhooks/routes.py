@@ -6,16 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import Field, StringConstraints
 from sqlalchemy import select
 
 from plaudit.api import API_PREFIX
 from plaudit.api.deps import AdminPrincipal, RuntimeDep, SessionDep
 from plaudit.api.idempotency import Idempotent
+from plaudit.api.pagination import Page, PageDep, paginate
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.delivery.routes import MessageOut, described
-from plaudit.models.delivery import OutboxMessage
+from plaudit.models.delivery import OutboxMessage, WebhookEndpoint
 from plaudit.schemas import Input, NotNull, Output
 from plaudit.webhooks import service
 
@@ -80,10 +81,15 @@ def create(
     return EndpointWithSecret(**EndpointOut.model_validate(endpoint).model_dump(), secret=secret)
 
 
-@router.get("", response_model=list[EndpointOut], summary="List endpoints")
-def list_endpoints(session: SessionDep, principal: AdminPrincipal) -> list[EndpointOut]:
-    rows = session.scalars(service.query(organization_id=principal.organization_id))
-    return [EndpointOut.model_validate(r) for r in rows]
+@router.get("", response_model=Page[EndpointOut], summary="List endpoints")
+def list_endpoints(
+    session: SessionDep, principal: AdminPrincipal, page: PageDep
+) -> Page[EndpointOut]:
+    stmt = service.query(organization_id=principal.organization_id)
+    rows, cursor = paginate(session, stmt, id_column=WebhookEndpoint.id, params=page)
+    return Page[EndpointOut](
+        items=[EndpointOut.model_validate(r) for r in rows], next_cursor=cursor
+    )
 
 
 @router.get("/{endpoint_id}", response_model=EndpointOut, summary="Read an endpoint")
@@ -157,25 +163,16 @@ def ping(endpoint_id: uuid.UUID, session: SessionDep, principal: AdminPrincipal)
 
 @router.get(
     "/{endpoint_id}/deliveries",
-    response_model=list[MessageOut],
+    response_model=Page[MessageOut],
     summary="What was sent to this endpoint, newest first, with every attempt",
 )
 def deliveries(
-    endpoint_id: uuid.UUID,
-    session: SessionDep,
-    principal: AdminPrincipal,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> list[MessageOut]:
+    endpoint_id: uuid.UUID, session: SessionDep, principal: AdminPrincipal, page: PageDep
+) -> Page[MessageOut]:
     service.get(session, organization_id=principal.organization_id, endpoint_id=endpoint_id)
-    messages = list(
-        session.scalars(
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.organization_id == principal.organization_id,
-                OutboxMessage.endpoint_id == endpoint_id,
-            )
-            .order_by(OutboxMessage.id.desc())
-            .limit(limit)
-        )
+    stmt = select(OutboxMessage).where(
+        OutboxMessage.organization_id == principal.organization_id,
+        OutboxMessage.endpoint_id == endpoint_id,
     )
-    return described(session, messages, with_payload=True)
+    rows, cursor = paginate(session, stmt, id_column=OutboxMessage.id, params=page)
+    return Page[MessageOut](items=described(session, rows, with_payload=True), next_cursor=cursor)
