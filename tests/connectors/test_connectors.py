@@ -295,6 +295,7 @@ def test_other_kinds_of_payload_are_ignored_with_a_reason(
     [
         (b'{"kind": ', "application/json", "the body is not valid JSON"),
         (b"<xml/>", "application/xml", "cannot read a body of type 'application/xml'"),
+        (b"--x\r\n", "multipart/form-data; boundary=x", "type 'multipart/form-data'"),
     ],
 )
 def test_unreadable_bodies_are_kept_as_failed_not_lost(
@@ -575,3 +576,25 @@ def test_two_different_secrets_are_refused(client: TestClient, tenant: Tenant) -
         headers={"Authorization": "Bearer phk_other"},
     )
     assert_problem(response, 401)
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]
+)
+def test_moodle_json_sent_as_a_form_is_read_as_json(
+    client: TestClient, tenant: Tenant, badge: str, content_type: str
+) -> None:
+    # Moodle's webhooks plugin set to "form" still posts json_encode($event->get_data()).
+    made = connector(client, tenant, name="moodle", preset="moodle")
+    body = json.dumps(presets.get("moodle").example).encode()
+    response = client.post(
+        f"/hooks/{made['id']}?token={made['secret']}",
+        content=body,
+        headers={"Content-Type": content_type},
+    )
+    assert response.status_code == 202, response.text
+    result = response.json()
+    assert (result["status"], result["event_id"]) == ("mapped", "moodle:course_completed:5:23")
+    assert result["awards"] == 1
+    [kept] = payloads(client, tenant, made)
+    assert kept["payload"]["courseid"] == 5  # kept as the JSON it was, numbers and all

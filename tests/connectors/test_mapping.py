@@ -335,6 +335,11 @@ def test_forms_become_nested_objects(body: bytes, expected: dict[str, Any]) -> N
         (b'{"a": 1}', "text/plain", {"a": 1}),
         (b'{"a": 1}', "application/vnd.lms+json", {"a": 1}),
         (b"a=1", "application/x-www-form-urlencoded", {"a": "1"}),
+        # JSON sent under a form's content type (Moodle's webhooks plugin set to "form")
+        (b' {"a": 1}', "application/x-www-form-urlencoded", {"a": 1}),
+        (b'{"a": 1}', "multipart/form-data; boundary=x", {"a": 1}),
+        (b"{a}=1", "application/x-www-form-urlencoded", {"{a}": "1"}),  # not JSON: a form
+        (b"[1]=2", "application/x-www-form-urlencoded", {"[1]": "2"}),
     ],
 )
 def test_bodies_are_read_by_their_type(
@@ -350,6 +355,8 @@ def test_bodies_are_read_by_their_type(
         (b"\xff\xfe", "application/json", "not UTF-8"),
         (b"<xml/>", "application/xml", "cannot read a body of type 'application/xml'"),
         (b"a=%FF", "application/x-www-form-urlencoded", "not UTF-8"),
+        (b"--x\r\n", "multipart/form-data; boundary=x", "type 'multipart/form-data'"),
+        (b"[1, 2]", "multipart/form-data", "type 'multipart/form-data'"),  # JSON, not an object
     ],
 )
 def test_unreadable_bodies_say_why(body: bytes, content_type: str, message: str) -> None:
@@ -375,3 +382,14 @@ def test_each_preset_ignores_other_kinds_of_payload() -> None:
     for preset in presets.all_presets():
         outcome = apply(preset.mapping, {"event": "user_signup"}, received_at=RECEIVED)
         assert isinstance(outcome, Ignored), (preset.name, outcome)
+
+
+def test_first_skips_a_template_short_of_one_of_its_paths() -> None:
+    source = Source.model_validate(
+        {"first": [{"template": "{event}:{attempt}"}, {"template": "{event}:{n}"}]}
+    )
+    assert evaluate(source, PAYLOAD) == "user_completed_course:12"
+    assert evaluate(source, {**PAYLOAD, "attempt": 3}) == "user_completed_course:3"
+    alone = Source.model_validate({"template": "{event}:{attempt}"})
+    with pytest.raises(MappingError, match="needs 'attempt'"):
+        evaluate(alone, PAYLOAD)

@@ -62,6 +62,10 @@ class MappingError(ValueError):
     """A value the mapping could not produce; the message names the value and its origin."""
 
 
+class _Incomplete(MappingError):
+    """A template names a path the payload lacks: the template has no value."""
+
+
 def check_path(path: str) -> str:
     if not _PATH.match(path) or len(path) > 300:
         raise ValueError(
@@ -399,9 +403,7 @@ def _render(template: str, payload: Any) -> str:
     def placeholder(match: re.Match[str]) -> str:
         value = resolve(payload, match.group(1))
         if value is MISSING:
-            raise MappingError(
-                f"the template needs '{match.group(1)}', which is not in the payload"
-            )
+            raise _Incomplete(f"the template needs '{match.group(1)}', which is not in the payload")
         return _text(value)
 
     return _PLACEHOLDER.sub(placeholder, template)
@@ -414,7 +416,12 @@ def _origin(source: Source, payload: Any) -> Any:
         return _render(source.template, payload)
     if source.first is not None:
         for option in source.first:
-            value = evaluate(option, payload)
+            # A template short of one of its paths has no value: the next option is tried
+            # (an optional part of an id: '{a}:{b}:{attempt}', else '{a}:{b}').
+            try:
+                value = evaluate(option, payload)
+            except _Incomplete:
+                continue
             if value is not MISSING:
                 return value
         return MISSING

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 from plaudit import safejson
 
 FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 _MAX_DEPTH = 10
 
@@ -24,12 +25,17 @@ def media_type(content_type: str | None) -> str:
 
 def parse_body(body: bytes, content_type: str | None) -> Any:
     """JSON for application/json and +json types; a form for form-encoded bodies. Without
-    a content type, or with text/plain, JSON is tried (some LMSs send JSON as text).
+    a content type, or with text/plain, JSON is tried (some LMSs send JSON as text); a JSON
+    object sent as a form (urlencoded or multipart) is read as JSON.
 
     A body that cannot be read is a BodyError (the payload is kept, failed); one that reads but
     holds what cannot be stored (NaN, NUL characters, deep nesting) is a safejson.UnsafeJson:
     refused, since no mapping could ever make it storable."""
     kind = media_type(content_type)
+    if kind in {FORM, MULTIPART}:
+        sniffed = _json_object(body)
+        if sniffed is not None:
+            return sniffed
     if kind == FORM:
         form = parse_form(body)
         safejson.check(form)
@@ -44,6 +50,21 @@ def parse_body(body: bytes, content_type: str | None) -> Any:
                 f"the body is not valid JSON: {exc.msg} at character {exc.pos}"
             ) from None
     raise BodyError(f"cannot read a body of type '{kind}'; send JSON or a form ({FORM})")
+
+
+def _json_object(body: bytes) -> dict[str, Any] | None:
+    """The body as a JSON object, if that is what it is whatever its content type says.
+
+    Moodle's webhooks plugin set to 'form' still posts ``json_encode($event->get_data())``
+    (and PHP's curl labels any string body a form): read as a form, it is one key and no
+    value, and the payload would be ignored. A real form never starts with '{'."""
+    if not body.lstrip().startswith(b"{"):
+        return None
+    try:
+        value = safejson.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def parse_form(body: bytes) -> dict[str, Any]:
