@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -20,17 +23,19 @@ PublicKey = Ed25519PublicKey | RSAPublicKey
 KeyResolver = Callable[[str], PublicKey | None]
 
 
-def offline_key(verification_method: str) -> Ed25519PublicKey | None:
-    """The Ed25519 key a verification method names without any lookup, or None.
+def offline_key(verification_method: str) -> PublicKey | None:
+    """The key a verification method names without any lookup, or None.
 
-    A did:key carries its key; so does 1EdTech's '<controller>#z6Mk...' form, whose fragment
-    is the publicKeyMultibase. Such a key is only as trustworthy as the controller check the
-    verifier makes afterwards (issuer_key).
+    A did:key carries its Ed25519 key, and a did:jwk its JWK (Ed25519 or RSA); so does
+    1EdTech's '<controller>#z6Mk...' form, whose fragment is the publicKeyMultibase. Such a key
+    is only as trustworthy as the controller check the verifier makes afterwards (issuer_key).
     """
     try:
         if verification_method.startswith("did:key:"):
             raw = multikey.public_key_from_did_key(verification_method)
             return Ed25519PublicKey.from_public_bytes(raw)
+        if verification_method.startswith("did:jwk:"):
+            return _did_jwk_key(verification_method)
         controller, sep, fragment = verification_method.partition("#")
         if sep and controller and fragment.startswith("z6Mk"):
             return Ed25519PublicKey.from_public_bytes(
@@ -38,6 +43,33 @@ def offline_key(verification_method: str) -> Ed25519PublicKey | None:
             )
     except ValueError:
         return None
+    return None
+
+
+# Private members a did:jwk must never carry (its JWK is published with the DID).
+_PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+
+
+def _did_jwk_key(verification_method: str) -> PublicKey | None:
+    """did:jwk: the DID is 'did:jwk:' + base64url(JWK JSON), its one key '#0'."""
+    did, _, fragment = verification_method.partition("#")
+    if fragment not in ("", "0"):
+        return None
+    encoded = did.removeprefix("did:jwk:")
+    try:
+        jwk = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+    except (ValueError, binascii.Error) as exc:
+        raise ValueError(f"not a did:jwk: {exc}") from exc
+    if not isinstance(jwk, dict) or _PRIVATE_JWK_MEMBERS & set(jwk):
+        return None
+    if jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519":
+        return Ed25519PublicKey.from_public_bytes(multikey.ed25519_from_jwk(jwk))
+    if jwk.get("kty") == "RSA":
+        try:
+            key = jwt.PyJWK(jwk, algorithm="RS256").key
+        except jwt.PyJWTError as exc:
+            raise ValueError(f"the did:jwk's RSA key is unusable: {exc}") from exc
+        return key if isinstance(key, RSAPublicKey) else None
     return None
 
 
