@@ -10,14 +10,17 @@ from typing import Any
 
 from plaudit import safejson
 
-# Only the four verbs that say something worth a credential are understood. The event type
-# comes from the verb and the activity type:
+# Four verbs say something worth a credential and are understood. The event type comes from
+# the verb and the activity type:
 # - on an assessment every verb gives "quiz.submitted": the verb lands in data.passed and
 #   data.xapi_verb, which is where rules on quizzes look;
 # - elsewhere completed and passed give "<entity type>.completed", a built-in type;
 # - failed and scored elsewhere give the custom types "<entity type>.failed" and
 #   "<entity type>.scored": folding them into ".completed" would let a failure earn a
 #   completion badge, and dropping them would lose scores a rule may want.
+# Any other verb is a valid statement too (xAPI clients send "attempted", "experienced"...): it
+# becomes "xapi.<last word of the verb IRI>", a custom type no built-in rule listens to, with the
+# verb's IRI in data.xapi_verb, so a rule can still be written for it.
 # Malformed input only ever raises StatementError naming the offending field, never KeyError or
 # TypeError: statements come from other people's software.
 _ADL_VERBS = ("http://adlnet.gov/expapi/verbs/", "https://adlnet.gov/expapi/verbs/")
@@ -28,6 +31,8 @@ _VERB_NAMES = ("completed", "passed", "failed", "scored")
 SUPPORTED_VERBS: dict[str, str] = {
     prefix + name: name for name in _VERB_NAMES for prefix in _ADL_VERBS
 }
+VOIDED_VERBS = tuple(prefix + "voided" for prefix in _ADL_VERBS)
+_MAX_VERB_WORD = 60
 
 _ADL_ACTIVITIES = ("http://adlnet.gov/expapi/activities/", "https://adlnet.gov/expapi/activities/")
 # Profiles published under w3id.org name their activity types by the last path segment
@@ -84,6 +89,11 @@ class StatementError(ValueError):
         self.field = field
 
 
+class NotAnEvent(StatementError):
+    """A valid statement that names no learner and activity to credit (a voiding statement, a
+    Group as actor, an Agent or another statement as object): acknowledged, but not stored."""
+
+
 def statements_from_body(body: Any) -> list[Mapping[str, Any]]:
     """Split a ``POST /statements`` body, which is one statement or an array of them."""
     if isinstance(body, Mapping):
@@ -130,6 +140,8 @@ def _event_id(statement: Mapping[str, Any]) -> str:
 
 
 def _event_type(verb: str, entity_type: str) -> str:
+    if verb not in _VERB_NAMES:
+        return "xapi." + _verb_word(verb)
     if entity_type == "assessment":
         return "quiz.submitted"
     if verb in ("completed", "passed"):
@@ -164,20 +176,31 @@ def _verb(statement: Mapping[str, Any]) -> str:
     verb_id = verb.get("id")
     if not isinstance(verb_id, str):
         raise StatementError("verb id is required", "verb.id")
-    name = SUPPORTED_VERBS.get(verb_id)
-    if name is None:
-        supported = ", ".join(SUPPORTED_VERBS)
-        raise StatementError(
-            f"verb {_show(verb_id)} is not supported; use one of {supported}", "verb.id"
-        )
-    return name
+    verb_id = _iri(verb_id, "verb.id")
+    if verb_id in VOIDED_VERBS:
+        target = _mapping(statement, "object", "object", required=True)
+        if target.get("objectType") != "StatementRef":
+            raise StatementError("a voiding statement's object must be a StatementRef", "object")
+        raise NotAnEvent("a voiding statement is acknowledged but changes nothing", "verb.id")
+    return SUPPORTED_VERBS.get(verb_id, verb_id)
+
+
+def _verb_word(verb_id: str) -> str:
+    """The last word of a verb IRI as an event type's second part ("attempted")."""
+    word = re.split(r"[/#:]", verb_id.rstrip("/#"))[-1].lower()
+    word = re.sub(r"[^a-z0-9]+", "_", word).strip("_")[:_MAX_VERB_WORD].rstrip("_")
+    if not word:
+        return "statement"
+    return word if word[0].isalpha() else "v_" + word
 
 
 def _learner(statement: Mapping[str, Any]) -> dict[str, Any]:
     actor = _mapping(statement, "actor", "actor", required=True)
     object_type = actor.get("objectType", "Agent")
-    if object_type != "Agent":
+    if object_type == "Group":
         # A Group has no single learner to credit; the LRS can send one statement per member.
+        raise NotAnEvent("a Group is acknowledged but not credited", "actor.objectType")
+    if object_type != "Agent":
         raise StatementError(
             f"actor must be an Agent, not {_show(object_type)}", "actor.objectType"
         )
@@ -257,6 +280,11 @@ def _context_language(statement: Mapping[str, Any]) -> str | None:
 def _entity(statement: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     activity = _mapping(statement, "object", "object", required=True)
     object_type = activity.get("objectType", "Activity")
+    if object_type in ("Agent", "Group", "StatementRef", "SubStatement"):
+        raise NotAnEvent(
+            f"a statement about {_show(object_type)} is acknowledged but not credited",
+            "object.objectType",
+        )
     if object_type != "Activity":
         raise StatementError(
             f"object must be an Activity, not {_show(object_type)}", "object.objectType"
@@ -349,6 +377,10 @@ def _data(statement: Mapping[str, Any], verb: str) -> dict[str, Any]:
         raise StatementError("raw must lie between min and max", "result.score.raw")
     if scaled is not None and not -1 <= scaled <= 1:
         raise StatementError("scaled must lie between -1 and 1", "result.score.scaled")
+    if raw is None and scaled is not None:
+        # Rules read data.score out of data.max_score (best_score's percent too): a scaled score
+        # alone is that percentage, so "data.score >= 80" means the same from every sender.
+        raw, low, high = round(scaled * 100, 6), None, 100
     for key, value in (("score", raw), ("max_score", high), ("min_score", low), ("scaled", scaled)):
         if value is not None:
             data[key] = value
