@@ -31,7 +31,7 @@ from plaudit.exports.routes import router as exports_router
 from plaudit.files.routes import router as files_router
 from plaudit.imports.routes import router as imports_router
 from plaudit.ingest.routes import router as ingest_router
-from plaudit.ingest.routes import xapi_router
+from plaudit.ingest.xapi_routes import router as xapi_router
 from plaudit.keys.routes import jwks_router
 from plaudit.keys.routes import router as keys_router
 from plaudit.learners.routes import credentials_router

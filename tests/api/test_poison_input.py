@@ -41,9 +41,13 @@ def nested(depth: int) -> str:
     return "[" * depth + "]" * depth
 
 
-def post_raw(client: TestClient, tenant: Tenant, path: str, body: str) -> Any:
+def post_raw(
+    client: TestClient, tenant: Tenant, path: str, body: str, headers: dict[str, str] | None = None
+) -> Any:
     return client.post(
-        path, content=body, headers={**tenant.headers, "Content-Type": "application/json"}
+        path,
+        content=body,
+        headers={**tenant.headers, "Content-Type": "application/json", **(headers or {})},
     )
 
 
@@ -175,15 +179,17 @@ def test_xapi_statements_are_checked_one_by_one(client: TestClient, tenant: Tena
     body = json.dumps([good, nul, nan]).replace(
         json.dumps(nan["id"]), json.dumps(nan["id"]) + ', "context": {"extensions": {"x": NaN}}'
     )
-    response = post_raw(client, tenant, "/api/v1/xapi/statements", body)
-    assert response.status_code == 200, response.text
-    results = response.json()["results"]
-    assert [r["status"] for r in results] == ["processed", "invalid", "invalid"]
-    assert results[1]["errors"][0]["field"] == "actor.name"
-    assert results[2]["errors"][0]["field"] == "context.extensions.x"
-    assert stored_ids(client, tenant) == {f"xapi:{good['id']}"}
+    version = {"X-Experience-API-Version": "1.0.3"}
+    response = post_raw(client, tenant, "/api/v1/xapi/statements", body, version)
+    # xAPI refuses a batch whole (400) when one statement is refused, naming each bad one.
+    problem = assert_problem(response, 400)
+    assert [(e["index"], e["field"]) for e in problem["errors"]] == [  # type: ignore[attr-defined]
+        (1, "actor.name"),
+        (2, "context.extensions.x"),
+    ]
+    assert stored_ids(client, tenant) == set()
     deep = nested(5_000)
-    assert_problem(post_raw(client, tenant, "/api/v1/xapi/statements", deep), 422)
+    assert_problem(post_raw(client, tenant, "/api/v1/xapi/statements", deep, version), 400)
 
 
 @pytest.mark.parametrize("poison", POISONS.values(), ids=POISONS.keys())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import uuid
 from dataclasses import dataclass
@@ -66,6 +68,22 @@ def parse_token(token: str) -> tuple[str, str] | None:
     return prefix, secret
 
 
+def parse_basic(credentials: str) -> tuple[str, str] | None:
+    """Basic ``base64(plaudit_<prefix>:<secret>)`` (or ``<prefix>:<secret>``) -> (prefix, secret).
+
+    xAPI clients, authoring tools and LMSs take an LRS's key and secret as a username and a
+    password: the API key token splits at its second underscore into the two."""
+    try:
+        decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    username, sep, secret = decoded.partition(":")
+    prefix = username.removeprefix(TOKEN_PREFIX)
+    if not sep or not prefix or "_" in prefix or not secret:
+        return None
+    return prefix, secret
+
+
 # Declares the scheme in the OpenAPI document (and on each operation that needs a key);
 # authenticate() reads the header itself, to answer each kind of bad key precisely.
 API_KEY = HTTPBearer(
@@ -83,9 +101,17 @@ def authenticate(
 ) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    if scheme.lower() == "basic" and token.strip():
+        parsed = parse_basic(token.strip())
+        if parsed is None:
+            raise Unauthenticated(
+                "The Basic credentials are malformed; the username is the key's "
+                "'plaudit_<id>' and the password its '<secret>'."
+            )
+    elif scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("Send an API key as 'Authorization: Bearer <key>'.")
-    parsed = parse_token(token.strip())
+    else:
+        parsed = parse_token(token.strip())
     if parsed is None:
         raise Unauthenticated("The API key is malformed; keys look like 'plaudit_<id>_<secret>'.")
     prefix, secret = parsed

@@ -1,24 +1,20 @@
-"""HTTP routes that receive learning events: one, a batch, or xAPI statements."""
+"""HTTP routes that receive learning events: one or a batch (xAPI statements: xapi_routes.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Response
 from pydantic import ValidationError
 
 from plaudit.api import API_PREFIX
 from plaudit.api.deps import IssuePrincipal, SessionDep
 from plaudit.api.problems import validation_errors
 from plaudit.api.routing import UnitOfWorkRoute
-from plaudit.errors import InvalidInput
 from plaudit.events.schemas import BatchIn, BatchOut, EventIn, EventResult
-from plaudit.events.xapi import StatementError, statement_to_event, statements_from_body
 from plaudit.ingest import service
 
 router = APIRouter(prefix=f"{API_PREFIX}/events", tags=["events"], route_class=UnitOfWorkRoute)
-xapi_router = APIRouter(prefix=f"{API_PREFIX}/xapi", tags=["events"], route_class=UnitOfWorkRoute)
 
 
 @router.post(
@@ -74,46 +70,3 @@ def _batch(session: Any, organization_id: Any, raw: list[Any]) -> BatchOut:
 )
 def send_batch(body: BatchIn, session: SessionDep, principal: IssuePrincipal) -> BatchOut:
     return _batch(session, principal.organization_id, body.events)
-
-
-@xapi_router.post(
-    "/statements", response_model=BatchOut, summary="Send xAPI 1.0.3 statements (one or an array)"
-)
-def xapi_statements(
-    session: SessionDep, principal: IssuePrincipal, body: Annotated[Any, Body()]
-) -> BatchOut:
-    try:
-        statements = statements_from_body(body)
-    except StatementError as exc:
-        raise InvalidInput(
-            exc.message, extra={"errors": [{"field": exc.field, "reason": exc.message}]}
-        ) from None
-    if len(statements) > 1000:
-        raise InvalidInput(
-            "Send at most 1,000 statements per request.",
-            extra={"errors": [{"field": "body", "reason": "too many statements"}]},
-        )
-    now = datetime.now(UTC)
-    raw: list[Any] = []
-    errors: dict[int, EventResult] = {}
-    for index, statement in enumerate(statements):
-        try:
-            raw.append(statement_to_event(statement, stored=now))
-        except StatementError as exc:
-            errors[index] = EventResult(
-                index=index,
-                id=None,
-                status="invalid",
-                errors=[{"field": exc.field, "reason": exc.message}],
-            )
-            raw.append(None)
-    out = _batch(session, principal.organization_id, [r for r in raw if r is not None])
-    mapped = iter(out.results)
-    results = []
-    for index, item in enumerate(raw):
-        if item is None:
-            results.append(errors[index])
-        else:
-            result = next(mapped)
-            results.append(result.model_copy(update={"index": index}))
-    return out.model_copy(update={"results": results, "invalid": out.invalid + len(errors)})
