@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, computed_field, model_validator
 
 from plaudit.credentials.service import MAX_REASON
-from plaudit.models.award import CredentialStatus
 from plaudit.schemas import Input, Output
 
 
@@ -19,13 +19,29 @@ class ReasonIn(Input):
     )
 
 
+class BadgeStatus(enum.StrEnum):
+    """A credential's status as the API says it: the stored one, and `expired` for an active
+    credential whose `expires_at` has passed (computed on read: nothing is written at expiry)."""
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+
+
 class CredentialOut(Output):
     id: uuid.UUID
     public_id: str
+    organization_id: uuid.UUID
     learner_id: uuid.UUID
     template_id: uuid.UUID
-    template_version: int
-    status: CredentialStatus
+    template_version: int = Field(
+        description="The number of the template's version it was issued from."
+    )
+    status: BadgeStatus = Field(
+        description="`expired` once `expires_at` has passed (a revoked or suspended credential "
+        "keeps saying so)."
+    )
     recipient_email: str | None
     recipient_first_name: str | None
     recipient_last_name: str | None
@@ -39,7 +55,7 @@ class CredentialOut(Output):
     fields: dict[str, Any]
     evidence: list[dict[str, Any]]
     imported: bool
-    legacy_id: str | None
+    legacy_id: str | None = Field(description="Its id in the system it was imported from.")
     revoked_at: datetime | None
     revoked_reason: str | None
     document: dict[str, Any] | None = Field(
@@ -49,3 +65,39 @@ class CredentialOut(Output):
     signed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+
+    @model_validator(mode="after")
+    def _expired(self) -> CredentialOut:
+        if (
+            self.status is BadgeStatus.ACTIVE
+            and self.expires_at is not None
+            and self.expires_at <= datetime.now(UTC)
+        ):
+            self.status = BadgeStatus.EXPIRED
+        return self
+
+    @computed_field(description="`legacy_id` under the seed's name.")  # type: ignore[prop-decorator]
+    @property
+    def imp_legacy_id(self) -> str | None:
+        return self.legacy_id
+
+
+class TemplateVersionOut(Output):
+    """The template's version a credential was issued from, as it was then."""
+
+    id: uuid.UUID
+    template_id: uuid.UUID
+    number: int
+    name: str
+    description: str
+    created_at: datetime
+
+
+class BadgeRecordOut(CredentialOut):
+    """A credential with the seed's badge record: its images, its public page, its version."""
+
+    image_path: str | None = Field(description="The badge image, 512 px.")
+    image_high_path: str | None = Field(description="The badge image, 1024 px.")
+    image_thumbnail_path: str | None = Field(description="The badge image, 128 px.")
+    url: str = Field(description="The credential's public page.")
+    badge_template_version: TemplateVersionOut | None

@@ -9,8 +9,10 @@ from typing import Annotated
 
 from pydantic import EmailStr, Field, StringConstraints, model_validator
 
+from plaudit.credentials.schemas import BadgeRecordOut
 from plaudit.organizations.schemas import LanguageTag
 from plaudit.schemas import Input, Output
+from plaudit.templates.schemas import LocalizedOut
 
 # Another system's id for something (a learner, an event, an entity).
 Ident = Annotated[str, StringConstraints(min_length=1, max_length=255)]
@@ -70,3 +72,16 @@ class BadgeOut(Output):
     first_assigned_at: datetime
     last_assigned_at: datetime
     logs: list[AwardLogOut]
+    credential: BadgeRecordOut | None = Field(
+        default=None,
+        description="The learner's latest credential of this template, as a badge record "
+        "(null on the dashboard's list, and when none was issued).",
+    )
+
+
+class LearnerBadgeOut(BadgeOut):
+    """One badge of the learner with its translation (seed 004)."""
+
+    default_lang: str
+    langs: list[str]
+    translation: LocalizedOut
