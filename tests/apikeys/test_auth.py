@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -91,3 +93,27 @@ def test_last_used_time_is_recorded(client: TestClient, runtime: Runtime) -> Non
     client.get("/api/v1/organization", headers=admin.headers)
     keys = client.get("/api/v1/api-keys", headers=admin.headers).json()["items"]
     assert keys[0]["last_used_at"] is not None
+
+
+def test_basic_credentials_are_only_for_the_xapi_endpoint(
+    client: TestClient, runtime: Runtime
+) -> None:
+    tenant = make_tenant(runtime)
+    username, _, secret = tenant.token.rpartition("_")
+    basic = {"Authorization": "Basic " + base64.b64encode(f"{username}:{secret}".encode()).decode()}
+    refused = client.get("/api/v1/templates", headers=basic)
+    assert "only by the xAPI endpoint" in str(assert_problem(refused, 401)["detail"])
+    assert client.get("/api/v1/templates", headers=tenant.headers).status_code == 200
+    # The same pair is the key itself on the xAPI endpoint.
+    sent = client.put(
+        "/api/v1/xapi/statements",
+        params={"statementId": "6f4b8d6e-0f5e-4c55-9a58-0d2f2f1f6a11"},
+        headers={**basic, "X-Experience-API-Version": "1.0.3"},
+        json={
+            "id": "6f4b8d6e-0f5e-4c55-9a58-0d2f2f1f6a11",
+            "actor": {"mbox": "mailto:ada@example.org"},
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+            "object": {"id": "https://lms.example.org/courses/1"},
+        },
+    )
+    assert sent.status_code == 204, sent.text

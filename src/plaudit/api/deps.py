@@ -15,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from plaudit.api import API_PREFIX
 from plaudit.db import unit_of_work, utcnow
 from plaudit.errors import Forbidden, Unauthenticated
 from plaudit.models.apikey import ApiKey, Scope
@@ -84,6 +85,8 @@ def parse_basic(credentials: str) -> tuple[str, str] | None:
     return prefix, secret
 
 
+XAPI_PREFIX = f"{API_PREFIX}/xapi/"
+
 # Declares the scheme in the OpenAPI document (and on each operation that needs a key);
 # authenticate() reads the header itself, to answer each kind of bad key precisely.
 API_KEY = HTTPBearer(
@@ -102,6 +105,13 @@ def authenticate(
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "basic" and token.strip():
+        # Only where xAPI tools need it: a browser remembers Basic credentials and sends them
+        # unasked, which the rest of the API has no reason to allow.
+        if not request.url.path.startswith(XAPI_PREFIX):
+            raise Unauthenticated(
+                "Basic credentials are accepted only by the xAPI endpoint "
+                f"({XAPI_PREFIX}); send 'Authorization: Bearer <key>'."
+            )
         parsed = parse_basic(token.strip())
         if parsed is None:
             raise Unauthenticated(
