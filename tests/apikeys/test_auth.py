@@ -99,7 +99,9 @@ def test_basic_credentials_are_only_for_the_xapi_endpoint(
     client: TestClient, runtime: Runtime
 ) -> None:
     tenant = make_tenant(runtime)
-    username, _, secret = tenant.token.rpartition("_")
+    # plaudit_<id>_<secret> splits at its second underscore (the secret may hold more).
+    scheme, ident, secret = tenant.token.split("_", 2)
+    username = f"{scheme}_{ident}"
     basic = {"Authorization": "Basic " + base64.b64encode(f"{username}:{secret}".encode()).decode()}
     refused = client.get("/api/v1/templates", headers=basic)
     assert "only by the xAPI endpoint" in str(assert_problem(refused, 401)["detail"])
