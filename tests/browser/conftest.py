@@ -7,15 +7,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine
@@ -25,6 +21,8 @@ from plaudit.models.user import Role
 from plaudit.runtime import Runtime
 from tests.admin.conftest import PASSWORD, add_person
 from tests.fixtures.databases import make_settings
+from tests.fixtures.peers import free_port
+from tests.fixtures.serving import serving
 from tests.fixtures.tenants import Tenant, make_tenant
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -54,35 +52,15 @@ class LiveServer:
     runtime: Runtime
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def live(engine: Engine, tmp_path: Path) -> Iterator[LiveServer]:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     settings = make_settings(engine, tmp_path, public_base_url=url)
     runtime = Runtime(settings=settings, engine=engine)
     app = create_app(settings, runtime=runtime)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    try:
-        with TestClient(app, base_url=url, raise_server_exceptions=False) as client:
-            yield LiveServer(url, client, runtime)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving(app, port), TestClient(app, base_url=url, raise_server_exceptions=False) as client:
+        yield LiveServer(url, client, runtime)
 
 
 @pytest.fixture(scope="session")

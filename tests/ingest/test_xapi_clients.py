@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import base64
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from tincan import (  # type: ignore[import-untyped]
     Activity,
@@ -31,8 +27,10 @@ from plaudit.app import create_app
 from plaudit.config import Settings
 from plaudit.models.apikey import Scope
 from plaudit.runtime import Runtime
+from tests.fixtures.peers import free_port
 from tests.fixtures.problems import assert_problem
 from tests.fixtures.scenario import rule
+from tests.fixtures.serving import serving
 from tests.fixtures.templates import published
 from tests.fixtures.tenants import Tenant, make_tenant
 
@@ -46,32 +44,12 @@ class Live:
     client: TestClient  # the same app, to set the scene and look at the outcome
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def live(settings: Settings, runtime: Runtime) -> Iterator[Live]:
     app = create_app(settings, runtime=runtime)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    try:
-        with TestClient(app, raise_server_exceptions=False) as client:
-            yield Live(f"http://127.0.0.1:{port}/api/v1/xapi/", client)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    port = free_port()
+    with serving(app, port), TestClient(app, raise_server_exceptions=False) as client:
+        yield Live(f"http://127.0.0.1:{port}/api/v1/xapi/", client)
 
 
 @pytest.fixture
