@@ -79,7 +79,11 @@ def _tokens(client: TestClient, tenant: Tenant) -> dict[str, tuple[str, dict[str
     assert rs256.status_code == 201, rs256.text
     return {
         "EdDSA": (eddsa.text, unsigned),
-        "RS256": (rs256.json()["verifiableCredential"], {**unsigned, "credentialSubject": subject}),
+        "RS256": (
+            # The VC API returns it enveloped (VC-JOSE-COSE's EnvelopedVerifiableCredential).
+            rs256.json()["verifiableCredential"]["id"].removeprefix("data:application/vc+jwt,"),
+            {**unsigned, "credentialSubject": subject},
+        ),
     }
 
 

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
+import json
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from plaudit.app import create_app
 from plaudit.models.apikey import Scope
 from plaudit.openbadges import credential as ob
+from plaudit.openbadges.dataintegrity import sign_rdfc
+from plaudit.openbadges.jcs import sign_jcs
+from plaudit.openbadges.multikey import did_key, did_key_verification_method
 from plaudit.runtime import Runtime
 from tests.fixtures.databases import make_settings
+from tests.fixtures.paths import standards
 from tests.fixtures.problems import assert_problem
 from tests.fixtures.tenants import Tenant, make_tenant
 
@@ -73,18 +82,33 @@ def unsigned(issuer: str | None = None) -> dict[str, Any]:
 
 
 def issue(
-    client: TestClient, tenant: Tenant, options: dict[str, Any], **credential: Any
-) -> dict[str, Any] | str:
-    body = {"credential": {**unsigned(), **credential}, "options": options}
+    client: TestClient,
+    tenant: Tenant,
+    options: dict[str, Any],
+    credential: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    body = {"credential": credential or unsigned(), "options": options}
     response = client.post("/credentials/issue", json=body, headers=tenant.headers)
     assert response.status_code == 201, response.text
-    signed: dict[str, Any] | str = response.json()["verifiableCredential"]
+    signed: dict[str, Any] = response.json()["verifiableCredential"]
     return signed
 
 
-def verify(client: TestClient, credential: dict[str, Any] | str) -> tuple[int, dict[str, Any]]:
-    response = client.post("/credentials/verify", json={"verifiableCredential": credential})
+def verify(
+    client: TestClient, credential: dict[str, Any] | str, **options: Any
+) -> tuple[int, dict[str, Any]]:
+    body = {"verifiableCredential": credential, "options": options}
+    response = client.post("/credentials/verify", json=body)
     return response.status_code, dict(response.json())
+
+
+def token_of(enveloped: dict[str, Any]) -> str:
+    """The VC-JWT an EnvelopedVerifiableCredential holds."""
+    assert enveloped["type"] == "EnvelopedVerifiableCredential"
+    assert enveloped["@context"] == "https://www.w3.org/ns/credentials/v2"
+    prefix = "data:application/vc+jwt,"
+    assert enveloped["id"].startswith(prefix)
+    return str(enveloped["id"]).removeprefix(prefix)
 
 
 @pytest.mark.parametrize(("options", "expected"), FORMATS)
@@ -92,10 +116,9 @@ def test_issue_in_each_format_then_verify(
     client: TestClient, tenant: Tenant, options: dict[str, Any], expected: str
 ) -> None:
     signed = issue(client, tenant, options)
-    if isinstance(signed, str):
-        import jwt
-
-        assert jwt.get_unverified_header(signed)["alg"] == expected
+    if options.get("proofFormat") == "vc-jwt":
+        header = jwt.get_unverified_header(token_of(signed))
+        assert (header["alg"], header["typ"]) == (expected, "vc+jwt")
     else:
         assert signed["proof"]["cryptosuite"] == expected
         assert signed["issuer"]["id"].startswith("did:web:plaudit.example:orgs:")
@@ -109,7 +132,6 @@ def test_issue_in_each_format_then_verify(
 
 def test_a_tampered_credential_does_not_verify(client: TestClient, tenant: Tenant) -> None:
     signed = issue(client, tenant, {})
-    assert isinstance(signed, dict)
     forged = copy.deepcopy(signed)
     forged["credentialSubject"]["achievement"]["name"] = "Something else"
     status, result = verify(client, forged)
@@ -177,16 +199,7 @@ def presentation(*credentials: dict[str, Any] | str) -> dict[str, Any]:
     return {
         "@context": ["https://www.w3.org/ns/credentials/v2"],
         "type": ["VerifiablePresentation"],
-        "verifiableCredential": [
-            {
-                "@context": ["https://www.w3.org/ns/credentials/v2"],
-                "id": f"data:application/vc+jwt,{c}",
-                "type": "EnvelopedVerifiableCredential",
-            }
-            if isinstance(c, str)
-            else c
-            for c in credentials
-        ],
+        "verifiableCredential": list(credentials),
     }
 
 
@@ -212,7 +225,6 @@ def test_a_presentation_with_a_tampered_credential_does_not(
 ) -> None:
     good = issue(client, tenant, {})
     bad = issue(client, tenant, {})
-    assert isinstance(bad, dict)
     bad["validFrom"] = "2020-01-01T00:00:00Z"
     body = {"verifiablePresentation": presentation(good, bad)}
     response = client.post("/presentations/verify", json=body)
@@ -223,3 +235,251 @@ def test_a_presentation_with_a_tampered_credential_does_not(
     response = client.post("/presentations/verify", json={"verifiablePresentation": not_a_vp})
     assert response.status_code == 400
     assert_problem(client.post("/presentations/verify", json={"verifiablePresentation": []}), 422)
+
+
+# --- any VC 2.0 or VC 1.1 credential, not only Open Badges ---------------------------------
+
+EXAMPLES = "https://www.w3.org/ns/credentials/examples/v2"
+VECTORS = standards() / "w3c" / "vc-di-eddsa-test-vectors"
+
+
+def alumni(**extra: Any) -> dict[str, Any]:
+    """A plain VC 2.0 credential, as the W3C test suites send: no Open Badges in sight."""
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2", EXAMPLES],
+        "id": f"urn:uuid:{uuid.uuid4()}",
+        "type": ["VerifiableCredential", "AlumniCredential"],
+        "credentialSubject": {"id": "did:example:abcdefgh", "alumniOf": "The School of Examples"},
+        **extra,
+    }
+
+
+def vc11() -> dict[str, Any]:
+    return {
+        "@context": [
+            "https://www.w3.org/2018/credentials/v1",
+            {"alumniOf": "https://schema.org/alumniOf"},
+        ],
+        "id": f"urn:uuid:{uuid.uuid4()}",
+        "type": ["VerifiableCredential"],
+        "credentialSubject": {"id": "did:example:abcdefgh", "alumniOf": "The School of Examples"},
+    }
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {"proofFormat": "eddsa-jcs-2022"}, {"proofFormat": "vc-jwt"}]
+)
+def test_a_plain_vc2_credential_is_issued_and_verified(
+    client: TestClient, tenant: Tenant, options: dict[str, Any]
+) -> None:
+    signed = issue(client, tenant, options, alumni())
+    status, result = verify(client, signed)
+    assert status == 200, result
+    assert {"format", "context", "structure", "proof", "validity"} <= set(result["checks"])
+    # The Open Badges checks are for Open Badges only.
+    assert "schema" not in result["checks"]
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
+def test_a_vc11_credential_is_signed_with_data_integrity_and_verifies(
+    client: TestClient, tenant: Tenant, suite: str
+) -> None:
+    signed = issue(client, tenant, {"proofFormat": suite}, vc11())
+    assert signed["issuanceDate"]  # VC 1.1 requires it: the issuance time
+    assert "validFrom" not in signed
+    # credentials/v1 does not define Data Integrity's terms; its context is added.
+    assert signed["@context"][-1] == "https://w3id.org/security/data-integrity/v2"
+    assert signed["proof"]["cryptosuite"] == suite
+    status, result = verify(client, signed)
+    assert status == 200, result
+    forged = {**signed, "issuanceDate": "2001-01-01T00:00:00Z"}
+    assert verify(client, forged)[0] == 400
+
+    response = client.post(
+        "/credentials/issue",
+        json={"credential": vc11(), "options": {"proofFormat": "vc-jwt"}},
+        headers=tenant.headers,
+    )
+    assert_problem(response, 422)
+    assert "VC 2.0" in response.json()["detail"]
+
+
+DIGEST_SRI = "sha384-" + base64.b64encode(hashlib.sha384(b"picture").digest()).decode()
+
+
+@pytest.mark.parametrize(
+    ("credential", "named"),
+    [
+        ({**unsigned(), "issuer": None}, "issuer is null"),
+        ({**unsigned(), "id": None}, "id"),
+        ({k: v for k, v in unsigned().items() if k != "id"}, "'id' is a required property"),
+        (alumni(relatedResource="https://example.org/picture.png"), "relatedResource"),
+        (alumni(relatedResource=[{"digestSRI": DIGEST_SRI}]), "needs an id URL"),
+        (
+            alumni(relatedResource=[{"id": "https://example.org/a", "digestSRI": DIGEST_SRI}] * 2),
+            "listed twice",
+        ),
+        (alumni(relatedResource=[{"id": "https://example.org/a"}]), "neither digestSRI"),
+        (
+            alumni(relatedResource=[{"id": "https://example.org/a", "digestSRI": "sha384-abc"}]),
+            "digestSRI",
+        ),
+        (
+            alumni(
+                relatedResource=[
+                    {"id": "https://example.org/a", "digestSRI": "sha256-" + DIGEST_SRI[7:]}
+                ]
+            ),
+            "digestSRI",
+        ),
+        (
+            alumni(relatedResource=[{"id": "https://example.org/a", "digestMultibase": "zabc"}]),
+            "digestMultibase",
+        ),
+    ],
+)
+def test_the_issuer_refuses_what_the_verifier_would(
+    client: TestClient, tenant: Tenant, credential: dict[str, Any], named: str
+) -> None:
+    response = client.post(
+        "/credentials/issue", json={"credential": credential}, headers=tenant.headers
+    )
+    assert_problem(response, 422)
+    assert named in response.json()["detail"]
+
+
+def test_well_formed_related_resources_are_signed(client: TestClient, tenant: Tenant) -> None:
+    multihash = bytes([0x12, 0x20]) + hashlib.sha256(b"picture").digest()
+    resources = [
+        {"id": "https://example.org/a.png", "digestSRI": DIGEST_SRI},
+        {
+            "id": "https://example.org/b.png",
+            "digestMultibase": "u" + base64.urlsafe_b64encode(multihash).decode().rstrip("="),
+        },
+    ]
+    signed = issue(client, tenant, {}, alumni(relatedResource=resources))
+    assert verify(client, signed)[0] == 200
+
+
+def test_a_credential_sent_as_a_string_is_refused(client: TestClient, tenant: Tenant) -> None:
+    signed = issue(client, tenant, {})
+    status, result = verify(client, json.dumps(signed))
+    assert status == 400
+    assert result["verified"] is False
+    assert "not a JSON object" in result["errors"][0]["detail"]
+
+    body = {"verifiablePresentation": presentation(signed, json.dumps(signed))}
+    response = client.post("/presentations/verify", json=body)
+    assert response.status_code == 400
+    titles = [e["title"] for e in response.json()["errors"]]
+    assert "verifiableCredential[1].format" in titles
+    assert "verifiableCredential[0].proof" not in titles
+
+    no_jwt = {"@context": EXAMPLES, "type": "EnvelopedVerifiableCredential", "id": "urn:x"}
+    status, result = verify(client, no_jwt)
+    assert status == 400
+    assert "data:application/vc+jwt" in result["errors"][0]["detail"]
+
+
+def test_options_checks_names_the_optional_checks(client: TestClient, tenant: Tenant) -> None:
+    expired = issue(client, tenant, {}, {**unsigned(), "validUntil": "2026-06-01T00:00:00Z"})
+    status, result = verify(client, expired)
+    assert status == 400
+    assert [e["title"] for e in result["errors"]] == ["validity"]
+    # Asked for the schema check only: validity is not made, the proof always is.
+    status, result = verify(client, expired, checks=["schema"])
+    assert status == 200, result
+    assert {"proof", "schema"} <= set(result["checks"])
+    assert "validity" not in result["checks"]
+
+    response = client.post(
+        "/credentials/verify",
+        json={"verifiableCredential": expired, "options": {"checks": ["revocation"]}},
+    )
+    assert_problem(response, 422)
+    assert "'revocation'" in response.json()["detail"]
+
+
+def test_a_w3c_proof_chain_verifies_and_a_broken_one_does_not(client: TestClient) -> None:
+    chained = json.loads((VECTORS / "proof-set-chain" / "signedProofChain2.json").read_text())
+    status, result = verify(client, chained)
+    assert status == 200, result  # two proofs in a set, a third chained to both, a fourth to it
+    assert "proof" in result["checks"]
+    # The example issuer controls none of the did:key signers: said, not hidden.
+    assert [w["title"] for w in result["warnings"]] == ["issuer_key"]
+
+    # The chained proof names a proof the document no longer holds.
+    broken = copy.deepcopy(chained)
+    broken["proof"][2]["previousProof"] = ["urn:uuid:26329423-bec9-4b2e-88cb-a7c7d9dc4544"]
+    status, result = verify(client, broken)
+    assert status == 400
+    assert "signature does not match" in result["errors"][0]["detail"]
+    broken["proof"][3]["previousProof"] = "urn:uuid:nowhere"
+    status, result = verify(client, broken)
+    assert "names no proof" in result["errors"][0]["detail"]
+
+
+HOLDER = Ed25519PrivateKey.generate()
+HOLDER_DID = did_key(HOLDER.public_key().public_bytes_raw())
+
+
+def signed_presentation(
+    credentials: list[dict[str, Any]], suite: str = "eddsa-rdfc-2022", **options: Any
+) -> dict[str, Any]:
+    """A presentation the holder signed for authentication, as a wallet does."""
+    sign = sign_jcs if suite == "eddsa-jcs-2022" else sign_rdfc
+    return sign(
+        {**presentation(*credentials), "holder": HOLDER_DID},
+        private_key=HOLDER,
+        verification_method=did_key_verification_method(HOLDER_DID),
+        created="2026-12-01T00:00:00Z",
+        proof_purpose=options.pop("purpose", "authentication"),
+        options=options,
+    )
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
+def test_a_presentation_is_bound_to_its_challenge_and_domain(
+    client: TestClient, tenant: Tenant, suite: str
+) -> None:
+    ours = issue(client, tenant, {})
+    vp = signed_presentation([ours], suite, challenge="c-123", domain="plaudit.example")
+
+    def post(body: dict[str, Any], **options: Any) -> tuple[int, dict[str, Any]]:
+        response = client.post(
+            "/presentations/verify", json={"verifiablePresentation": body, "options": options}
+        )
+        return response.status_code, dict(response.json())
+
+    status, result = post(vp, challenge="c-123", domain="plaudit.example")
+    assert status == 200, result
+    assert {"holder_proof", "holder_key", "verifiableCredential[0].proof"} <= set(result["checks"])
+    status, result = post(vp, challenge="c-123", domain="elsewhere.example")
+    assert status == 400
+    assert "not to 'elsewhere.example'" in result["errors"][0]["detail"]
+    status, result = post(vp, challenge="c-999", domain="plaudit.example")
+    assert status == 400
+    assert "challenge" in result["errors"][0]["detail"]
+
+    wrong_purpose = signed_presentation([ours], suite, challenge="c-123", purpose="assertionMethod")
+    status, result = post(wrong_purpose, challenge="c-123")
+    assert status == 400
+    assert "'authentication'" in result["errors"][0]["detail"]
+
+
+@pytest.mark.parametrize(
+    ("expires", "named"),
+    [("next tuesday", "not an XML Schema dateTimeStamp"), ("2026-01-01T00:00:00Z", "expired")],
+)
+def test_a_proof_with_a_bad_or_past_expiry_is_refused(
+    client: TestClient, tenant: Tenant, expires: str, named: str
+) -> None:
+    vp = signed_presentation([issue(client, tenant, {})], challenge="c-1", expires=expires)
+    response = client.post(
+        "/presentations/verify",
+        json={"verifiablePresentation": vp, "options": {"challenge": "c-1"}},
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert [e["title"] for e in errors] == ["holder_proof"]
+    assert named in errors[0]["detail"]

@@ -262,9 +262,10 @@ def _hash_data(
 
 
 def _rdfc_hash_data(
-    document_without_proof: Mapping[str, Any], proof_options: Mapping[str, Any], budget: _Budget
+    document: Mapping[str, Any], proof_options: Mapping[str, Any], budget: _Budget
 ) -> bytes:
-    document = _without_proof(document_without_proof)
+    # `document` is what the proof signs: without proofs, or, in a chain, with the proofs it
+    # names as its `proof` (Data Integrity 4.3).
     proof_config = {key: value for key, value in proof_options.items() if key != "proofValue"}
     proof_config["@context"] = document.get("@context")
     return _hash_data(proof_config, document, budget)
@@ -278,7 +279,7 @@ def proof_hash_data(
     The proof configuration is the proof options without proofValue, given the document's
     @context (vc-di-eddsa 3.2.5); a `proof` left in the document is ignored.
     """
-    return _rdfc_hash_data(document_without_proof, proof_options, _Budget())
+    return _rdfc_hash_data(_without_proof(document_without_proof), proof_options, _Budget())
 
 
 def create_proof_rdfc(
@@ -288,6 +289,7 @@ def create_proof_rdfc(
     verification_method: str,
     created: str,
     proof_purpose: str = "assertionMethod",
+    options: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """An eddsa-rdfc-2022 DataIntegrityProof over `document` (any existing `proof` left out).
 
@@ -303,6 +305,8 @@ def create_proof_rdfc(
         "created": created,
         "verificationMethod": verification_method,
         "proofPurpose": proof_purpose,
+        # More proof options when asked: id, challenge, domain, expires, previousProof, nonce.
+        **(options or {}),
     }
     signature = private_key.sign(proof_hash_data(document, proof))
     proof["proofValue"] = "z" + b58encode(signature)
@@ -379,8 +383,6 @@ def _verify_rdfc_one(
     budget: _Budget,
 ) -> bool:
     signature = _signature(proof)
-    if "previousProof" in proof:
-        return False  # proof chains are not supported; such a proof never counts as verified
     options = {key: value for key, value in proof.items() if key != "proofValue"}
     document = unsecured
     if "@context" in options:
@@ -398,7 +400,8 @@ def verify_rdfc(secured: Mapping[str, Any], *, public_key: Ed25519PublicKey) -> 
     """Whether an eddsa-rdfc-2022 (or eddsa-2022) proof on `secured` verifies with `public_key`.
 
     With a proof set, True when any such proof verifies (each against the document without the
-    other proofs); proofs with `previousProof` (chains) never count. A wrong signature gives
+    other proofs); proofs with `previousProof` (chains) never count here: verify_rdfc_proof
+    checks them. A wrong signature gives
     False. ProofError when there is no such proof, or none verifies and one is malformed, or the
     document is not JSON-LD the bundled contexts can read. WorkLimitExceeded propagates: the
     document is too complex to canonicalise. Whether the verificationMethod belongs to the
@@ -418,8 +421,26 @@ def verify_rdfc(secured: Mapping[str, Any], *, public_key: Ed25519PublicKey) -> 
     unsecured = _without_proof(secured)
     budget = _Budget()
     return _any_verifies(
-        proofs, lambda proof: _verify_rdfc_one(unsecured, proof, public_key, budget)
+        (proof for proof in proofs if "previousProof" not in proof),
+        lambda proof: _verify_rdfc_one(unsecured, proof, public_key, budget),
     )
+
+
+def verify_rdfc_proof(
+    document: Mapping[str, Any], proof: Mapping[str, Any], *, public_key: Ed25519PublicKey
+) -> bool:
+    """Whether one eddsa-rdfc-2022 `proof` verifies over `document` with `public_key`.
+
+    `document` is what the proof signed: the document without its proofs, or, for a proof
+    in a chain, with the proofs its `previousProof` names as its `proof` (Data Integrity 4.3;
+    the caller finds them). Errors as for verify_rdfc.
+    """
+    if proof.get("type") != PROOF_TYPE or proof.get("cryptosuite") not in (
+        CRYPTOSUITE,
+        LEGACY_CRYPTOSUITE,
+    ):
+        raise ProofError("the proof is not a DataIntegrityProof with cryptosuite eddsa-rdfc-2022")
+    return _verify_rdfc_one(document, proof, public_key, _Budget())
 
 
 def _verify_2020_one(

@@ -48,6 +48,7 @@ def create_proof_jcs(
     verification_method: str,
     created: str,
     proof_purpose: str = "assertionMethod",
+    options: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """An eddsa-jcs-2022 DataIntegrityProof over `document` (any existing `proof` left out).
 
@@ -64,6 +65,8 @@ def create_proof_jcs(
         "created": created,
         "verificationMethod": verification_method,
         "proofPurpose": proof_purpose,
+        # More proof options when asked: id, challenge, domain, expires, previousProof, nonce.
+        **(options or {}),
     }
     if "@context" in unsecured:
         proof["@context"] = unsecured["@context"]
@@ -99,7 +102,7 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _verify_one(
-    secured: Mapping[str, Any], proof: Mapping[str, Any], public_key: Ed25519PublicKey
+    unsecured: Mapping[str, Any], proof: Mapping[str, Any], public_key: Ed25519PublicKey
 ) -> bool:
     proof_value = proof.get("proofValue")
     if not isinstance(proof_value, str) or not proof_value.startswith("z"):
@@ -114,13 +117,12 @@ def _verify_one(
     if created is not None and not (isinstance(created, str) and _XSD_DATETIME.fullmatch(created)):
         return False
     options = {key: value for key, value in proof.items() if key != "proofValue"}
-    unsecured = _without_proof(secured)
-    candidates: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    candidates: list[tuple[dict[str, Any], Mapping[str, Any]]] = []
     if "@context" in options:
         # 3.3.2 step 4: the document's contexts must begin with the proof's, in order, and
         # the proof's contexts are the ones that were signed.
         proof_contexts = _as_list(options["@context"])
-        document_contexts = _as_list(secured.get("@context", []))
+        document_contexts = _as_list(unsecured.get("@context", []))
         if document_contexts[: len(proof_contexts)] != proof_contexts:
             return False
         candidates.append((options, {**unsecured, "@context": options["@context"]}))
@@ -143,8 +145,8 @@ def verify_jcs(secured: Mapping[str, Any], *, public_key: Ed25519PublicKey) -> b
     """Whether an eddsa-jcs-2022 proof on `secured` verifies with `public_key`.
 
     With a proof set, True when any eddsa-jcs-2022 proof verifies (each is checked against
-    the document without the other proofs). Proof chains (`previousProof`) are not
-    supported: such proofs never count as verified. A bad signature or malformed proof gives
+    the document without the other proofs). Proofs in a chain (`previousProof`) never count
+    here: verify_jcs_proof checks them. A bad signature or malformed proof gives
     False; only a document with no eddsa-jcs-2022 proof at all raises ValueError. Whether the
     proof's verificationMethod belongs to the issuer, and is `public_key`, is the caller's check.
     """
@@ -157,12 +159,29 @@ def verify_jcs(secured: Mapping[str, Any], *, public_key: Ed25519PublicKey) -> b
     ]
     if not proofs:
         raise ValueError("the document has no DataIntegrityProof with cryptosuite eddsa-jcs-2022")
+    unsecured = _without_proof(secured)
     try:
         return any(
-            _verify_one(secured, proof, public_key)
+            _verify_one(unsecured, proof, public_key)
             for proof in proofs
             if "previousProof" not in proof
         )
     except (ValueError, TypeError):
         # A document JCS cannot serialise (say, an integer beyond 2**53) was not signed by it.
+        return False
+
+
+def verify_jcs_proof(
+    document: Mapping[str, Any], proof: Mapping[str, Any], *, public_key: Ed25519PublicKey
+) -> bool:
+    """Whether one eddsa-jcs-2022 `proof` verifies over `document` with `public_key`.
+
+    `document` is what the proof signed: the document without its proofs, or, for a proof in
+    a chain, with the proofs its `previousProof` names as its `proof` (Data Integrity 4.3).
+    """
+    if proof.get("type") != PROOF_TYPE or proof.get("cryptosuite") != CRYPTOSUITE:
+        raise ValueError("the proof is not a DataIntegrityProof with cryptosuite eddsa-jcs-2022")
+    try:
+        return _verify_one(document, proof, public_key)
+    except (ValueError, TypeError):
         return False

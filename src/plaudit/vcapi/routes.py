@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from plaudit.api.deps import IssuePrincipal, RuntimeDep, SessionDep
 from plaudit.api.openapi import RATE_LIMITED
@@ -39,19 +39,45 @@ class IssueIn(Input):
 
 
 class IssueOut(BaseModel):
-    verifiableCredential: dict[str, Any] | str = Field(  # the VC API's name
-        description="The signed credential, or a VC-JWT for proofFormat vc-jwt."
+    verifiableCredential: dict[str, Any] = Field(  # the VC API's name
+        description="The signed credential; for proofFormat vc-jwt, an "
+        "EnvelopedVerifiableCredential whose id is data:application/vc+jwt,<the VC-JWT>."
     )
 
 
 class VerifyOptionsIn(_Options):
     challenge: str | None = Field(
-        default=None, description="When set, the presentation must carry a proof with it."
+        default=None,
+        description="The challenge the presentation's proof must carry (presentations only).",
     )
+    domain: str | None = Field(
+        default=None,
+        description="The domain the presentation's proof must be bound to (presentations only).",
+    )
+    checks: list[str] | None = Field(
+        default=None,
+        description="The optional checks to make: any of schema, validity, status (all when "
+        "absent). The data model and the proofs are always checked.",
+    )
+
+    @field_validator("checks")
+    @classmethod
+    def _known_checks(cls, value: list[str] | None) -> list[str] | None:
+        unknown = sorted(set(value or ()) - vcapi.KNOWN_CHECKS)
+        if unknown:
+            known = ", ".join(sorted(vcapi.KNOWN_CHECKS))
+            raise ValueError(f"unknown check {unknown[0]!r}: the checks are {known}")
+        return value
+
+    def requested(self) -> frozenset[str] | None:
+        return None if self.checks is None else frozenset(self.checks)
 
 
 class VerifyCredentialIn(Input):
-    verifiableCredential: dict[str, Any] | str  # the VC API's name
+    verifiableCredential: dict[str, Any] | str = Field(  # the VC API's name
+        description="The credential: an object with its proofs, or an "
+        "EnvelopedVerifiableCredential holding a VC-JWT. A string is refused (not a map)."
+    )
     options: VerifyOptionsIn = Field(default_factory=VerifyOptionsIn)
 
 
@@ -109,6 +135,7 @@ def verify_credential(
         session,
         base_url=runtime.settings.public_base_url,
         credential=body.verifiableCredential,
+        checks=body.options.requested(),
     )
     return _answer(result)
 
@@ -128,5 +155,7 @@ def verify_presentation(
         base_url=runtime.settings.public_base_url,
         presentation=body.verifiablePresentation,
         challenge=body.options.challenge,
+        domain=body.options.domain,
+        checks=body.options.requested(),
     )
     return _answer(result)

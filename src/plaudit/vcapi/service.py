@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from sqlalchemy.orm import Session
 
@@ -17,11 +17,11 @@ from plaudit.errors import InvalidInput, NotFound
 from plaudit.keys import service as keys
 from plaudit.models.organization import Organization
 from plaudit.models.signing_key import KeyAlgorithm, SigningKey
-from plaudit.openbadges import jose, loader
+from plaudit.openbadges import jose
 from plaudit.openbadges import verify as ob_verify
 from plaudit.openbadges.credential import iso
-from plaudit.openbadges.dataintegrity import sign_rdfc, verify_rdfc
-from plaudit.openbadges.jcs import sign_jcs, verify_jcs
+from plaudit.openbadges.dataintegrity import sign_rdfc
+from plaudit.openbadges.jcs import sign_jcs
 from plaudit.openbadges.rdfc import WorkLimitExceeded
 from plaudit.openbadges.report import Check, Verdict
 from plaudit.runtime import Runtime
@@ -35,6 +35,12 @@ PROOF_FORMATS: Final = (RDFC, JCS, VC_JWT)
 PLACEHOLDER_ISSUERS: Final = frozenset({"", "did:example:issuer", "urn:plaudit:issuer"})
 _PROBLEM_BASE: Final = "https://plaudit.dev/problems/vc-api/"
 _ENVELOPED_JWT_PREFIXES: Final = ("data:application/vc+jwt,", "data:application/jwt,")
+DATA_INTEGRITY_CONTEXT: Final = "https://w3id.org/security/data-integrity/v2"
+# The checks a caller may name in options.checks. The data model and the proof are always
+# checked; the others are made only when named (all of them when options.checks is absent).
+ALWAYS_CHECKED: Final = frozenset({"format", "context", "structure", "proof", "issuer_key"})
+OPTIONAL_CHECKS: Final = frozenset({"schema", "validity", "status"})
+KNOWN_CHECKS: Final = ALWAYS_CHECKED | OPTIONAL_CHECKS
 
 
 # --- issue --------------------------------------------------------------------------------
@@ -50,6 +56,11 @@ def _issuer_id(issuer: Any) -> str | None:
 
 
 def _with_issuer(credential: dict[str, Any], did: str) -> dict[str, Any]:
+    if "issuer" in credential and credential["issuer"] is None:
+        raise InvalidInput(
+            "The credential's issuer is null: leave issuer out (or send a placeholder such as "
+            "did:example:issuer) and it is filled in with this API key's issuer."
+        )
     issuer = credential.get("issuer")
     current = _issuer_id(issuer)
     if issuer is not None and current is None:
@@ -65,21 +76,49 @@ def _with_issuer(credential: dict[str, Any], did: str) -> dict[str, Any]:
 
 
 def _check_unsigned(credential: Mapping[str, Any]) -> None:
-    """Refuse what is not an unsigned VC whose contexts we hold (contexts are never fetched)."""
+    """Refuse what the verifier would refuse: the issuer signs only what it would accept back.
+
+    Any VC 2.0 or VC 1.1 credential whose contexts we hold (contexts are never fetched); an
+    Open Badge must also pass the Open Badges 3.0 checks.
+    """
     if "proof" in credential:
         raise InvalidInput("The credential already has a proof; send it unsigned.")
-    contexts = credential.get("@context")
-    context_list = contexts if isinstance(contexts, list) else [contexts]
-    unknown = [c for c in context_list if isinstance(c, str) and c not in loader.CONTEXTS]
-    if unknown:
-        raise InvalidInput(f"The context {unknown[0]} is unknown here; contexts are never fetched.")
     if "VerifiablePresentation" in _as_list(credential.get("type")):
         raise InvalidInput("This is a presentation; /credentials/issue signs credentials.")
-    problems = [
-        c.message for c in ob_verify.check_vc_data_model(credential) if c.verdict is Verdict.FAILED
-    ]
+    checks = [ob_verify.vc_context_check(credential), ob_verify.vc_structure_check(credential)]
+    if ob_verify.is_open_badge(credential):
+        checks += [
+            ob_verify.context_check(credential),
+            ob_verify.schema_check(credential),
+            ob_verify.structure_check(credential, None),
+        ]
+    problems = list(dict.fromkeys(c.message for c in checks if c.verdict is Verdict.FAILED))
     if problems:
-        raise InvalidInput("Not a VC 2.0 credential: " + "; ".join(problems) + ".")
+        what = "an Open Badges 3.0" if ob_verify.is_open_badge(credential) else "a VC 2.0 or 1.1"
+        raise InvalidInput(f"Not {what} credential this issuer can sign: " + "; ".join(problems))
+
+
+def _is_vc11(credential: Mapping[str, Any]) -> bool:
+    return _as_list(credential.get("@context"))[:1] == [ob_verify.VC_V1]
+
+
+def _with_proof_context(credential: dict[str, Any]) -> dict[str, Any]:
+    """A VC 1.1 credential's contexts do not define Data Integrity's terms: add the context
+    that does, as other Data Integrity issuers do (VC 2.0's base context defines them)."""
+    contexts = _as_list(credential.get("@context"))
+    if not _is_vc11(credential) or DATA_INTEGRITY_CONTEXT in contexts:
+        return credential
+    return {**credential, "@context": [*contexts, DATA_INTEGRITY_CONTEXT]}
+
+
+def envelope(token: str) -> dict[str, Any]:
+    """A VC-JWT as the object the VC API returns where a credential is expected (VC-JOSE-COSE
+    section 3.1.2, EnvelopedVerifiableCredential)."""
+    return {
+        "@context": ob_verify.VC_V2,
+        "id": f"{_ENVELOPED_JWT_PREFIXES[0]}{token}",
+        "type": "EnvelopedVerifiableCredential",
+    }
 
 
 @dataclass(frozen=True)
@@ -96,8 +135,9 @@ def issue(
     organization_id: uuid.UUID,
     credential: Mapping[str, Any],
     options: IssueOptions,
-) -> dict[str, Any] | str:
-    """The credential signed by the organization's active key: a document, or a VC-JWT."""
+) -> dict[str, Any]:
+    """The credential signed by the organization's active key: a document with its proof, or
+    a VC-JWT in an EnvelopedVerifiableCredential."""
     organization = session.get(Organization, organization_id)
     if organization is None:
         raise NotFound("The API key's organization no longer exists.")
@@ -109,19 +149,31 @@ def issue(
     who = issuance.identity(base, organization, active[KeyAlgorithm.ED25519])
     document = _with_issuer(dict(credential), who.did)
     now = iso(utcnow())
-    # VC 2.0 makes validFrom optional; a VC-JWT needs it for nbf, and it is the issuance time.
-    document.setdefault("validFrom", now)
+    if _is_vc11(document):
+        # VC 1.1 requires issuanceDate: it is the issuance time unless the caller set it.
+        document.setdefault("issuanceDate", now)
+    else:
+        # VC 2.0 makes validFrom optional; a VC-JWT needs it for nbf: the issuance time.
+        document.setdefault("validFrom", now)
     _check_unsigned(document)
     created = options.created or now
     try:
         if options.proof_format == VC_JWT:
-            return _sign_jwt(
-                runtime,
-                document,
-                alg=options.alg or "EdDSA",
-                who=who,
-                rsa_key=active[KeyAlgorithm.RSA],
+            if _is_vc11(document):
+                raise InvalidInput(
+                    "VC-JWTs here secure VC 2.0 credentials (VC-JOSE-COSE); sign a VC 1.1 "
+                    "credential with eddsa-rdfc-2022 or eddsa-jcs-2022."
+                )
+            return envelope(
+                _sign_jwt(
+                    runtime,
+                    document,
+                    alg=options.alg or "EdDSA",
+                    who=who,
+                    rsa_key=active[KeyAlgorithm.RSA],
+                )
             )
+        document = _with_proof_context(document)
         private = keys.load_private_key(who.key, vault=runtime.vault)
         assert isinstance(private, Ed25519PrivateKey)
         sign = sign_jcs if options.proof_format == JCS else sign_rdfc
@@ -195,74 +247,105 @@ class Result:
         }
 
 
-def verify_credential(
-    session: Session, *, base_url: str, credential: Mapping[str, Any] | str
-) -> Result:
-    result = Result()
-    for check in verification.verify(session, base_url=base_url, data=credential).checks:
-        result.add(check)
-    return result
+def _not_a_map(what: str) -> Check:
+    return Check(
+        "format",
+        Verdict.FAILED,
+        f"{what} is not a JSON object: Data Integrity verifies maps only, so a credential sent "
+        "as a string is refused (send the object; a VC-JWT goes in an "
+        "EnvelopedVerifiableCredential whose id is data:application/vc+jwt,<token>)",
+    )
 
 
-def _embedded(credential: Any) -> Mapping[str, Any] | str | None:
-    """A presentation's credential: an object, or the VC-JWT an enveloped credential holds."""
-    if isinstance(credential, str):
-        return credential
-    if not isinstance(credential, Mapping):
+def _enveloped_token(credential: Mapping[str, Any]) -> str | None:
+    """The VC-JWT an EnvelopedVerifiableCredential carries in its data: URL, else None."""
+    if "EnvelopedVerifiableCredential" not in _as_list(credential.get("type")):
         return None
     ident = credential.get("id")
     if isinstance(ident, str):
         for prefix in _ENVELOPED_JWT_PREFIXES:
             if ident.startswith(prefix):
                 return ident.removeprefix(prefix)
-    return credential
+    return ""
 
 
-def _holder_proof(
-    session: Session, base_url: str, presentation: Mapping[str, Any], challenge: str | None
-) -> Check:
-    proof = presentation.get("proof")
-    if proof is None:
-        if challenge is not None:
-            return Check(
-                "holder_proof",
+def _credential_checks(session: Session, base_url: str, credential: Any) -> list[Check]:
+    if not isinstance(credential, Mapping):
+        return [_not_a_map("The credential")]
+    token = _enveloped_token(credential)
+    if token == "":
+        return [
+            Check(
+                "format",
                 Verdict.FAILED,
-                "a challenge was set but the presentation has no proof",
+                "an EnvelopedVerifiableCredential's id must be data:application/vc+jwt, "
+                "followed by the VC-JWT",
             )
-        return Check(
-            "holder_proof",
-            Verdict.WARNING,
-            "the presentation is unsigned: nothing proves who presents it",
-        )
-    if not isinstance(proof, Mapping):
-        return Check(
-            "holder_proof", Verdict.FAILED, "the presentation's proof is not a single object"
-        )
-    if challenge is not None and proof.get("challenge") != challenge:
-        return Check(
-            "holder_proof", Verdict.FAILED, "the proof does not carry the expected challenge"
-        )
-    method = proof.get("verificationMethod")
-    key = verification.resolver(session, base_url)(method) if isinstance(method, str) else None
-    if not isinstance(key, Ed25519PublicKey):
-        return Check(
-            "holder_proof", Verdict.FAILED, f"the holder's key could not be found: {method}"
-        )
-    try:
-        suite = proof.get("cryptosuite")
-        if suite == JCS:
-            ok = verify_jcs(presentation, public_key=key)
-        elif suite == RDFC:
-            ok = verify_rdfc(presentation, public_key=key)
-        else:
-            return Check(
-                "holder_proof", Verdict.FAILED, f"the proof suite {suite!r} is not supported"
+        ]
+    data: Mapping[str, Any] | str = credential if token is None else token
+    return list(verification.verify(session, base_url=base_url, data=data).checks)
+
+
+def _requested(check: Check, checks: frozenset[str] | None) -> bool:
+    return checks is None or check.name not in OPTIONAL_CHECKS or check.name in checks
+
+
+def verify_credential(
+    session: Session,
+    *,
+    base_url: str,
+    credential: Any,
+    checks: frozenset[str] | None = None,
+) -> Result:
+    """A credential: an object with embedded proofs, or an enveloped VC-JWT.
+
+    `checks` names the optional checks to make (all when None); see OPTIONAL_CHECKS.
+    """
+    result = Result()
+    for check in _credential_checks(session, base_url, credential):
+        if _requested(check, checks):
+            result.add(check)
+    return result
+
+
+def _holder_checks(
+    session: Session,
+    base_url: str,
+    presentation: Mapping[str, Any],
+    expect: ob_verify.ProofExpectations,
+) -> list[Check]:
+    """The presentation's own proof: made by the holder, for authentication, with the
+    challenge and domain the verifier gave."""
+    if "proof" not in presentation:
+        if expect.challenge is not None or expect.domain is not None:
+            return [
+                Check(
+                    "holder_proof",
+                    Verdict.FAILED,
+                    "a challenge or domain was given but the presentation has no proof",
+                )
+            ]
+        return [
+            Check(
+                "holder_proof",
+                Verdict.WARNING,
+                "the presentation is unsigned: nothing proves who presents it",
             )
-    except (ValueError, WorkLimitExceeded) as exc:
-        return Check("holder_proof", Verdict.FAILED, f"the holder's proof is invalid: {exc}")
-    if not ok:
-        return Check("holder_proof", Verdict.FAILED, "the holder's signature does not match")
-    return Check("holder_proof", Verdict.PASSED, "the holder's signature verified")
+        ]
+    holder = presentation.get("holder")
+    holder_id = holder.get("id") if isinstance(holder, Mapping) else holder
+    proof_check, key_check = ob_verify.embedded_proof_checks(
+        presentation,
+        verification.resolver(session, base_url),
+        expect,
+        owner=holder_id if isinstance(holder_id, str) else None,
+        role="holder",
+    )
+    found = [Check("holder_proof", proof_check.verdict, proof_check.message)]
+    if key_check is not None and holder_id is not None:
+        # Without a holder, nothing says who must control the key: the proof stands alone.
+        found.append(key_check)
+    return found
 
 
 def verify_presentation(
@@ -271,23 +354,21 @@ def verify_presentation(
     base_url: str,
     presentation: Mapping[str, Any],
     challenge: str | None = None,
+    domain: str | None = None,
+    checks: frozenset[str] | None = None,
 ) -> Result:
     result = Result()
-    model = ob_verify.check_vc_data_model(presentation)
-    if "VerifiablePresentation" not in _as_list(presentation.get("type")):
-        model.append(Check("structure", Verdict.FAILED, "type must include VerifiablePresentation"))
-    for check in model:
+    for check in ob_verify.check_vc_data_model(presentation):
         result.add(check, prefix="presentation.")
-    result.add(_holder_proof(session, base_url, presentation, challenge))
-    credentials = _as_list(presentation.get("verifiableCredential"))
-    for index, item in enumerate(credentials):
-        embedded = _embedded(item)
-        prefix = f"verifiableCredential[{index}]."
-        if embedded is None:
-            result.add(Check("format", Verdict.FAILED, "not a credential"), prefix=prefix)
-            continue
-        for check in verification.verify(session, base_url=base_url, data=embedded).checks:
-            result.add(check, prefix=prefix)
+    expect = ob_verify.ProofExpectations(
+        purpose="authentication", challenge=challenge, domain=domain
+    )
+    for check in _holder_checks(session, base_url, presentation, expect):
+        result.add(check)
+    for index, item in enumerate(_as_list(presentation.get("verifiableCredential"))):
+        for check in _credential_checks(session, base_url, item):
+            if _requested(check, checks):
+                result.add(check, prefix=f"verifiableCredential[{index}].")
     return result
 
 

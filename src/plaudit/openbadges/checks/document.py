@@ -1,4 +1,8 @@
-"""An Open Badges 3.0 document's shape: its contexts, its JSON Schema, its required parts."""
+"""A credential's shape: its contexts, its required parts and, for an Open Badge, its JSON Schema.
+
+Any VC 2.0 or VC 1.1 credential gets the W3C data model's checks; the Open Badges 3.0 checks
+(its context, schema and types) are made when the credential says it is an Open Badge.
+"""
 
 from __future__ import annotations
 
@@ -102,3 +106,13 @@ def structure_check(credential: Mapping[str, Any], claims: Mapping[str, Any] | N
     if problems:
         return failed("structure", "; ".join(problems))
     return passed("structure", "an Open Badges credential with issuer, subject and dates")
+
+
+def is_open_badge(credential: Mapping[str, Any]) -> bool:
+    """Whether the credential presents itself as an Open Badge: by its type or its context."""
+    if any(kind in _OB_TYPES for kind in as_list(credential.get("type"))):
+        return True
+    return any(
+        isinstance(url, str) and _OB_CONTEXT.fullmatch(url)
+        for url in as_list(credential.get("@context"))
+    )

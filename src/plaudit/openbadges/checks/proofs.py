@@ -6,6 +6,8 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -14,8 +16,9 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from plaudit.openbadges import jose, multikey
 from plaudit.openbadges.checks.fields import as_list, issuer_id
-from plaudit.openbadges.dataintegrity import ProofError, verify_ed25519_2020, verify_rdfc
-from plaudit.openbadges.jcs import verify_jcs
+from plaudit.openbadges.checks.validity import parse_datetime
+from plaudit.openbadges.dataintegrity import ProofError, verify_ed25519_2020, verify_rdfc_proof
+from plaudit.openbadges.jcs import verify_jcs_proof
 from plaudit.openbadges.rdfc import WorkLimitExceeded
 from plaudit.openbadges.report import Check, failed, passed, warning
 
@@ -73,19 +76,51 @@ def _did_jwk_key(verification_method: str) -> PublicKey | None:
     return None
 
 
-def _verify_one_proof(credential: Mapping[str, Any], proof: Mapping[str, Any], key: Any) -> bool:
-    single = {**credential, "proof": proof}
-    kind = proof.get("type")
+@dataclass(frozen=True)
+class ProofExpectations:
+    """What the verifier expects of each embedded proof besides its signature (Data
+    Integrity 4.2): its purpose, and for a presentation the challenge and domain it was
+    given. `now` decides whether a proof has expired."""
+
+    purpose: str = "assertionMethod"
+    challenge: str | None = None
+    domain: str | None = None
+    now: datetime | None = None
+
+
+def _signed_input(
+    unsecured: Mapping[str, Any], proof: Mapping[str, Any], proofs: list[Any]
+) -> dict[str, Any]:
+    """What `proof` signed: the document without proofs, or, for a proof in a chain, with the
+    proofs its previousProof names, in that order (Data Integrity 4.3 and 4.5)."""
+    if "previousProof" not in proof:
+        return dict(unsecured)
+    named = as_list(proof["previousProof"])
+    matching: list[Any] = []
+    for ident in named:
+        found = [p for p in proofs if isinstance(p, Mapping) and p.get("id") == ident]
+        if not isinstance(ident, str) or not found:
+            raise ProofError(f"its previousProof {ident!r} names no proof in the document")
+        matching.append(found[0])
+    return {**unsecured, "proof": matching}
+
+
+def _verify_one_proof(
+    unsecured: Mapping[str, Any], proof: Mapping[str, Any], proofs: list[Any], key: Any
+) -> bool:
     if not isinstance(key, Ed25519PublicKey):
         raise ProofError("the key is not an Ed25519 key")
-    if kind == "Ed25519Signature2020":
-        return verify_ed25519_2020(single, public_key=key)
+    document = _signed_input(unsecured, proof, proofs)
+    if proof.get("type") == "Ed25519Signature2020":
+        if "previousProof" in proof:
+            raise ProofError("proof chains are not supported with Ed25519Signature2020")
+        return verify_ed25519_2020({**unsecured, "proof": proof}, public_key=key)
     if proof.get("cryptosuite") == "eddsa-jcs-2022":
         try:
-            return verify_jcs(single, public_key=key)
+            return verify_jcs_proof(document, proof, public_key=key)
         except ValueError as exc:
             raise ProofError(str(exc)) from exc
-    return verify_rdfc(single, public_key=key)
+    return verify_rdfc_proof(document, proof, public_key=key)
 
 
 def _supported(proof: Mapping[str, Any]) -> bool:
@@ -98,30 +133,66 @@ def _supported(proof: Mapping[str, Any]) -> bool:
     )
 
 
-def _key_checks(issuer: str | None, methods: Iterable[tuple[str, bool]]) -> Check:
-    """The issuer_key check over (verification method, key found) pairs."""
+def _options_problem(proof: Mapping[str, Any], label: str, expect: ProofExpectations) -> str | None:
+    """Why the proof's own options refuse it, before any signature is checked."""
+    if "expires" in proof and parse_datetime(proof["expires"]) is None:
+        return (
+            f"the {label} proof's expires {proof['expires']!r} is not an XML Schema "
+            "dateTimeStamp (a date and time with a time zone)"
+        )
+    expires = parse_datetime(proof.get("expires"))
+    if expires is not None and expires < (expect.now or datetime.now(UTC)):
+        return f"the {label} proof expired on {proof['expires']}"
+    purpose = proof.get("proofPurpose")
+    if purpose != expect.purpose:
+        return f"the {label} proof is for {purpose!r}; it must be for {expect.purpose!r} here"
+    if expect.challenge is not None and proof.get("challenge") != expect.challenge:
+        return f"the {label} proof does not carry the expected challenge"
+    if expect.domain is not None and expect.domain not in as_list(proof.get("domain")):
+        bound = proof.get("domain")
+        where = f"bound to the domain {bound!r}" if bound is not None else "bound to no domain"
+        return f"the {label} proof is {where}, not to {expect.domain!r}"
+    return None
+
+
+def _key_checks(
+    owner: str | None, methods: Iterable[tuple[str, bool]], *, role: str = "issuer"
+) -> Check:
+    """The key check over (verification method, key found) pairs: is each key the owner's?"""
+    name = "issuer_key" if role == "issuer" else f"{role}_key"
     for method, found in methods:
         if not found:
-            return failed("issuer_key", f"the issuer's key could not be found: {method}")
+            return failed(name, f"the {role}'s key could not be found: {method}")
         # The method's controller is the part before '#': a did:key names itself, and
         # 1EdTech's '<controller>#z6Mk...' form names the issuer that holds the key.
-        if issuer is None:
-            return failed("issuer_key", "the credential names no issuer to own the key")
-        if method.partition("#")[0] != issuer:
+        if owner is None:
+            return failed(name, f"the document names no {role} to own the key")
+        if method.partition("#")[0] != owner:
             return warning(
-                "issuer_key",
-                f"the key {method} is not controlled by the issuer {issuer}: "
-                "nothing ties the signer to the issuer",
+                name,
+                f"the key {method} is not controlled by the {role} {owner}: "
+                f"nothing ties the signer to the {role}",
             )
-    return passed("issuer_key", f"the signing key belongs to the issuer {issuer}")
+    return passed(name, f"the signing key belongs to the {role} {owner}")
 
 
 def embedded_proof_checks(
-    credential: Mapping[str, Any], resolve_key: KeyResolver
+    document: Mapping[str, Any],
+    resolve_key: KeyResolver,
+    expect: ProofExpectations = ProofExpectations(),
+    *,
+    owner: str | None = None,
+    role: str = "issuer",
 ) -> tuple[Check, Check | None]:
-    proofs = as_list(credential.get("proof"))
+    """The proof check (every proof of a set or chain must verify) and the key check.
+
+    `owner` is who must control the keys (the issuer, or a presentation's holder).
+    """
+    proofs = as_list(document.get("proof"))
     if not proofs:
-        return failed("proof", "the credential has no proof"), None
+        what = "presentation" if role == "holder" else "credential"
+        return failed("proof", f"the {what} has no proof"), None
+    unsecured = {key: value for key, value in document.items() if key != "proof"}
     problems: list[str] = []
     methods: list[tuple[str, bool]] = []
     for proof in proofs:
@@ -131,6 +202,10 @@ def embedded_proof_checks(
         label = proof.get("cryptosuite") or proof.get("type")
         if not _supported(proof):
             problems.append(f"the proof type {label!r} is not supported")
+            continue
+        refused = _options_problem(proof, str(label), expect)
+        if refused is not None:
+            problems.append(refused)
             continue
         method = proof.get("verificationMethod")
         if not isinstance(method, str):
@@ -142,15 +217,17 @@ def embedded_proof_checks(
             problems.append(f"the {label} proof was not checked: no key for {method}")
             continue
         try:
-            if not _verify_one_proof(credential, proof, key):
-                problems.append(f"the {label} signature does not match the credential")
+            if not _verify_one_proof(unsecured, proof, proofs, key):
+                problems.append(f"the {label} signature does not match")
         except WorkLimitExceeded:
             problems.append(
                 "refused: the document is too complex to canonicalise (possible attack)"
             )
         except ProofError as exc:
             problems.append(f"the {label} proof is invalid: {exc}")
-    key_check = _key_checks(issuer_id(credential), methods) if methods else None
+    if owner is None and role == "issuer":
+        owner = issuer_id(document)
+    key_check = _key_checks(owner, methods, role=role) if methods else None
     if problems:
         return failed("proof", "; ".join(problems)), key_check
     return passed("proof", f"{len(proofs)} signature(s) verified"), key_check
