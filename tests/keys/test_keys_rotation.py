@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -136,6 +137,39 @@ def test_the_jwks_lists_active_and_retired_keys_without_private_members(
         assert not PRIVATE_MEMBERS & set(key["jwk"])
         assert "private" not in str(key).lower()
     assert client.get("/orgs/nobody/jwks.json").status_code == 404
+
+
+def test_without_https_the_jwks_names_the_did_key_that_eddsa_jwts_carry(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A development instance (http) issues as did:key: its JWKS must still hold, under the
+    kid of the JWT header, the key that checks the JWT."""
+    settings = make_settings(engine, tmp_path, verify_rate_limit="1000/second")
+    runtime = Runtime(settings=settings, engine=engine)
+    with TestClient(create_app(settings, runtime=runtime)) as client:
+        tenant = make_tenant(runtime, scopes=[Scope.ISSUE])
+        unsigned = {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential"],
+            "credentialSubject": {"id": "did:example:learner", "name": "Ada"},
+        }
+        response = client.post(
+            "/credentials/issue",
+            json={"credential": unsigned, "options": {"proofFormat": "vc-jwt"}},
+            headers=tenant.headers,
+        )
+        assert response.status_code == 201, response.text
+        token = response.json()["verifiableCredential"]["id"].removeprefix(
+            "data:application/vc+jwt,"
+        )
+        kid = jwt.get_unverified_header(token)["kid"]
+        assert kid.startswith("did:key:z6Mk")
+        jwks = client.get(f"/orgs/{tenant.slug}/jwks.json").json()["keys"]
+        [jwk] = [k for k in jwks if k["kid"] == kid]
+        claims = jwt.decode(
+            token, key=jwt.PyJWK(jwk).key, algorithms=["EdDSA"], options={"verify_sub": False}
+        )
+        assert claims["iss"] == kid.partition("#")[0]
 
 
 def test_listing_and_rotating_need_the_admin_scope(web: tuple[TestClient, Runtime]) -> None:

@@ -134,19 +134,23 @@ def all_keys(session: Session, *, organization_id: uuid.UUID) -> list[SigningKey
 
 
 def verification_method(base_url: str, *, organization_slug: str, key: SigningKey) -> str | None:
-    """The DID URL that names the key in its issuer's did:web document ('<did>#<key id>'), which
-    is also the `kid` of what it signs as a JWT; None without an https base URL (a did:key
-    issuer names its one key by itself)."""
-    if not base_url.startswith("https://"):
-        return None
-    return f"{multikey.did_web(base_url, 'orgs', organization_slug)}#{key.id}"
+    """The DID URL that names the key, which is also the `kid` of what it signs as a JWT: in
+    its issuer's did:web document ('<did>#<key id>'), or, without an https base URL, the
+    did:key of an Ed25519 key ('did:key:z6Mk…#z6Mk…'). None for an RSA key without https: it
+    signs nothing there (RS256 needs a did:web issuer)."""
+    if base_url.startswith("https://"):
+        return f"{multikey.did_web(base_url, 'orgs', organization_slug)}#{key.id}"
+    if key.algorithm is KeyAlgorithm.ED25519:
+        did = multikey.did_key(multikey.ed25519_from_jwk(key.public_jwk))
+        return multikey.did_key_verification_method(did)
+    return None
 
 
 def published_jwks(
     session: Session, *, organization_slug: str, base_url: str
 ) -> list[dict[str, Any]]:
     """The public keys an issuer publishes, by its organization's slug, each with the `kid` its
-    JWTs carry (the did:web verification method; the key id under a did:key issuer). Retired
+    JWTs carry (its verification method; see verification_method). Retired
     keys stay published so that what they signed keeps verifying."""
     organization_id = session.scalar(
         select(Organization.id).where(Organization.slug == organization_slug)
