@@ -62,6 +62,8 @@ def _with_issuer(credential: dict[str, Any], did: str) -> dict[str, Any]:
             "did:example:issuer) and it is filled in with this API key's issuer."
         )
     issuer = credential.get("issuer")
+    if isinstance(issuer, Mapping) and "id" not in issuer:
+        return {**credential, "issuer": {**issuer, "id": did}}  # an issuer object to complete
     current = _issuer_id(issuer)
     if issuer is not None and current is None:
         raise InvalidInput("The credential's issuer must be a URL or an object with an id.")
@@ -79,10 +81,9 @@ def _check_unsigned(credential: Mapping[str, Any]) -> None:
     """Refuse what the verifier would refuse: the issuer signs only what it would accept back.
 
     Any VC 2.0 or VC 1.1 credential whose contexts we hold (contexts are never fetched); an
-    Open Badge must also pass the Open Badges 3.0 checks.
+    Open Badge must also pass the Open Badges 3.0 checks. Proofs it already has are kept: the
+    new one joins them as a proof set (Data Integrity 4.2), each signing the document alone.
     """
-    if "proof" in credential:
-        raise InvalidInput("The credential already has a proof; send it unsigned.")
     if "VerifiablePresentation" in _as_list(credential.get("type")):
         raise InvalidInput("This is a presentation; /credentials/issue signs credentials.")
     checks = [ob_verify.vc_context_check(credential), ob_verify.vc_structure_check(credential)]
@@ -159,6 +160,11 @@ def issue(
     created = options.created or now
     try:
         if options.proof_format == VC_JWT:
+            if "proof" in document:
+                raise InvalidInput(
+                    "The credential already has a proof; a VC-JWT secures an unsigned "
+                    "credential (a Data Integrity proof would be added to the others)."
+                )
             if _is_vc11(document):
                 raise InvalidInput(
                     "VC-JWTs here secure VC 2.0 credentials (VC-JOSE-COSE); sign a VC 1.1 "
