@@ -126,6 +126,18 @@ class Settings(BaseSettings):
         description="Multiplies every retry delay of emails and webhooks (1 = the documented "
         "schedule). Tests shrink it; leave it at 1 in production.",
     )
+    claim_ttl_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="How long a learner can take a credential into a wallet with one claim (its "
+        "QR code and links). The learner's wallet page makes a new claim when one has expired.",
+    )
+    claim_tx_code: bool = Field(
+        default=False,
+        description="Protect OpenID4VCI offers with a transaction code (6 digits) that the award "
+        "email and the claim page show: a wallet that scans a stolen QR code alone gets nothing.",
+    )
     delivery_lease_seconds: float = Field(
         default=300.0,
         ge=1,

@@ -389,3 +389,41 @@ def in_format(
             unsigned, private_key=private, verification_method=method, created=iso(utcnow())
         )
     return sign_vc_jwt(unsigned, private_key=private, kid=method, alg="EdDSA")
+
+
+HOLDER_FORMATS = ("eddsa-rdfc-2022", "vc-jwt")
+
+
+def holder_bound(
+    session: Session,
+    runtime: Runtime,
+    *,
+    credential: Credential,
+    holder: str | None,
+    proof_format: str = "eddsa-rdfc-2022",
+) -> dict[str, Any] | str:
+    """The signed credential for a wallet: `credentialSubject.id` set to the DID its holder
+    proved (none proved: the credential as issued), everything else kept (its id, dates,
+    status entry), so revoking or suspending the credential reaches every copy. Signed by the
+    key that signed the stored document, as eddsa-rdfc-2022 or a VC-JWT (EdDSA)."""
+    document = credential.document
+    if document is None:
+        raise ValueError("the credential is not signed yet")
+    if holder is None:
+        return in_format(session, runtime, credential=credential, proof_format=proof_format)
+    method = str(document["proof"]["verificationMethod"])
+    key = _key_of(session, credential, method)
+    if key is None:
+        raise ValueError("the key that signed this credential is gone")
+    private = keys.load_private_key(key, vault=runtime.vault)
+    assert isinstance(private, Ed25519PrivateKey)
+    unsigned = {k: v for k, v in document.items() if k != "proof"}
+    unsigned["credentialSubject"] = {**document["credentialSubject"], "id": holder}
+    if proof_format == "vc-jwt":
+        return sign_vc_jwt(unsigned, private_key=private, kid=method, alg="EdDSA")
+    return _signed(
+        runtime,
+        IssuerIdentity(str(document["issuer"]["id"]), method, key),
+        unsigned,
+        private=private,
+    )

@@ -3,6 +3,7 @@
 from plaudit.models.apikey import ApiKey, Scope
 from plaudit.models.award import Award, AwardGuard, AwardLog, Credential, CredentialStatus
 from plaudit.models.bulk import BulkIssuance, BulkStatus
+from plaudit.models.claim import Claim, ClaimNonce, ClaimStatus, WalletNotice
 from plaudit.models.connector import Connector, ConnectorPayload, PayloadStatus
 from plaudit.models.delivery import (
     Channel,
@@ -43,6 +44,9 @@ __all__ = [
     "BulkIssuance",
     "BulkStatus",
     "Channel",
+    "Claim",
+    "ClaimNonce",
+    "ClaimStatus",
     "Connector",
     "ConnectorPayload",
     "Credential",
@@ -78,5 +82,6 @@ __all__ = [
     "TemplateTag",
     "TemplateVersion",
     "User",
+    "WalletNotice",
     "WebhookEndpoint",
 ]

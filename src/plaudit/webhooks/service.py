@@ -26,6 +26,8 @@ KINDS = (
     "credential.suspended",
     "credential.unsuspended",
     "credential.expired",
+    "credential.claimed",
+    "credential.wallet_event",
     "backfill.completed",
     "bulk.completed",
 )
