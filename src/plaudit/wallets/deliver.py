@@ -55,9 +55,7 @@ def deliver(
     return document, notification_id
 
 
-def notice(
-    session: Session, claim: Claim, *, notification_id: str, event: WalletNotice
-) -> None:
+def notice(session: Session, claim: Claim, *, notification_id: str, event: WalletNotice) -> None:
     """Record what a wallet said it did with the credential, and tell the webhooks."""
     claims.record_notice(session, claim, notification_id=notification_id, event=event)
     webhooks.emit(
