@@ -41,6 +41,7 @@ from plaudit.notifications.routes import router as email_router
 from plaudit.ops.routes import router as ops_router
 from plaudit.organizations.routes import router as organizations_router
 from plaudit.pages import cache as page_cache
+from plaudit.pages.claims import router as claim_pages_router
 from plaudit.pages.document import router as credential_id_router
 from plaudit.pages.render import STATIC_DIR
 from plaudit.pages.routes import router as pages_router
@@ -78,6 +79,7 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     jwks_router,
     vcapi_router,
     pages_router,
+    claim_pages_router,
     exports_router,
     webhooks_router,
     deliveries_router,

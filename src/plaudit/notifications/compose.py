@@ -43,6 +43,8 @@ class Facts:
     learner_name: str = ""
     credential_url: str | None = None
     wallet_url: str | None = None
+    claim_url: str | None = None
+    tx_code: str | None = None
     unsubscribe_url: str | None = None
     expires_on: str | None = None
     days_left: int | None = None
@@ -106,6 +108,9 @@ def variables(facts: Facts) -> dict[str, Any]:
         "action_url": facts.credential_url,
         "wallet_url": facts.wallet_url,
         "wallet_label": w["wallet_label"],
+        "claim_url": facts.claim_url,
+        "claim_label": w["claim_label"],
+        "tx_code_line": w["tx_code"].format(code=facts.tx_code) if facts.tx_code else None,
         "unsubscribe_url": facts.unsubscribe_url,
         "unsubscribe_label": w["unsubscribe"],
         "issuer": facts.issuer,

@@ -8,6 +8,9 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from plaudit.certificates import service as certificates
+from plaudit.claims import links as claim_links
+from plaudit.claims import service as claims
+from plaudit.claims import tokens as claim_tokens
 from plaudit.config import Settings
 from plaudit.credentials.recipient import recipient_name
 from plaudit.delivery import engine, outbox
@@ -126,6 +129,10 @@ class EmailHandler:
             snapshot = snapshot_of(version)
             local = localized(snapshot, wanted=[*wanted, organization.default_language])
             certificate = message.topic == "credential.issued" and snapshot.certificate
+            claim = None
+            if message.topic == "credential.issued" and not copy_of:
+                # The learner can take it into a wallet app from the email (the claim's page).
+                claim = claims.current_claim(session, runtime.settings, credential=credential)
             if certificate:
                 pdf = certificates.ensure_pdf(session, runtime, credential=credential)
                 attachments = (compose.Attachment("certificate.pdf", pdf, "application", "pdf"),)
@@ -138,6 +145,12 @@ class EmailHandler:
                 learner_name=recipient_name(credential),
                 credential_url=credential_url(base, credential.public_id),
                 wallet_url=links.url(base, runtime.vault, credential.learner_id),
+                claim_url=claim_links.interaction_url(base, runtime.vault, claim)
+                if claim is not None
+                else None,
+                tx_code=claim_tokens.tx_code(runtime.vault, claim.id)
+                if claim is not None and claim.tx_code_required
+                else None,
                 unsubscribe_url=None
                 if copy_of
                 else f"{base}/unsubscribe/"

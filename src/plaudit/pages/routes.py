@@ -15,7 +15,7 @@ from plaudit.credentials import artifacts, changes, ob2
 from plaudit.engagement.deps import Tally, TallyDep
 from plaudit.errors import NotFound
 from plaudit.learners import links
-from plaudit.models.award import Credential
+from plaudit.models.award import Credential, CredentialStatus
 from plaudit.models.engagement import Engagement
 from plaudit.models.learner import Learner
 from plaudit.models.organization import Organization
@@ -258,6 +258,10 @@ def wallet_page(
                 if credential.document is not None
                 else [],
                 "visibility_url": f"{own}/visibility",
+                # A signed credential in good standing can go into a wallet app (a claim).
+                "claim_url": f"{own}/claim"
+                if credential.document is not None and credential.status is CredentialStatus.ACTIVE
+                else None,
             }
         )
     name = " ".join(p for p in (learner.first_name, learner.last_name) if p) or learner.email or ""
