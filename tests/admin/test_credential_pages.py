@@ -11,12 +11,15 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from plaudit.claims import service as claims
 from plaudit.db import unit_of_work, utcnow
 from plaudit.models.award import Credential
+from plaudit.models.claim import WalletNotice
 from plaudit.models.delivery import MessageStatus, OutboxMessage
 from plaudit.models.learner import Learner
 from plaudit.models.user import Role
 from plaudit.runtime import Runtime
+from plaudit.wallets import deliver as wallets
 from tests.admin.conftest import Dashboard, deliver
 from tests.fixtures.credentials import Issued, act, issue
 from tests.fixtures.pages import engagement_of
@@ -334,3 +337,27 @@ def test_another_organizations_credential_is_not_found(owner: Dashboard, runtime
         f"/api/v1/credentials/{theirs.credential_id}", headers=other.headers
     )
     assert response.json()["status"] == "active"
+
+
+def test_the_credential_page_shows_what_wallets_did(owner: Dashboard, runtime: Runtime) -> None:
+    issued = issue(owner.client, owner.tenant, template_name="Crane operation")
+    page = owner.get(_page(issued)).text
+    assert "Not offered to a wallet yet" in page
+    with unit_of_work(runtime.sessions) as session:
+        credential = session.get(Credential, uuid.UUID(issued.credential_id))
+        assert credential is not None
+        claim = claims.open_claim(session, runtime.settings, credential=credential)
+        _, notification_id = wallets.deliver(
+            session,
+            runtime,
+            claim,
+            holder="did:key:z6MkholderExample",
+            protocol=wallets.OID4VCI,
+            wallet="Sphereon Wallet/1.2",
+        )
+        wallets.notice(session, claim, notification_id=notification_id, event=WalletNotice.ACCEPTED)
+        claims.open_claim(session, runtime.settings, credential=credential)  # a second offer
+    page = owner.get(_page(issued)).text
+    assert 'data-claim-status="claimed"' in page and 'data-claim-status="open"' in page
+    for shown in ("OpenID4VCI", "Sphereon Wallet/1.2", "did:key:z6MkholderExample", "stored it"):
+        assert shown in page

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from plaudit.claims import service as claims
+from plaudit.claims import queries as claim_queries
 from plaudit.config import Settings
 from plaudit.db import unit_of_work
 from plaudit.learners import links
@@ -152,4 +152,4 @@ def test_the_wallet_page_offers_a_wallet_app_for_credentials_in_good_standing(
     stranger = links.token_for(runtime.vault, uuid.UUID(other.learner_id))
     assert client.post(f"/wallet/{stranger}/credentials/{kept.public_id}/claim").status_code == 404
     with unit_of_work(runtime.sessions) as session:
-        assert len(claims.of_credential(session, uuid.UUID(kept.credential_id))) == 1
+        assert len(claim_queries.of_credential(session, uuid.UUID(kept.credential_id))) == 1

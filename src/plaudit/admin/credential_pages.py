@@ -26,6 +26,7 @@ from plaudit.admin.web import (
 )
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
+from plaudit.claims import queries as claim_queries
 from plaudit.credentials import artifacts
 from plaudit.credentials import queries as credential_queries
 from plaudit.credentials import service as credentials
@@ -204,6 +205,7 @@ def _detail(
             "public_url": f"{runtime.settings.public_base_url}/credentials/{credential.public_id}",
             "downloads": downloads,
             "engagement": _engagement(session, credential),
+            "wallet_claims": claim_queries.of_credential(session, credential.id),
             "deliveries": deliveries_page,
             "messages": described(session, deliveries_page.items, with_payload=False),
             "recipient": recipient_name(credential),

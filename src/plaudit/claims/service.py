@@ -8,7 +8,6 @@ processes and restarts, with no lock held in between.
 from __future__ import annotations
 
 import secrets
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -230,14 +229,3 @@ def revoke(session: Session, claim: Claim) -> None:
     if claim.status is ClaimStatus.OPEN:
         claim.status = ClaimStatus.REVOKED
         session.flush()
-
-
-def of_credential(session: Session, credential_id: uuid.UUID) -> list[Claim]:
-    """Every claim of a credential, newest first: what its wallets did."""
-    return list(
-        session.scalars(
-            select(Claim)
-            .where(Claim.credential_id == credential_id)
-            .order_by(Claim.created_at.desc())
-        )
-    )
