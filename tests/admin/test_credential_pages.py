@@ -3,6 +3,7 @@ and its forms (revoke, suspend, unsuspend, send the email again) through the API
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Callable
@@ -361,3 +362,10 @@ def test_the_credential_page_shows_what_wallets_did(owner: Dashboard, runtime: R
     assert 'data-claim-status="claimed"' in page and 'data-claim-status="open"' in page
     for shown in ("OpenID4VCI", "Sphereon Wallet/1.2", "did:key:z6MkholderExample", "stored it"):
         assert shown in page
+    assert re.search(r"<dt>Stored in a wallet</dt><dd>1</dd>", page)
+    # Counted as engagement, and in the export.
+    export = owner.client.get(
+        "/api/v1/exports/credentials?format=jsonl", headers=owner.tenant.headers
+    )
+    rows = {r["id"]: r for r in map(json.loads, export.text.splitlines())}
+    assert rows[issued.credential_id]["wallet_claimed_at"] is not None

@@ -69,6 +69,7 @@ ENGAGEMENT_LABELS = (
     (Engagement.LINKEDIN_ADD, "LinkedIn: added to profile"),
     (Engagement.LINKEDIN_SHARE, "LinkedIn: shared"),
     (Engagement.VERIFICATION, "Verifications"),
+    (Engagement.WALLET, "Stored in a wallet"),
 )
 MAX_TEMPLATES = 500
 

@@ -10,9 +10,10 @@ Definitions shown on the page:
   left out (another issuer made them). The overview is about the program's activity: its claim
   and share rates are about the credentials sent out in the period, and a back-dated credential
   is sent when Plaudit issues it, not on the date it states;
-- claimed: a credential issued in the period whose page was opened, or one of whose files was
-  downloaded, at least once. Plaudit keeps no visitor data, so a visit by the learner cannot be
-  told from anyone else's: the learner's email link is how most credentials are first opened;
+- claimed: a credential issued in the period whose page was opened, one of whose files was
+  downloaded, or that was taken into a wallet app, at least once. Plaudit keeps no visitor
+  data, so a visit by the learner cannot be told from anyone else's: the learner's email link
+  is how most credentials are first opened;
 - share rate: LinkedIn "add to profile" and "share" clicks on the credentials issued in the
   period, per credential issued (it can pass 100% when people share more than once);
 - claim rate: claimed / issued.
@@ -45,13 +46,15 @@ LATEST = 5
 VIEW_KINDS = (Engagement.VIEW,)
 DOWNLOAD_KINDS = tuple(kind for kind in Engagement if kind.value.startswith("download_"))
 LINKEDIN_KINDS = (Engagement.LINKEDIN_ADD, Engagement.LINKEDIN_SHARE)
+WALLET_KINDS = (Engagement.WALLET,)
 # What counts as the credential being claimed (opened or saved), see the module docstring.
-CLAIM_KINDS = (*VIEW_KINDS, *DOWNLOAD_KINDS)
+CLAIM_KINDS = (*VIEW_KINDS, *DOWNLOAD_KINDS, *WALLET_KINDS)
 ENGAGEMENT_GROUPS: tuple[tuple[str, tuple[Engagement, ...]], ...] = (
     ("Views", VIEW_KINDS),
     ("Downloads", DOWNLOAD_KINDS),
     ("LinkedIn", LINKEDIN_KINDS),
     ("Verifications", (Engagement.VERIFICATION,)),
+    ("Wallets", WALLET_KINDS),
 )
 
 
@@ -133,6 +136,7 @@ class Engaged:
     linkedin_share: int
     verifications: int
     claimed: int
+    wallets: int = 0
 
     @property
     def linkedin(self) -> int:
@@ -183,6 +187,7 @@ def engagement(
         linkedin_share=totals.get(Engagement.LINKEDIN_SHARE.value, 0),
         verifications=totals.get(Engagement.VERIFICATION.value, 0),
         claimed=int(claimed or 0),
+        wallets=totals.get(Engagement.WALLET.value, 0),
     )
 
 

@@ -63,6 +63,14 @@ class EngagementCounter:
         return len(counts)
 
 
+def add(
+    session: Session, *, organization_id: uuid.UUID, credential_id: uuid.UUID, kind: Engagement
+) -> None:
+    """Count one at once, in the caller's transaction: for what happens rarely and matters
+    (a credential taken into a wallet), not for page views."""
+    _upsert(session, Counter({(organization_id, credential_id, utcnow().date(), kind.value): 1}))
+
+
 def _upsert(session: Session, counts: Counter[Key]) -> None:
     bind = session.get_bind()
     assert isinstance(bind, Engine)

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Literal
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from plaudit.models.award import AwardLog, Credential, CredentialStatus
+from plaudit.models.claim import Claim
 from plaudit.models.learner import Learner
 
 Format = Literal["csv", "jsonl"]
@@ -65,6 +66,7 @@ CREDENTIAL_COLUMNS: Final = (
     "imported",
     "legacy_id",
     "fields",
+    "wallet_claimed_at",
 )
 AWARD_LOG_COLUMNS: Final = (
     "id",
@@ -82,9 +84,18 @@ AWARD_LOG_COLUMNS: Final = (
 )
 
 
-def _credentials_query(organization_id: uuid.UUID, f: CredentialFilter) -> Select[Any, str]:
+def _credentials_query(
+    organization_id: uuid.UUID, f: CredentialFilter
+) -> Select[Any, str, datetime | None]:
+    # When it was first taken into a wallet app (a claim completed), if ever.
+    wallet = (
+        select(func.min(Claim.claimed_at))
+        .where(Claim.credential_id == Credential.id)
+        .correlate(Credential)
+        .scalar_subquery()
+    )
     stmt = (
-        select(Credential, Learner.external_id)
+        select(Credential, Learner.external_id, wallet)
         .join(Learner, Learner.id == Credential.learner_id)
         .where(Credential.organization_id == organization_id)
     )
@@ -131,7 +142,7 @@ def credential_rows(
         result = session.execute(
             _credentials_query(organization_id, f).execution_options(yield_per=BATCH)
         )
-        for credential, external_id in result:
+        for credential, external_id, wallet_claimed_at in result:
             yield {
                 "id": str(credential.id),
                 "public_id": credential.public_id,
@@ -151,6 +162,7 @@ def credential_rows(
                 "imported": credential.imported,
                 "legacy_id": credential.legacy_id,
                 "fields": credential.fields or {},
+                "wallet_claimed_at": _iso(wallet_claimed_at),
             }
             session.expunge(credential)  # constant memory: nothing accumulates in the identity map
 

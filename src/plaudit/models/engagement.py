@@ -23,6 +23,7 @@ class Engagement(enum.StrEnum):
     LINKEDIN_ADD = "linkedin_add"
     LINKEDIN_SHARE = "linkedin_share"
     VERIFICATION = "verification"
+    WALLET = "wallet"  # taken into a wallet app (a claim completed)
 
 
 class EngagementCount(Base):

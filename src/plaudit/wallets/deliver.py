@@ -8,7 +8,9 @@ from sqlalchemy.orm import Session
 
 from plaudit.claims import service as claims
 from plaudit.credentials import issuance
+from plaudit.engagement import counter as engagement
 from plaudit.models.claim import Claim, WalletNotice
+from plaudit.models.engagement import Engagement
 from plaudit.runtime import Runtime
 from plaudit.webhooks import service as webhooks
 
@@ -37,6 +39,12 @@ def deliver(
     )
     document = issuance.holder_bound(
         session, runtime, credential=credential, holder=holder, proof_format=proof_format
+    )
+    engagement.add(
+        session,
+        organization_id=credential.organization_id,
+        credential_id=credential.id,
+        kind=Engagement.WALLET,
     )
     webhooks.emit(
         session,
