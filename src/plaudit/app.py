@@ -53,6 +53,7 @@ from plaudit.templates.routes import router as templates_router
 from plaudit.users.routes import router as members_router
 from plaudit.vcapi.routes import router as vcapi_router
 from plaudit.verification.routes import router as verification_router
+from plaudit.wallets.exchange import router as exchange_router
 from plaudit.webhooks.routes import router as webhooks_router
 
 FEATURE_ROUTERS: tuple[APIRouter, ...] = (
@@ -78,6 +79,7 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     keys_router,
     jwks_router,
     vcapi_router,
+    exchange_router,
     pages_router,
     claim_pages_router,
     exports_router,
