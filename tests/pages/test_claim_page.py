@@ -153,3 +153,30 @@ def test_the_wallet_page_offers_a_wallet_app_for_credentials_in_good_standing(
     assert client.post(f"/wallet/{stranger}/credentials/{kept.public_id}/claim").status_code == 404
     with unit_of_work(runtime.sessions) as session:
         assert len(claim_queries.of_credential(session, uuid.UUID(kept.credential_id))) == 1
+
+
+def test_the_owner_sees_add_to_a_wallet_app_on_the_public_page_only_from_their_wallet(
+    client: TestClient, runtime: Runtime, tenant: Tenant
+) -> None:
+    issued = issue(client, tenant, template_name="Owned", learner="ola")
+    token = links.token_for(runtime.vault, uuid.UUID(issued.learner_id))
+    own = f"/wallet/{token}/credentials/{issued.public_id}"
+    wallet = client.get(f"/wallet/{token}", headers=HTML).text
+    assert f'href="{runtime.settings.public_base_url}{own}"' in wallet
+
+    page = client.get(own, headers=HTML)
+    assert page.status_code == 200
+    assert page.headers["cache-control"] == "private, no-store"
+    assert f'action="{runtime.settings.public_base_url}{own}/claim"' in page.text
+    # The public page itself offers it to nobody.
+    assert "/claim" not in client.get(issued.page, headers=HTML).text
+    other = issue(client, tenant, template_name="Not theirs", learner="pat")
+    stranger = links.token_for(runtime.vault, uuid.UUID(other.learner_id))
+    assert client.get(f"/wallet/{stranger}/credentials/{issued.public_id}").status_code == 404
+
+    client.post(
+        f"/api/v1/credentials/{issued.credential_id}/revoke",
+        json={"reason": "issued in error"},
+        headers=tenant.headers,
+    )
+    assert "/claim" not in client.get(own, headers=HTML).text

@@ -12,13 +12,14 @@ from plaudit.certificates.render import qr_svg
 from plaudit.claims import links as claim_links
 from plaudit.claims import service as claims
 from plaudit.claims import tokens
+from plaudit.engagement.deps import TallyDep
 from plaudit.learners import links
 from plaudit.models.award import Credential
 from plaudit.models.claim import Claim, ClaimStatus
 from plaudit.models.learner import Learner
 from plaudit.pages import view
 from plaudit.pages.render import page
-from plaudit.pages.routes import wants_html
+from plaudit.pages.routes import credential_page, wants_html
 from plaudit.runtime import Runtime
 from plaudit.templates.localize import direction, format_date, parse_accept_language
 from plaudit.templates.words import messages
@@ -98,6 +99,27 @@ def interaction(token: str, request: Request, session: SessionDep, runtime: Runt
         expires_on=format_date(claim.expires_at.date(), lang),
     )
     return page("claim.html", context, cache="private, no-store")
+
+
+@router.get("/wallet/{token}/credentials/{public_id}")
+def owner_page(
+    token: str,
+    public_id: str,
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    tally: TallyDep,
+) -> Response:
+    """The credential's public page as its owner sees it from their wallet page: the same, with
+    "Add to a wallet app" while it is valid."""
+    learner_id = links.learner_of(runtime.vault, token)
+    loaded = view.load(session, public_id)
+    if learner_id is None or loaded is None or loaded.credential.learner_id != learner_id:
+        return HTMLResponse("Not found", status_code=404)
+    own = f"{runtime.settings.public_base_url}/wallet/{token}/credentials/{public_id}"
+    return credential_page(
+        request, session, tally, public_id=public_id, lang=None, owner_claim_url=f"{own}/claim"
+    )
 
 
 @router.post("/wallet/{token}/credentials/{public_id}/claim")

@@ -85,8 +85,11 @@ def credential_page(
     *,
     public_id: str,
     lang: str | None,
+    owner_claim_url: str | None = None,
 ) -> HTMLResponse:
-    """Called by GET /credentials/{public_id} when a browser asks for it."""
+    """Called by GET /credentials/{public_id} when a browser asks for it; and for its owner,
+    come from their wallet page, with `owner_claim_url` (the page then offers "Add to a wallet
+    app", and is neither cached nor counted as a visitor's view)."""
     key = _cache_key(request, public_id, lang)
     loaded = view.load(session, public_id)
     if loaded is None:
@@ -108,10 +111,13 @@ def credential_page(
     base = tally.runtime.settings.public_base_url
     report = view.report_for(session, base, loaded.credential)
     built = view.build(loaded, base_url=base, wanted=_wanted(lang, request), report=report)
+    context = {"p": built, "lang": built.lang, "dir": built.dir, "t": built.t}
+    if owner_claim_url is not None:
+        claimable = built.state == "valid" and loaded.credential.document is not None
+        context["owner_claim_url"] = owner_claim_url if claimable else None
+        return page("credential.html", context, cache="private, no-store")
     count(tally, loaded, Engagement.VIEW)
-    response = page(
-        "credential.html", {"p": built, "lang": built.lang, "dir": built.dir, "t": built.t}
-    )
+    response = page("credential.html", {**context, "owner_claim_url": None})
     if built.state != "pending":
         cache.pages.put(
             key,
@@ -248,7 +254,8 @@ def wallet_page(
                 "count": counts.get(credential.template_id, 1),
                 "private": credential.private,
                 "imported": credential.imported,
-                "page_url": built.page_url,
+                # Their own view of the public page: it also offers "Add to a wallet app".
+                "page_url": own,
                 "downloads": view.download_links(
                     own,
                     t,
