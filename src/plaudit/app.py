@@ -19,6 +19,7 @@ from plaudit.apikeys.routes import router as apikeys_router
 from plaudit.bulk.routes import router as bulk_router
 from plaudit.catalog.routes import router as catalog_router
 from plaudit.certificates.routes import router as certificate_preview_router
+from plaudit.claims.routes import router as claims_router
 from plaudit.config import Settings, get_settings
 from plaudit.connectors.routes import hooks_router
 from plaudit.connectors.routes import router as connectors_router
@@ -54,6 +55,7 @@ from plaudit.users.routes import router as members_router
 from plaudit.vcapi.routes import router as vcapi_router
 from plaudit.verification.routes import router as verification_router
 from plaudit.wallets.exchange import router as exchange_router
+from plaudit.wallets.oid4vci import router as oid4vci_router
 from plaudit.webhooks.routes import router as webhooks_router
 
 FEATURE_ROUTERS: tuple[APIRouter, ...] = (
@@ -74,12 +76,14 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     credential_id_router,
     did_router,
     credential_lifecycle_router,
+    claims_router,
     credential_status_router,
     verification_router,
     keys_router,
     jwks_router,
     vcapi_router,
     exchange_router,
+    oid4vci_router,
     pages_router,
     claim_pages_router,
     exports_router,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from plaudit.models.claim import Claim
@@ -19,3 +19,8 @@ def of_credential(session: Session, credential_id: uuid.UUID) -> list[Claim]:
             .order_by(Claim.created_at.desc())
         )
     )
+
+
+def of_credential_query(credential_id: uuid.UUID) -> Select[Claim]:
+    """A credential's claims, for paging."""
+    return select(Claim).where(Claim.credential_id == credential_id)
