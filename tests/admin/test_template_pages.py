@@ -561,3 +561,37 @@ def test_what_users_typed_is_escaped_in_the_builder(owner: Dashboard) -> None:
     assert 'value="&lt;b&gt;"' in page
     listed = owner.get("/admin/templates").text
     assert '<span class="tag">&lt;b&gt;</span>' in listed
+
+
+def test_the_wallet_reminder_is_set_in_the_builder_and_refused_beside_its_field(
+    owner: Dashboard,
+) -> None:
+    new = owner.get("/admin/templates/new?kind=badge").text
+    assert 'name="wallet_reminder_days" type="number" value=""' in new
+    assert "Remind learners who have not added it to a wallet after N days" in new
+    template_id = _created(owner, {**BADGE_FORM, "wallet_reminder_days": "14"}, files=_png())
+    assert _api(owner, f"/templates/{template_id}")["wallet_reminder_days"] == 14
+    path = f"/admin/templates/{template_id}"
+    form = _form_of(owner.get(path).text)
+    assert form["wallet_reminder_days"] == "14"
+    assert owner.post(path, form, csrf=form["csrf_token"]).status_code == 303
+    assert _api(owner, f"/templates/{template_id}")["wallet_reminder_days"] == 14  # unchanged
+
+    for typed, message in [
+        ("0", "Input should be greater than or equal to 1"),
+        ("1000", "Input should be less than or equal to 365"),
+        ("soon", "Input should be a valid integer"),
+    ]:
+        refused = owner.post(path, {**form, "wallet_reminder_days": typed}, csrf=form["csrf_token"])
+        assert refused.status_code == 422
+        assert _error_beside(refused.text, "wallet_reminder_days").startswith(message)
+        assert f'name="wallet_reminder_days" type="number" value="{typed}"' in refused.text
+        assert _api(owner, f"/templates/{template_id}")["wallet_reminder_days"] == 14
+
+    changed = owner.post(path, {**form, "wallet_reminder_days": "3"}, csrf=form["csrf_token"])
+    assert changed.status_code == 303
+    assert _api(owner, f"/templates/{template_id}")["wallet_reminder_days"] == 3
+    form["wallet_reminder_days"] = ""
+    assert owner.post(path, form, csrf=form["csrf_token"]).status_code == 303
+    assert _api(owner, f"/templates/{template_id}")["wallet_reminder_days"] is None
+    assert 'name="wallet_reminder_days" type="number" value=""' in owner.get(path).text

@@ -253,6 +253,8 @@ def _long(n: int) -> str:
         ({"kind": "badge", "fields": [{"name": "x", "label": "X"}]}, "body"),
         ({"tags": [{"name": "a"}, {"name": "A"}]}, "tags"),
         ({"language": "not a language"}, "language"),
+        ({"wallet_reminder_days": 0}, "wallet_reminder_days"),
+        ({"wallet_reminder_days": 1000}, "wallet_reminder_days"),
     ],
 )
 def test_limits_answer_422_naming_the_field(
@@ -307,3 +309,31 @@ def test_an_edit_cannot_give_a_language_twice(client: TestClient, tenant: Tenant
     assert client.get(f"/api/v1/templates/{template['id']}", headers=tenant.headers).json()[
         "languages"
     ] == ["en", "it"]
+
+
+def test_the_wallet_reminder_is_off_by_default_and_set_without_publishing(
+    client: TestClient, tenant: Tenant
+) -> None:
+    assert create(client, tenant)["wallet_reminder_days"] is None
+    template = create(client, tenant, wallet_reminder_days=14)
+    path = f"/api/v1/templates/{template['id']}"
+    assert template["wallet_reminder_days"] == 14
+    assert client.get(path, headers=tenant.headers).json()["wallet_reminder_days"] == 14
+    with_image(client, tenant, template["id"])
+    assert act(client, tenant, template["id"], "publish").status_code == 200
+    # A delivery policy, not part of the credential: no new version to publish.
+    changed = client.patch(path, json={"wallet_reminder_days": 1}, headers=tenant.headers)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["wallet_reminder_days"] == 1
+    assert changed.json()["has_unpublished_changes"] is False
+    versions = client.get(f"{path}/versions", headers=tenant.headers).json()["items"]
+    assert [v["number"] for v in versions] == [1]
+    assert "wallet_reminder_days" not in versions[0]["snapshot"]
+    renamed = client.patch(path, json={"name": "Renamed"}, headers=tenant.headers).json()
+    assert renamed["wallet_reminder_days"] == 1  # left alone when not sent
+    for bad in (0, 366, 1000, "soon"):
+        refused = client.patch(path, json={"wallet_reminder_days": bad}, headers=tenant.headers)
+        body = assert_problem(refused, 422)
+        assert [e["field"] for e in body["errors"]] == ["wallet_reminder_days"]  # type: ignore[attr-defined]
+    off = client.patch(path, json={"wallet_reminder_days": None}, headers=tenant.headers)
+    assert off.json()["wallet_reminder_days"] is None

@@ -32,6 +32,7 @@ TOPIC_LABELS = {
     "credential.expired": "Credential expired (to the learner)",
     "credential.suspended": "Credential suspended (to the learner)",
     "credential.revoked": "Credential revoked (to the learner)",
+    "credential.claim_reminder": "Not added to a wallet yet (to the learner)",
     "admin.digest": "Daily digest (to admins)",
     "webhook.disabled": "Webhook endpoint disabled (to admins)",
 }
@@ -335,6 +336,9 @@ def _sample(topic: str, issuer: str, lang: str = "en") -> compose.Facts:
         learner_name="Alex Example",
         credential_url="https://example.org/credentials/sample",
         wallet_url="https://example.org/wallet/sample",
+        claim_url="https://example.org/claims/sample?iuv=1"
+        if topic == "credential.claim_reminder"
+        else None,
         unsubscribe_url="https://example.org/unsubscribe/sample"
         if topic.startswith("credential.")
         else None,

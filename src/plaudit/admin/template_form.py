@@ -90,6 +90,7 @@ def blank(kind: TemplateKind, *, language: str) -> dict[str, Any]:
         "tags": "",
         "metadata": "",
         "sync_with_catalog": False,
+        "wallet_reminder_days": "",
     }
 
 
@@ -120,6 +121,7 @@ def from_template(template: Template) -> dict[str, Any]:
         if template.metadata_
         else "",
         "sync_with_catalog": template.sync_with_catalog,
+        "wallet_reminder_days": str(template.wallet_reminder_days or ""),
     }
 
 
@@ -159,6 +161,7 @@ def from_post(form: FormData, *, kind: TemplateKind) -> dict[str, Any]:
             "expiry_date",
             "expiry_reminders",
             "tags",
+            "wallet_reminder_days",
         )
     }
     # Long texts keep their line breaks and inner spacing, as typed.
@@ -304,6 +307,8 @@ def to_schema(
         "tags": _tags(form["tags"], previous),
         "expiry": _expiry(form, extra),
         "metadata": _metadata(form["metadata"], extra),
+        # Empty is never; anything else goes to the schema, which refuses it in the API's words.
+        "wallet_reminder_days": form["wallet_reminder_days"] or None,
     }
     if kind is TemplateKind.CERTIFICATE:
         fields = [

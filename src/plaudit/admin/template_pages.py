@@ -344,6 +344,7 @@ def _update_of(body: TemplateCreate, template: Template, form: dict[str, Any]) -
         "tags": body.tags,
         "expiry": body.expiry,
         "metadata": body.metadata,
+        "wallet_reminder_days": body.wallet_reminder_days,
     }
     if template.kind is TemplateKind.CERTIFICATE:
         changes["fields"] = body.fields or []

@@ -8,6 +8,7 @@ processes and restarts, with no lock held in between.
 from __future__ import annotations
 
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -68,6 +69,28 @@ def current_claim(session: Session, settings: Settings, *, credential: Credentia
         .limit(1)
     )
     return found or open_claim(session, settings, credential=credential)
+
+
+def in_a_wallet(session: Session, *, credential_id: uuid.UUID) -> bool:
+    """Whether a wallet ever took the credential (through any of its claims)."""
+    taken = session.scalar(
+        select(Claim.id)
+        .where(Claim.credential_id == credential_id, Claim.status == ClaimStatus.CLAIMED)
+        .limit(1)
+    )
+    return taken is not None
+
+
+def mark_reminded(session: Session, claim: Claim, *, now: datetime) -> bool:
+    """Record that the learner was reminded of this claim, once: False when it was already
+    (another run got there first)."""
+    marked = session.execute(
+        update(Claim)
+        .where(Claim.id == claim.id, Claim.reminded_at.is_(None))
+        .values(reminded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(marked.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def by_token(

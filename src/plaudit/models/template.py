@@ -65,6 +65,9 @@ class Template(Base):
     catalog_key: Mapped[str | None] = mapped_column(String(64))
     catalog_version: Mapped[int | None] = mapped_column(Integer)
     sync_with_catalog: Mapped[bool] = mapped_column(default=False)
+    # Days after signing to remind a learner who has not taken the credential into a wallet;
+    # None: never. A delivery policy, read live by the reminder job: not in the versions.
+    wallet_reminder_days: Mapped[int | None] = mapped_column(Integer)
     # The latest published version number, None until first published.
     published_version: Mapped[int | None] = mapped_column(Integer)
     # True when the working copy differs from the latest published version.

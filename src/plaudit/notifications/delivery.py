@@ -33,6 +33,10 @@ from plaudit.users import tokens
 # Emails to the people who run the dashboard: sent even when learner emails are off.
 ACCOUNT_TOPICS = ("account.password_reset", "account.invitation")
 
+# Learner emails that carry the link to take the credential into a wallet app (a copy to the
+# admins does not: the link is the learner's).
+CLAIM_TOPICS = ("credential.issued", "credential.claim_reminder")
+
 # A safety net only, so not shortened by PLAUDIT_DELIVERY_BACKOFF_SCALE: signing wakes the
 # email at once (outbox.wake), and this long wait costs nothing meanwhile.
 SIGNING_WAIT_SECONDS = 600
@@ -123,6 +127,11 @@ class EmailHandler:
                     return Cancel("the credential was revoked before the email went out")
                 if credential.document is None:
                     return Wait(SIGNING_WAIT_SECONDS, outbox.WAITING_FOR_SIGNATURE)
+            if message.topic == "credential.claim_reminder":
+                if credential.status is not CredentialStatus.ACTIVE:
+                    return Cancel(f"the credential was {credential.status.value} meanwhile")
+                if claims.in_a_wallet(session, credential_id=credential.id):
+                    return Cancel("the credential was added to a wallet meanwhile")
             version = session.get(TemplateVersion, credential.template_version_id)
             assert version is not None
             wanted = [lang for lang in (learner.locale if learner else None,) if lang]
@@ -130,7 +139,7 @@ class EmailHandler:
             local = localized(snapshot, wanted=[*wanted, organization.default_language])
             certificate = message.topic == "credential.issued" and snapshot.certificate
             claim = None
-            if message.topic == "credential.issued" and not copy_of:
+            if message.topic in CLAIM_TOPICS and not copy_of:
                 # The learner can take it into a wallet app from the email (the claim's page).
                 claim = claims.current_claim(session, runtime.settings, credential=credential)
             if certificate:

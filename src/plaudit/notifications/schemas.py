@@ -15,6 +15,7 @@ Topic = Literal[
     "credential.expired",
     "credential.suspended",
     "credential.revoked",
+    "credential.claim_reminder",
     "admin.digest",
     "webhook.disabled",
 ]

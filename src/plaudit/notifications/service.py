@@ -34,6 +34,7 @@ LEARNER_TOPICS = (
     "credential.expired",
     "credential.suspended",
     "credential.revoked",
+    "credential.claim_reminder",
 )
 ADMIN_TOPICS = ("admin.digest", "webhook.disabled", "test")
 UNSUBSCRIBE_PURPOSE = "unsubscribe"
@@ -76,6 +77,11 @@ def admin_addresses(session: Session, organization_id: uuid.UUID) -> list[str]:
 
 def _wants(settings: EmailSettings | None, topic: str) -> bool:
     return settings is None or (settings.enabled and topic not in (settings.topics_off or []))
+
+
+def wanted(session: Session, *, organization_id: uuid.UUID, topic: str) -> bool:
+    """Whether the organization sends ``topic`` emails now (email on, the topic not off)."""
+    return _wants(settings_of(session, organization_id), topic)
 
 
 def notify(

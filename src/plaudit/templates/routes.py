@@ -72,6 +72,7 @@ def to_out(template: Template, *, base_url: str, wanted: list[str]) -> TemplateO
         catalog_key=template.catalog_key,
         catalog_version=template.catalog_version,
         sync_with_catalog=template.sync_with_catalog,
+        wallet_reminder_days=template.wallet_reminder_days,
         published_version=template.published_version,
         has_unpublished_changes=template.has_unpublished_changes,
         allowed_transitions=templates.allowed_transitions(template),

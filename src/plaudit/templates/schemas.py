@@ -22,6 +22,11 @@ Narrative = Annotated[str, StringConstraints(max_length=v.MAX_CRITERIA)]
 Url = Annotated[AnyHttpUrl, Field(max_length=2048)]
 FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 TagName = Annotated[str, StringConstraints(min_length=1, max_length=v.MAX_TAG_LENGTH)]
+WalletReminderDays = Annotated[int, Field(ge=1, le=v.MAX_WALLET_REMINDER_DAYS)]
+WALLET_REMINDER_HELP = (
+    "Days after a credential is signed to email its learner once, if it was not taken into a "
+    "wallet app by then; null: never."
+)
 
 
 class Criteria(Input):
@@ -175,6 +180,9 @@ class TemplateCreate(_Content):
         default=None, description="Certificates only: how the PDF is laid out."
     )
     metadata: dict[str, Any] = Field(default_factory=dict)
+    wallet_reminder_days: WalletReminderDays | None = Field(
+        default=None, description=WALLET_REMINDER_HELP
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> TemplateCreate:
@@ -202,6 +210,9 @@ class TemplateUpdate(_Content):
     layout: CertificateLayout | None = None
     metadata: dict[str, Any] | None = None
     sync_with_catalog: NotNull[bool] = None
+    wallet_reminder_days: WalletReminderDays | None = Field(
+        default=None, description=WALLET_REMINDER_HELP
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> TemplateUpdate:
@@ -254,6 +265,7 @@ class TemplateOut(Output):
     catalog_key: str | None
     catalog_version: int | None
     sync_with_catalog: bool
+    wallet_reminder_days: int | None = Field(description=WALLET_REMINDER_HELP)
     published_version: int | None
     has_unpublished_changes: bool
     allowed_transitions: list[str]

@@ -98,6 +98,7 @@ def create(
         catalog_key=catalog_key,
         catalog_version=catalog_version,
         sync_with_catalog=sync_with_catalog,
+        wallet_reminder_days=data.wallet_reminder_days,
         has_unpublished_changes=True,
         tags=[
             TemplateTag(organization_id=organization.id, name=t.name, priority=t.priority)
@@ -264,6 +265,9 @@ def update(session: Session, *, template: Template, data: TemplateUpdate) -> Tem
                 extra={"errors": [{"field": "sync_with_catalog", "reason": "not a catalog copy"}]},
             )
         template.sync_with_catalog = data.sync_with_catalog
+    if "wallet_reminder_days" in sent:
+        # Not in the snapshot: the reminder job reads it live, so no publishing is needed.
+        template.wallet_reminder_days = data.wallet_reminder_days
     if "tags" in sent:
         _replace_tags(session, template, data)
     _refresh_change_flag(session, template)
