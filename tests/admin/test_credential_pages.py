@@ -369,3 +369,26 @@ def test_the_credential_page_shows_what_wallets_did(owner: Dashboard, runtime: R
     )
     rows = {r["id"]: r for r in map(json.loads, export.text.splitlines())}
     assert rows[issued.credential_id]["wallet_claimed_at"] is not None
+
+
+def test_an_open_wallet_offer_is_withdrawn_from_the_credential_page(
+    owner: Dashboard, runtime: Runtime
+) -> None:
+    issued = issue(owner.client, owner.tenant, template_name="Withdrawable")
+    with unit_of_work(runtime.sessions) as session:
+        credential = session.get(Credential, uuid.UUID(issued.credential_id))
+        assert credential is not None
+        taken = claims.open_claim(session, runtime.settings, credential=credential)
+        wallets.deliver(session, runtime, taken, holder=None, protocol="test", wallet=None)
+        offer = claims.open_claim(session, runtime.settings, credential=credential)
+        taken_id, offer_id = taken.id, offer.id
+    page = owner.get(_page(issued)).text
+    assert f"/claims/{offer_id}/withdraw" in page
+    assert f"/claims/{taken_id}/withdraw" not in page  # a taken offer cannot be withdrawn
+    response = _post(owner, issued, f"claims/{offer_id}/withdraw")
+    assert response.status_code == 303
+    assert 'data-claim-status="revoked"' in owner.get(_page(issued)).text
+    refused = _post(owner, issued, f"claims/{taken_id}/withdraw")
+    assert refused.status_code == 409
+    assert "revoke the credential instead" in refused.text
+    assert _post(owner, issued, f"claims/{uuid.uuid4()}/withdraw").status_code == 404

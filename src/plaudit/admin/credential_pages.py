@@ -27,6 +27,7 @@ from plaudit.admin.web import (
 from plaudit.api.deps import RuntimeDep, SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.claims import queries as claim_queries
+from plaudit.claims import service as claims
 from plaudit.credentials import artifacts
 from plaudit.credentials import queries as credential_queries
 from plaudit.credentials import service as credentials
@@ -367,6 +368,34 @@ def unsuspend(
     except Conflict as exc:
         return _refused(request, admin, session, runtime, credential, exc)
     return redirect(f"{BASE}/{credential.id}", flash="The credential is valid again.")
+
+
+@router.post("/credentials/{credential_id}/claims/{claim_id}/withdraw")
+def withdraw_claim(
+    credential_id: str,
+    claim_id: str,
+    request: Request,
+    admin: Editor,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> Response:
+    credential = _credential(session, admin, credential_id)
+    try:
+        claim = claim_queries.find(
+            session, credential_id=credential.id, claim_id=uuid.UUID(claim_id)
+        )
+    except ValueError:
+        claim = None
+    if claim is None:
+        raise not_found("claim", claim_id)
+    try:
+        claims.withdraw(session, claim)
+    except Conflict as exc:
+        return _refused(request, admin, session, runtime, credential, exc)
+    return redirect(
+        f"{BASE}/{credential.id}#wallets",
+        flash="The offer is withdrawn: its QR code and links no longer work.",
+    )
 
 
 @router.post("/credentials/{credential_id}/resend")

@@ -21,6 +21,13 @@ def of_credential(session: Session, credential_id: uuid.UUID) -> list[Claim]:
     )
 
 
+def find(session: Session, *, credential_id: uuid.UUID, claim_id: uuid.UUID) -> Claim | None:
+    """One claim of a credential (None when it belongs to another)."""
+    return session.scalar(
+        select(Claim).where(Claim.id == claim_id, Claim.credential_id == credential_id)
+    )
+
+
 def of_credential_query(credential_id: uuid.UUID) -> Select[Claim]:
     """A credential's claims, for paging."""
     return select(Claim).where(Claim.credential_id == credential_id)

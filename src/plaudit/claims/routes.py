@@ -19,7 +19,7 @@ from plaudit.claims.schemas import ClaimOut
 from plaudit.credentials import queries as credential_queries
 from plaudit.errors import Conflict, not_found
 from plaudit.models.award import Credential, CredentialStatus
-from plaudit.models.claim import Claim, ClaimStatus
+from plaudit.models.claim import Claim
 from plaudit.runtime import Runtime
 
 router = APIRouter(tags=["credentials"], route_class=UnitOfWorkRoute)
@@ -108,10 +108,8 @@ def withdraw(
     principal: IssuePrincipal,
 ) -> ClaimOut:
     credential = _credential(session, principal.organization_id, credential_id)
-    claim = session.get(Claim, claim_id)
-    if claim is None or claim.credential_id != credential.id:
+    claim = queries.find(session, credential_id=credential.id, claim_id=claim_id)
+    if claim is None:
         raise not_found("claim", claim_id)
-    if claim.status is ClaimStatus.CLAIMED:
-        raise Conflict("A wallet took this offer already: revoke the credential instead.")
-    claims.revoke(session, claim)
+    claims.withdraw(session, claim)
     return out(runtime, claim)

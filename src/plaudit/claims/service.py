@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from plaudit.claims import tokens
 from plaudit.config import Settings
 from plaudit.db import utcnow
+from plaudit.errors import Conflict
 from plaudit.models.award import Credential, CredentialStatus
 from plaudit.models.claim import Claim, ClaimNonce, ClaimStatus, WalletNotice
 from plaudit.vault import Vault
@@ -245,6 +246,13 @@ def record_notice(
     claim.notice = event
     claim.noticed_at = utcnow()
     session.flush()
+
+
+def withdraw(session: Session, claim: Claim) -> None:
+    """The issuer withdraws an offer; one a wallet took cannot be: revoke the credential then."""
+    if claim.status is ClaimStatus.CLAIMED:
+        raise Conflict("A wallet took this offer already: revoke the credential instead.")
+    revoke(session, claim)
 
 
 def revoke(session: Session, claim: Claim) -> None:
