@@ -39,6 +39,7 @@ from plaudit.learners.routes import credentials_router
 from plaudit.learners.routes import router as learners_router
 from plaudit.lifecycle.routes import router as credential_lifecycle_router
 from plaudit.notifications.routes import router as email_router
+from plaudit.obapi.routes import router as obapi_router
 from plaudit.ops.routes import router as ops_router
 from plaudit.organizations.routes import router as organizations_router
 from plaudit.pages import cache as page_cache
@@ -53,6 +54,8 @@ from plaudit.runtime import Runtime, build_runtime
 from plaudit.templates.routes import router as templates_router
 from plaudit.users.routes import router as members_router
 from plaudit.vcapi.routes import router as vcapi_router
+from plaudit.vendors.accredible_routes import router as accredible_router
+from plaudit.vendors.credly_routes import router as credly_router
 from plaudit.verification.routes import router as verification_router
 from plaudit.wallets.exchange import router as exchange_router
 from plaudit.wallets.oid4vci import router as oid4vci_router
@@ -95,6 +98,9 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     hooks_router,
     imports_router,
     bulk_router,
+    obapi_router,
+    credly_router,
+    accredible_router,
 )
 
 

@@ -19,6 +19,7 @@ from plaudit.models.idempotency import IdempotencyRecord
 from plaudit.models.image import Image
 from plaudit.models.learner import Learner
 from plaudit.models.lease import Lease
+from plaudit.models.oauth import ObApiClient, ObApiCode, ObApiProfile, ObApiToken
 from plaudit.models.organization import Organization
 from plaudit.models.rule import Backfill, BackfillStatus, Rule, RuleMode, RuleStatus
 from plaudit.models.signing_key import SigningKey
@@ -32,6 +33,7 @@ from plaudit.models.template import (
     TemplateVersion,
 )
 from plaudit.models.user import AdminSession, Invitation, Membership, Role, User
+from plaudit.models.vendor import VendorEvent, VendorNumber
 
 __all__ = [
     "AdminSession",
@@ -64,6 +66,10 @@ __all__ = [
     "Lease",
     "Membership",
     "MessageStatus",
+    "ObApiClient",
+    "ObApiCode",
+    "ObApiProfile",
+    "ObApiToken",
     "Organization",
     "OutboxMessage",
     "PayloadStatus",
@@ -82,6 +88,8 @@ __all__ = [
     "TemplateTag",
     "TemplateVersion",
     "User",
+    "VendorEvent",
+    "VendorNumber",
     "WalletNotice",
     "WebhookEndpoint",
 ]

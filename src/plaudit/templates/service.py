@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -32,6 +33,23 @@ from plaudit.templates.snapshot import Snapshot
 
 # The lifecycle: which actions each status allows.
 PUBLISH, ARCHIVE, UNARCHIVE, DELETE = "publish", "archive", "unarchive", "delete"
+
+# Features above this one that follow what is awardable (the badge vendors' template webhooks)
+# subscribe here. Each is called with the action, in the transaction that published, archived,
+# unarchived or deleted the template, after the change (before it, for a deletion).
+LifecycleListener = Callable[[Session, Template, str], None]
+_lifecycle_listeners: list[LifecycleListener] = []
+
+
+def on_lifecycle(listener: LifecycleListener) -> LifecycleListener:
+    if listener not in _lifecycle_listeners:
+        _lifecycle_listeners.append(listener)
+    return listener
+
+
+def _lifecycle(session: Session, template: Template, action: str) -> None:
+    for listener in list(_lifecycle_listeners):
+        listener(session, template, action)
 
 
 def allowed_transitions(template: Template) -> list[str]:
@@ -364,6 +382,7 @@ def publish(session: Session, *, template: Template) -> TemplateVersion:
     template.published_at = utcnow()
     template.archived_at = None
     session.flush()
+    _lifecycle(session, template, PUBLISH)
     return version
 
 
@@ -373,6 +392,7 @@ def archive(session: Session, *, template: Template) -> Template:
     template.status = TemplateStatus.ARCHIVED
     template.archived_at = utcnow()
     session.flush()
+    _lifecycle(session, template, ARCHIVE)
     return template
 
 
@@ -383,6 +403,7 @@ def unarchive(session: Session, *, template: Template) -> Template:
     template.archived_at = None
     _refresh_change_flag(session, template)
     session.flush()
+    _lifecycle(session, template, UNARCHIVE)
     return template
 
 
@@ -391,6 +412,7 @@ def delete(session: Session, *, template: Template) -> None:
         raise _refuse(
             template, "delete", "only a draft that was never published can be deleted; archive it."
         )
+    _lifecycle(session, template, DELETE)
     session.delete(template)
     session.flush()
 

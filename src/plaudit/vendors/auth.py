@@ -1,0 +1,111 @@
+"""Who calls the vendors' APIs: a Plaudit API key, sent the way each vendor's clients send theirs.
+
+Open edX's Credly client sends ``Authorization: Basic base64(<token>)`` (no colon: it encodes the
+bare token), Credly's documentation ``Basic base64(<token>:)``; Open edX's Accredible client
+sends ``Bearer <key>``, Accredible's documentation ``Token token=<key>``. Each vendor's routes
+take all of its forms, and ``Bearer`` too. The key is checked exactly as the rest of the API
+checks it (``plaudit.api.deps``): same table, same hash, same scopes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from plaudit.api.deps import LAST_USED_RESOLUTION, Principal, SessionDep, parse_token
+from plaudit.db import utcnow
+from plaudit.errors import Forbidden, Unauthenticated
+from plaudit.models.apikey import ApiKey, Scope
+from plaudit.vault import hash_secret
+
+
+def credly_token(header: str) -> str:
+    scheme, _, value = header.partition(" ")
+    value = value.strip()
+    if scheme.lower() == "basic" and value:
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise Unauthenticated(
+                "The Basic credentials are not base64; send base64(<API key>)."
+            ) from None
+        token, _, password = decoded.partition(":")
+        if password:
+            raise Unauthenticated(
+                "Send the API key as the Basic username with no password, as Credly's "
+                "authorization token is sent."
+            )
+        return token
+    if scheme.lower() == "bearer" and value:
+        return value
+    raise Unauthenticated(
+        "Send a Plaudit API key as Credly's clients send their token: "
+        "'Authorization: Basic base64(<key>)'."
+    )
+
+
+def accredible_token(header: str) -> str:
+    scheme, _, value = header.partition(" ")
+    value = value.strip()
+    if scheme.lower() == "bearer" and value:
+        return value
+    if scheme.lower() == "token" and value:
+        # Accredible's documented form: Token token=<key> (sometimes with the key quoted).
+        return value.removeprefix("token=").strip().strip('"')
+    raise Unauthenticated(
+        "Send a Plaudit API key as Accredible's clients send theirs: "
+        "'Authorization: Bearer <key>' or 'Authorization: Token token=<key>'."
+    )
+
+
+def principal_for(request: Request, session: Session, token: str) -> Principal:
+    """The key's principal; records its use as ``plaudit.api.deps.authenticate`` does."""
+    parsed = parse_token(token)
+    if parsed is None:
+        raise Unauthenticated("The API key is malformed; keys look like 'plaudit_<id>_<secret>'.")
+    prefix, secret = parsed
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    if key is None or not hmac.compare_digest(key.secret_hash, hash_secret(secret)):
+        raise Unauthenticated("The API key is not valid.")
+    if key.revoked_at is not None:
+        raise Unauthenticated(
+            f"The API key '{key.name}' was revoked at {key.revoked_at.isoformat()}."
+        )
+    if key.last_used_at is None or utcnow() - key.last_used_at > LAST_USED_RESOLUTION:
+        request.state.used_api_key = key.id  # recorded after the request (UnitOfWorkRoute)
+    principal = Principal(
+        organization_id=key.organization_id,
+        api_key_id=key.id,
+        scopes=frozenset(Scope(s) for s in key.scopes),
+    )
+    request.state.principal = principal
+    return principal
+
+
+def _requiring(token_of: Callable[[str], str], scope: Scope) -> object:
+    def check(request: Request, session: SessionDep) -> Principal:
+        principal = principal_for(
+            request, session, token_of(request.headers.get("authorization", ""))
+        )
+        if not principal.allows(scope):
+            held = ", ".join(sorted(principal.scopes)) or "none"
+            raise Forbidden(
+                f"This API key lacks the '{scope.value}' scope (it has: {held}). "
+                "Create a key with that scope."
+            )
+        return principal
+
+    return Depends(check)
+
+
+CredlyReader = Annotated[Principal, _requiring(credly_token, Scope.READ)]
+CredlyIssuer = Annotated[Principal, _requiring(credly_token, Scope.ISSUE)]
+AccredibleReader = Annotated[Principal, _requiring(accredible_token, Scope.READ)]
+AccredibleIssuer = Annotated[Principal, _requiring(accredible_token, Scope.ISSUE)]
