@@ -122,6 +122,14 @@ def authenticate(
         raise Unauthenticated("Send an API key as 'Authorization: Bearer <key>'.")
     else:
         parsed = parse_token(token.strip())
+    return principal_of_key(request, session, parsed)
+
+
+def principal_of_key(
+    request: Request, session: Session, parsed: tuple[str, str] | None
+) -> Principal:
+    """The principal of an API key (prefix, secret) however it was sent; records its use, and
+    remembers the principal on the request. Every scheme that carries a key ends here."""
     if parsed is None:
         raise Unauthenticated("The API key is malformed; keys look like 'plaudit_<id>_<secret>'.")
     prefix, secret = parsed

@@ -11,19 +11,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from plaudit.api.deps import LAST_USED_RESOLUTION, Principal, SessionDep, parse_token
-from plaudit.db import utcnow
+from plaudit.api.deps import Principal, SessionDep, parse_token, principal_of_key
 from plaudit.errors import Forbidden, Unauthenticated
-from plaudit.models.apikey import ApiKey, Scope
-from plaudit.vault import hash_secret
+from plaudit.models.apikey import Scope
 
 
 def credly_token(header: str) -> str:
@@ -66,27 +62,8 @@ def accredible_token(header: str) -> str:
 
 
 def principal_for(request: Request, session: Session, token: str) -> Principal:
-    """The key's principal; records its use as ``plaudit.api.deps.authenticate`` does."""
-    parsed = parse_token(token)
-    if parsed is None:
-        raise Unauthenticated("The API key is malformed; keys look like 'plaudit_<id>_<secret>'.")
-    prefix, secret = parsed
-    key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
-    if key is None or not hmac.compare_digest(key.secret_hash, hash_secret(secret)):
-        raise Unauthenticated("The API key is not valid.")
-    if key.revoked_at is not None:
-        raise Unauthenticated(
-            f"The API key '{key.name}' was revoked at {key.revoked_at.isoformat()}."
-        )
-    if key.last_used_at is None or utcnow() - key.last_used_at > LAST_USED_RESOLUTION:
-        request.state.used_api_key = key.id  # recorded after the request (UnitOfWorkRoute)
-    principal = Principal(
-        organization_id=key.organization_id,
-        api_key_id=key.id,
-        scopes=frozenset(Scope(s) for s in key.scopes),
-    )
-    request.state.principal = principal
-    return principal
+    """The key's principal, checked and recorded as for every other API request."""
+    return principal_of_key(request, session, parse_token(token))
 
 
 def _requiring(token_of: Callable[[str], str], scope: Scope) -> object:
