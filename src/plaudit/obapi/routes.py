@@ -23,15 +23,14 @@ from sqlalchemy.orm import Session
 
 from plaudit import safejson
 from plaudit.api.deps import RuntimeDep, SessionDep
+from plaudit.api.limits import per_address
 from plaudit.api.routing import UnitOfWorkRoute
-from plaudit.config import Settings
-from plaudit.errors import PROBLEM_JSON, NotFound, RateLimited
+from plaudit.errors import PROBLEM_JSON, NotFound
 from plaudit.models.learner import Learner
 from plaudit.models.organization import Organization
 from plaudit.obapi import consent, document, oauth, scopes, service, statusinfo, urls
 from plaudit.obapi.statusinfo import ObApiError
 from plaudit.organizations import service as organizations
-from plaudit.ratelimit import RateLimiter
 from plaudit.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -83,18 +82,9 @@ class _ImsxRoute(APIRoute):
         return _in_imsx(super().get_route_handler())
 
 
-def rate_limit(request: Request) -> None:
-    """The OAuth endpoints take requests from anyone: each address gets
-    PLAUDIT_VERIFY_RATE_LIMIT of them (counted apart from other uses). A sync dependency, run in
-    a worker thread: it may wait for Redis."""
-    limiter: RateLimiter = request.app.state.rate_limiter
-    settings: Settings = request.app.state.settings
-    client = request.client.host if request.client else "unknown"
-    if not limiter.allow(settings.verify_rate_limit, "obapi", client):
-        raise RateLimited("Too many requests from this address; wait a few seconds.")
-
-
-RATE_LIMIT = Depends(rate_limit)
+# The OAuth endpoints take requests from anyone: each address gets PLAUDIT_VERIFY_RATE_LIMIT of
+# them, counted apart from other uses.
+RATE_LIMIT = per_address("obapi", "Too many requests from this address; wait a few seconds.")
 
 
 async def _read_body(request: Request) -> bytes:

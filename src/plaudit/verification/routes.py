@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, File, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import Field, model_validator
 from sqlalchemy import select
@@ -12,15 +12,13 @@ from sqlalchemy.orm import Session
 
 from plaudit.api import API_PREFIX
 from plaudit.api.deps import RuntimeDep, SessionDep
+from plaudit.api.limits import per_address
 from plaudit.api.openapi import RATE_LIMITED
 from plaudit.api.routing import UnitOfWorkRoute
-from plaudit.config import Settings
 from plaudit.engagement.deps import Tally, TallyDep
-from plaudit.errors import RateLimited
 from plaudit.models.award import Credential
 from plaudit.models.engagement import Engagement
 from plaudit.openbadges.report import Report
-from plaudit.ratelimit import RateLimiter
 from plaudit.schemas import Input, Output
 from plaudit.verification import service as verification
 
@@ -87,20 +85,9 @@ def _count(session: Session, tally: Tally, report: Report) -> None:
         )
 
 
-def rate_limit(request: Request) -> None:
-    """Verification needs no account and costs milliseconds of CPU: each client address gets
-    PLAUDIT_VERIFY_RATE_LIMIT, shared by every process of the instance. A sync dependency, run
-    in a worker thread: it may wait for Redis."""
-    limiter: RateLimiter = request.app.state.rate_limiter
-    settings: Settings = request.app.state.settings
-    client = request.client.host if request.client else "unknown"
-    if not limiter.allow(settings.verify_rate_limit, "verify", client):
-        raise RateLimited("Too many verifications from this address; wait a few seconds.")
-
-
-# For a route's ``dependencies=``: a refused request is answered 429 before its body is
-# validated or any work is done.
-RATE_LIMIT = Depends(rate_limit)
+# Verification needs no account and costs milliseconds of CPU: each client address gets
+# PLAUDIT_VERIFY_RATE_LIMIT.
+RATE_LIMIT = per_address("verify", "Too many verifications from this address; wait a few seconds.")
 
 
 @router.post(

@@ -22,18 +22,16 @@ from sqlalchemy.orm import Session
 
 from plaudit import safejson
 from plaudit.api.deps import RuntimeDep, SessionDep
+from plaudit.api.limits import per_address
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.claims import links, tokens
 from plaudit.claims import service as claims
 from plaudit.claims.service import ClaimRefused
-from plaudit.config import Settings
 from plaudit.db import unit_of_work
-from plaudit.errors import RateLimited
 from plaudit.models.claim import Claim, WalletNotice
 from plaudit.models.organization import Organization
 from plaudit.openbadges.credential import OB_V3, VC_V2
 from plaudit.organizations import service as organizations
-from plaudit.ratelimit import RateLimiter
 from plaudit.runtime import Runtime
 from plaudit.wallets import deliver
 from plaudit.wallets import oid4vci_proofs as proofs
@@ -356,18 +354,9 @@ def _form(request: Request, body: bytes) -> dict[str, str]:
     return form
 
 
-def rate_limit(request: Request) -> None:
-    """The token, nonce and credential endpoints need no account: each client address gets
-    PLAUDIT_VERIFY_RATE_LIMIT of them (counted apart from verifications). A sync dependency,
-    run in a worker thread: it may wait for Redis."""
-    limiter: RateLimiter = request.app.state.rate_limiter
-    settings: Settings = request.app.state.settings
-    client = request.client.host if request.client else "unknown"
-    if not limiter.allow(settings.verify_rate_limit, "oid4vci", client):
-        raise RateLimited("Too many requests from this address; wait a few seconds.")
-
-
-RATE_LIMIT = Depends(rate_limit)
+# The token, nonce and credential endpoints need no account: each client address gets
+# PLAUDIT_VERIFY_RATE_LIMIT of them, counted apart from verifications.
+RATE_LIMIT = per_address("oid4vci", "Too many requests from this address; wait a few seconds.")
 
 
 async def _read_body(request: Request) -> bytes:
