@@ -13,7 +13,7 @@ from sqlalchemy.pool import QueuePool
 
 from plaudit import __version__, jobs, ratelimit
 from plaudit.admin import app as admin_app
-from plaudit.api import openapi, problems
+from plaudit.api import docs, openapi, problems
 from plaudit.api.middleware import RequestContextMiddleware
 from plaudit.apikeys.routes import router as apikeys_router
 from plaudit.bulk.routes import router as bulk_router
@@ -144,7 +144,7 @@ def create_app(
         version=__version__,
         summary="Credential templates, award rules and Open Badges 3.0 verifiable credentials.",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # plaudit.api.docs: served without a CDN
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -164,6 +164,7 @@ def create_app(
     app.include_router(ops_router)
     for router in FEATURE_ROUTERS:
         app.include_router(router)
+    docs.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     admin_app.install(app)
 

@@ -136,7 +136,12 @@ def test_expired_suspended_and_revoked_pages_say_so(
         expect(status).to_contain_text(f"Reason: {reason}")
     else:
         expect(status).to_contain_text("This credential expired on 2026-03-31.")
+    # Nothing offers to put it on LinkedIn; the address itself says why instead of going there.
+    expect(page.locator("[data-linkedin]")).to_have_count(0)
     screenshot(page, f"credential-{state}")
+    page.goto(f"{live.url}{issued.page}/linkedin?action=add")
+    expect(page.get_by_role("heading", level=1)).to_have_text(banner)
+    expect(page.get_by_role("status")).to_contain_text("Only a valid credential can be added")
 
 
 def test_script_and_quotes_show_as_text(live: LiveServer, tenant: Tenant, page: Page) -> None:

@@ -43,4 +43,8 @@ def test_metrics_count_requests_by_route(client: TestClient) -> None:
 def test_openapi_and_docs_are_served(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert "/api/v1/api-keys" in spec["paths"]
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    # Swagger UI comes from Plaudit itself (tests/browser/test_api_docs.py renders it offline).
+    assert "https://" not in docs.text
+    assert client.get("/static/swagger-ui/swagger-ui-bundle.js").status_code == 200

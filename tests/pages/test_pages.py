@@ -78,6 +78,7 @@ def test_a_valid_credential_page_shows_what_a_visitor_needs(
     # The live verification's checks are listed for a visitor to expand.
     assert "Verification checks" in text
     assert any(href.endswith("/download/badge.png") for href in page.links)
+    assert any(href.endswith("/linkedin?action=add") for href in page.links)
     # No asset comes from anywhere else.
     assert "https://cdn" not in response.text and "//fonts." not in response.text
 
@@ -206,6 +207,39 @@ def test_linkedin_links_carry_the_certification(
     assert query["certUrl"].endswith(badge.page)
     share = client.get(f"{badge.page}/linkedin?action=share", follow_redirects=False)
     assert parse_qs(urlparse(share.headers["location"]).query)["url"][0].endswith(badge.page)
+
+
+@pytest.mark.parametrize(("action", "banner"), [("revoke", "Revoked"), ("suspend", "Suspended")])
+def test_a_revoked_or_suspended_credential_is_not_put_on_linkedin(
+    client: TestClient, runtime: Runtime, tenant: Tenant, badge: Issued, action: str, banner: str
+) -> None:
+    act(client, tenant, badge, action, "Under review")
+    page = read(client.get(badge.page, headers=HTML).text)
+    assert banner in page.text
+    assert not any("/linkedin" in href for href in page.links)
+    assert "Add to LinkedIn profile" not in page.text
+    for kind in ("add", "share"):
+        refused = client.get(f"{badge.page}/linkedin?action={kind}", follow_redirects=False)
+        assert refused.status_code == 409
+        assert "location" not in refused.headers
+        text = read(refused.text).text
+        assert banner in text
+        assert "Only a valid credential can be added to a LinkedIn profile" in " ".join(text)
+    french = client.get(f"{badge.page}/linkedin", headers={"Accept-Language": "fr"})
+    assert "Seul un certificat valide" in french.text
+    engagement_of(client).flush(runtime.sessions)
+    with unit_of_work(runtime.sessions) as session:
+        kinds = {row.kind for row in session.scalars(select(EngagementCount))}
+    assert not kinds & {"linkedin_add", "linkedin_share"}
+
+
+def test_an_expired_credential_is_not_put_on_linkedin(client: TestClient, tenant: Tenant) -> None:
+    issued = issue(client, tenant, expiry={"type": "fixed_date", "date": "2026-03-31"})
+    page = read(client.get(issued.page, headers=HTML).text)
+    assert not any("/linkedin" in href for href in page.links)
+    refused = client.get(f"{issued.page}/linkedin?action=add", follow_redirects=False)
+    assert refused.status_code == 409
+    assert "Expired" in read(refused.text).text
 
 
 def test_engagement_is_counted_per_credential_without_visitor_data(

@@ -191,9 +191,22 @@ def linkedin(
     loaded = view.load(session, public_id)
     if loaded is None or loaded.credential.private:
         return credential_page(request, session, tally, public_id=public_id, lang=None)
+    base = runtime.settings.public_base_url
+    state = view.unshareable_state(session, base, loaded)
+    if state is not None:
+        # 409, not 410: the credential is still here, and the conflict is with its current
+        # state, which may change (a suspension lifted). Not counted: nothing was shared.
+        wanted = _wanted(None, request)
+        return message(
+            lang=wanted[0] if wanted else snapshot_of(loaded.version).language,
+            state=state,
+            title_key=state,
+            detail_key="linkedin_unavailable",
+            status=409,
+        )
     kind = Engagement.LINKEDIN_ADD if action == "add" else Engagement.LINKEDIN_SHARE
     count(tally, loaded, kind)
-    target = view.linkedin_target(loaded, base_url=runtime.settings.public_base_url, action=action)
+    target = view.linkedin_target(loaded, base_url=base, action=action)
     return RedirectResponse(target, status_code=303)
 
 

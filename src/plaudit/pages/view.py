@@ -50,6 +50,11 @@ LANGUAGE_NAMES = {
 # as a revocation, changes `updated_at`) for a minute, so expiry is seen within a minute too.
 _reports = fetch.KeyCache(ttl_seconds=60, max_entries=10_000)
 
+# The states a visitor may put on LinkedIn. A revoked, suspended, expired or failing credential
+# would sit on a profile as a qualification its issuer no longer vouches for, long after the
+# page said otherwise (LinkedIn keeps its own copy of the name and dates).
+SHAREABLE = frozenset({"valid", "imported"})
+
 
 @dataclass(frozen=True)
 class Language:
@@ -97,8 +102,8 @@ class CredentialPage:
     page_url: str
     json_url: str
     downloads: list[Download]
-    linkedin_add: str
-    linkedin_share: str
+    linkedin_add: str | None  # None in a state that must not be put on LinkedIn
+    linkedin_share: str | None
     private: bool = False
     # Imported from another issuer (plaudit.imports): who issued it, what was verified.
     imported: bool = False
@@ -293,8 +298,8 @@ def build(
         )
         if credential.document is not None
         else [],
-        linkedin_add=f"{page_url}/linkedin?action=add",
-        linkedin_share=f"{page_url}/linkedin?action=share",
+        linkedin_add=f"{page_url}/linkedin?action=add" if state in SHAREABLE else None,
+        linkedin_share=f"{page_url}/linkedin?action=share" if state in SHAREABLE else None,
         private=credential.private,
         imported=imported is not None,
         imported_note=(
@@ -305,6 +310,13 @@ def build(
             else f"{imported.who} {imported.verification}"
         ),
     )
+
+
+def unshareable_state(session: Session, base_url: str, loaded: Loaded) -> str | None:
+    """The state that keeps the credential off LinkedIn, as its page shows it; None if none."""
+    report = report_for(session, base_url, loaded.credential)
+    state = _state(loaded.credential, report, utcnow())
+    return None if state in SHAREABLE else state
 
 
 def linkedin_target(loaded: Loaded, *, base_url: str, action: str) -> str:
