@@ -42,12 +42,14 @@ from plaudit.lifecycle import status as lifecycle
 from plaudit.models.award import Credential, CredentialStatus
 from plaudit.models.engagement import Engagement
 from plaudit.notifications import service as notifications
+from plaudit.obapi import service as obapi
 from plaudit.pages import view
 from plaudit.pages.routes import _attachment
 from plaudit.runtime import Runtime
 from plaudit.templates import queries as template_queries
 from plaudit.templates.snapshot import snapshot_of
 from plaudit.templates.words import messages
+from plaudit.vendors import awarding as vendor_awarding
 
 router = APIRouter(prefix=ADMIN, include_in_schema=False, route_class=UnitOfWorkRoute)
 BASE = f"{ADMIN}/credentials"
@@ -203,6 +205,8 @@ def _detail(
             "template": template,
             "learner": learner,
             "log": log,
+            "upserted_by": obapi.upserted_by(credential) if credential.imported else None,
+            "vendor": vendor_awarding.issued_through(credential.issuance_key),
             "state": state_of(credential, utcnow()),
             "public_url": f"{runtime.settings.public_base_url}/credentials/{credential.public_id}",
             "downloads": downloads,

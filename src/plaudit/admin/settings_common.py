@@ -25,6 +25,7 @@ TABS = (
     ("webhooks", "Webhooks", f"{SETTINGS}/webhooks"),
     ("connectors", "Connectors", f"{SETTINGS}/connectors"),
     ("api-keys", "API keys", f"{SETTINGS}/api-keys"),
+    ("apps", "Connected apps", f"{SETTINGS}/apps"),
     ("members", "Members", f"{SETTINGS}/members"),
 )
 

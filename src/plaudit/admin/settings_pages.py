@@ -1,5 +1,5 @@
 """Dashboard: settings pages. The issuer profile and signing keys are here; email, webhooks,
-connectors, API keys and members have their own modules, included in this router."""
+connectors, API keys, members and connected apps have their own modules, included in this router."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from plaudit.admin import settings_access, settings_connectors, settings_email, settings_webhooks
+from plaudit.admin import (
+    settings_access,
+    settings_apps,
+    settings_connectors,
+    settings_email,
+    settings_webhooks,
+)
 from plaudit.admin.forms import FormErrors, parse, text, upload, values
 from plaudit.admin.settings_common import SETTINGS, page
 from plaudit.admin.web import ADMIN, Admin, Editor, FormDep, Viewer, paged, redirect, window
@@ -25,7 +31,13 @@ from plaudit.organizations import service as organizations
 from plaudit.organizations.schemas import OrganizationUpdate
 
 router = APIRouter(prefix=ADMIN, include_in_schema=False, route_class=UnitOfWorkRoute)
-for _module in (settings_email, settings_webhooks, settings_connectors, settings_access):
+for _module in (
+    settings_email,
+    settings_webhooks,
+    settings_connectors,
+    settings_access,
+    settings_apps,
+):
     router.include_router(_module.router)
 
 

@@ -455,6 +455,38 @@ def revoke_grant(session: Session, grant_id: uuid.UUID) -> None:
     )
 
 
+def revoke_consent(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    client_id: uuid.UUID,
+    learner_id: uuid.UUID | None = None,
+) -> int:
+    """End what a client holds, for one learner or (``learner_id`` None) for all: every token
+    is revoked, and every code not yet exchanged is marked used, so that none buys a token
+    later. The client stays registered; a learner may consent again. Returns how many tokens
+    stopped working."""
+    now = utcnow()
+    scoped = [ObApiToken.organization_id == organization_id, ObApiToken.client_id == client_id]
+    codes = [ObApiCode.organization_id == organization_id, ObApiCode.client_id == client_id]
+    if learner_id is not None:
+        scoped.append(ObApiToken.learner_id == learner_id)
+        codes.append(ObApiCode.learner_id == learner_id)
+    session.execute(
+        update(ObApiCode)
+        .where(*codes, ObApiCode.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    ended = session.execute(
+        update(ObApiToken)
+        .where(*scoped, ObApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(ended, "rowcount", 0))
+
+
 # --- the server -------------------------------------------------------------------------------
 
 

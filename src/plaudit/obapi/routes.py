@@ -112,6 +112,13 @@ api = APIRouter(route_class=ObApiRoute, include_in_schema=False)
 
 def _access(request: Request, session: Session, organization: Organization, scope: str) -> Learner:
     """The learner an access token speaks for, if it carries ``scope``."""
+    return _grant(request, session, organization, scope).learner
+
+
+def _grant(
+    request: Request, session: Session, organization: Organization, scope: str
+) -> oauth.Access:
+    """What an access token grants (its learner, its client), if it carries ``scope``."""
     try:
         access = oauth.authorize_request(session, organization, request.headers, scope)
     except oauth.OAuth2Error as error:
@@ -125,7 +132,7 @@ def _access(request: Request, session: Session, organization: Organization, scop
         raise ObApiError(
             status, described[status], headers={"WWW-Authenticate": challenge}
         ) from None
-    return access.learner
+    return access
 
 
 @api.get(urls.API + "/discovery")
@@ -245,12 +252,13 @@ def upsert_credential(
     slug: str, request: Request, body: BodyDep, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
     organization = organizations.get_by_slug(session, slug)
-    learner = _access(request, session, organization, scopes.CREDENTIAL_UPSERT)
+    access = _grant(request, session, organization, scopes.CREDENTIAL_UPSERT)
     credential = _credential_body(request, body)
     upserted = service.upsert(
         session,
         organization=organization,
-        learner=learner,
+        learner=access.learner,
+        client_id=access.client_id,
         body=credential,
         base_url=runtime.settings.public_base_url,
     )

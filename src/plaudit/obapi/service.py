@@ -25,7 +25,7 @@ from plaudit.imports import service as imports
 from plaudit.imports.items import Format, Item
 from plaudit.models.award import AwardGuard, Credential, CredentialStatus
 from plaudit.models.learner import Learner
-from plaudit.models.oauth import ObApiProfile
+from plaudit.models.oauth import ObApiClient, ObApiProfile
 from plaudit.models.organization import Organization
 from plaudit.obapi import document
 from plaudit.obapi.statusinfo import ObApiError
@@ -34,6 +34,8 @@ from plaudit.openbadges.credential import OB_V3
 MAX_LIMIT: Final = 100
 DEFAULT_LIMIT: Final = 50
 PROFILE_CONTEXT: Final = [OB_V3]
+# The key of an upserted credential's import details that names the client that sent it.
+UPSERTED_BY: Final = "obapi_client"
 # The profile properties the learner's own columns hold; every other one is kept as given.
 # (`name` is theirs too: their given and family names, set through those.)
 _OWN: Final = frozenset({"@context", "id", "type", "name", "givenName", "familyName", "email"})
@@ -127,12 +129,14 @@ def upsert(
     *,
     organization: Organization,
     learner: Learner,
+    client_id: uuid.UUID,
     body: dict[str, Any] | str,
     base_url: str,
 ) -> Upserted:
     """Store ``body`` for the learner: a new credential, or the one it equals replaced (same
     issuer and same credential id). Refused (403) when that id is held by another learner of
-    the organization, or is a credential Plaudit issued to someone else."""
+    the organization, or is a credential Plaudit issued to someone else. The client that sent
+    it is recorded with the import (see ``upserted_by``)."""
     item = _read(body)
     issued_here = _issued_here(session, organization, item, base_url)
     if issued_here is not None:
@@ -174,7 +178,28 @@ def upsert(
     if outcome.status != "imported" or outcome.credential_id is None:
         raise ObApiError(400, f"The credential cannot be stored: {outcome.reason}.")
     _hold_for(session, learner, outcome.credential_id, guards_before)
+    _record_client(session, outcome.credential_id, client_id)
     return Upserted(created=existing is None)
+
+
+def _record_client(session: Session, credential_id: uuid.UUID, client_id: uuid.UUID) -> None:
+    """The import's source stays "openbadges" (what finds the credential again, however it
+    comes back); who sent it goes with the import's details, its name as it was then (a client
+    may be deleted, its credentials stay)."""
+    credential = session.get(Credential, credential_id)
+    client = session.get(ObApiClient, client_id)
+    assert credential is not None and client is not None
+    credential.import_details = {
+        **(credential.import_details or {}),
+        UPSERTED_BY: {"client_id": str(client.id), "name": client.name},
+    }
+    session.flush()
+
+
+def upserted_by(credential: Credential) -> str | None:
+    """The name of the client that upserted this credential through the API, if one did."""
+    found = (credential.import_details or {}).get(UPSERTED_BY)
+    return str(found["name"]) if isinstance(found, dict) and found.get("name") else None
 
 
 def _issued_here(

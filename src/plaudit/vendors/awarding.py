@@ -14,7 +14,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,10 +44,24 @@ class Recipient:
     external_id: str | None = None
 
 
-def issuance_key(*parts: object) -> str:
-    """The hash that makes a request issue once; its parts name the vendor first, so that a
-    Credly request and an Accredible one never share a key."""
-    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
+# The vendors whose API can issue, by the prefix of the keys their credentials carry.
+VENDORS: Final = {"credly": "Credly", "accredible": "Accredible"}
+
+
+def issuance_key(vendor: str, *parts: object) -> str:
+    """The key that makes a request issue once: "<vendor>:" and a hash of what identifies the
+    request, cut to the column's 64 characters (over 220 bits of it remain). The prefix keeps a
+    Credly request and an Accredible one apart, and tells the dashboard which API issued the
+    credential (bulk issuance's keys are bare hashes)."""
+    assert vendor in VENDORS
+    digest = hashlib.sha256("\x1f".join(str(p) for p in (vendor, *parts)).encode()).hexdigest()
+    return f"{vendor}:{digest}"[:64]
+
+
+def issued_through(issuance_key: str | None) -> str | None:
+    """The vendor whose API issued a credential with this key ("Credly", "Accredible"), if any."""
+    vendor, colon, _ = (issuance_key or "").partition(":")
+    return VENDORS.get(vendor) if colon else None
 
 
 def template_of(
