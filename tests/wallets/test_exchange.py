@@ -27,9 +27,8 @@ from plaudit.runtime import Runtime
 from tests.fixtures.claims import Offered, offer
 from tests.fixtures.databases import make_settings
 from tests.fixtures.node import NodeScript
-from tests.fixtures.peers import free_port
 from tests.fixtures.problems import assert_problem
-from tests.fixtures.serving import serving
+from tests.fixtures.serving import live_plaudit
 from tests.fixtures.tenants import Tenant, make_tenant
 
 VC2 = "https://www.w3.org/ns/credentials/v2"
@@ -69,14 +68,7 @@ def web(engine: Engine, tmp_path: Path) -> Iterator[Instance]:
 @pytest.fixture
 def live(engine: Engine, tmp_path: Path) -> Iterator[Instance]:
     """The same over real HTTP, for a wallet that is not a TestClient."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    settings = make_settings(
-        engine, tmp_path, public_base_url=base, verify_rate_limit="1000/second"
-    )
-    runtime = Runtime(settings=settings, engine=engine)
-    app = create_app(settings, runtime=runtime)
-    with serving(app, port), TestClient(app, base_url=base, raise_server_exceptions=False) as c:
+    with live_plaudit(engine, tmp_path, verify_rate_limit="1000/second") as (c, runtime, base):
         yield Instance(c, runtime, base)
 
 

@@ -37,8 +37,7 @@ from plaudit.runtime import Runtime
 from tests.fixtures.claims import offer
 from tests.fixtures.databases import make_settings
 from tests.fixtures.node import NodeScript
-from tests.fixtures.peers import free_port
-from tests.fixtures.serving import serving
+from tests.fixtures.serving import live_plaudit
 from tests.fixtures.tenants import Tenant, make_tenant
 
 PRE_AUTHORIZED = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
@@ -96,14 +95,7 @@ def web(engine: Engine, tmp_path: Path) -> Iterator[Instance]:
 @pytest.fixture
 def live(engine: Engine, tmp_path: Path) -> Iterator[Instance]:
     """Plaudit over real HTTP, for a wallet library that is not a TestClient."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    settings = make_settings(
-        engine, tmp_path, public_base_url=base, verify_rate_limit="1000/second"
-    )
-    runtime = Runtime(settings=settings, engine=engine)
-    app = create_app(settings, runtime=runtime)
-    with serving(app, port), TestClient(app, base_url=base, raise_server_exceptions=False) as c:
+    with live_plaudit(engine, tmp_path, verify_rate_limit="1000/second") as (c, runtime, base):
         yield _instance(c, runtime, base)
 
 
