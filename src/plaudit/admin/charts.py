@@ -38,6 +38,7 @@ class Chart:
 
     svg: Markup
     table: Markup
+    ident: str  # the SVG's id: its title names the box it scrolls in
 
     def __html__(self) -> str:
         return str(self)
@@ -45,10 +46,12 @@ class Chart:
     def __str__(self) -> str:
         return str(
             Markup(
-                '<figure class="chart-figure"><div class="chart-scroll">{}</div>'
+                # At phone width the chart scrolls sideways: a keyboard must reach it.
+                '<figure class="chart-figure"><div class="chart-scroll" tabindex="0"'
+                ' role="region" aria-labelledby="{}-title">{}</div>'
                 '<details class="chart-data">'
                 "<summary>Show the numbers as a table</summary>{}</details></figure>"
-            ).format(self.svg, self.table)
+            ).format(self.ident, self.svg, self.table)
         )
 
 
@@ -98,10 +101,12 @@ def _table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[object]
         )
         for row in rows
     )
+    # The box scrolls (a long period): focusable and named, so a keyboard can scroll it too.
     return Markup(
-        '<div class="table-wrap"><table><caption>{}</caption><thead><tr>{}</tr></thead>'
+        '<div class="table-wrap" tabindex="0" role="region" aria-label="{}">'
+        "<table><caption>{}</caption><thead><tr>{}</tr></thead>"
         "<tbody>{}</tbody></table></div>"
-    ).format(caption, head, body)
+    ).format(caption, caption, head, body)
 
 
 def bar_chart(
@@ -152,7 +157,7 @@ def bar_chart(
             )
     parts.append(Markup("</svg>"))
     table = _table(title, [item_label, value_label], [(label, value) for label, value in items])
-    return Chart(Markup("").join(parts), table)
+    return Chart(Markup("").join(parts), table, ident)
 
 
 def y_ticks(top: int) -> list[int]:
@@ -316,4 +321,4 @@ def line_chart(
     parts.append(Markup("</svg>"))
     rows = [(day.isoformat(), *(one.values[i] for one in series)) for i, day in enumerate(days)]
     table = _table(title, ["Day", *(one.name for one in series)], rows)
-    return Chart(Markup("").join(parts), table)
+    return Chart(Markup("").join(parts), table, ident)
