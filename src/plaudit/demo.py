@@ -1,10 +1,20 @@
-"""Demo data: an organization a new user can click through. Safe to load again."""
+"""Demo data: an organization a new user can click through. Safe to load again.
+
+It looks like a program that has been running for eight weeks: events and awards spread over
+them (more of them lately), views, downloads and LinkedIn clicks on the credentials, a
+certificate, one credential revoked, one expired and one about to expire, and events that
+awarded nothing. Everything goes through the services (ingestion, the award loop, revocation);
+only the clock is moved back afterwards, since the services stamp what they write with now.
+"""
 
 from __future__ import annotations
 
+import random
 import secrets
+import uuid
+from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -16,7 +26,11 @@ from plaudit.catalog.schemas import CatalogCopy
 from plaudit.db import utcnow
 from plaudit.events.schemas import EventIn
 from plaudit.ingest import service as ingestion
+from plaudit.lifecycle import status as lifecycle
 from plaudit.models.apikey import ApiKey, Scope
+from plaudit.models.award import AwardLog, Credential, CredentialStatus
+from plaudit.models.engagement import Engagement, EngagementCount
+from plaudit.models.event import Event
 from plaudit.models.organization import Organization
 from plaudit.models.rule import Rule
 from plaudit.models.template import Template
@@ -66,7 +80,15 @@ PEOPLE = [
     ("katherine", "Katherine", "Johnson"),
     ("linus", "Linus", "Torvalds"),
     ("margaret", "Margaret", "Hamilton"),
+    ("edsger", "Edsger", "Dijkstra"),
+    ("barbara", "Barbara", "Liskov"),
+    ("donald", "Donald", "Knuth"),
+    ("frances", "Frances", "Allen"),
+    ("john", "John", "Backus"),
+    ("radia", "Radia", "Perlman"),
 ]
+WEEKS = 8
+REVOKED_REASON = "Issued in error: the course score was corrected after a regrade."
 
 
 def _demo_rules(session: Session, org: Organization, ids: dict[str, str]) -> None:
@@ -115,7 +137,19 @@ def _demo_rules(session: Session, org: Organization, ids: dict[str, str]) -> Non
             organization_id=org.id,
             data=RuleIn.model_validate({**data, "status": "active"}),
         )
-    start = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
+    now = utcnow()
+    stream = _stream(now)
+    items = [(i, EventIn.model_validate(e)) for i, e in enumerate(stream)]
+    ingestion.ingest(session, organization_id=org.id, items=items)
+    _back_date(session, org, {e["id"]: datetime.fromisoformat(e["occurred_at"]) for e in stream})
+    _lifecycle(session, org, now=now)
+    _engagement(session, org, now=now)
+
+
+def _stream(now: datetime) -> list[dict[str, Any]]:
+    """Eight weeks of events, oldest first, more of them in the last weeks. The same every run
+    (a fixed seed; ids by learner and course), so a repeat is acknowledged and adds nothing."""
+    rng = random.Random(20)  # noqa: S311 (made-up data, not a secret)
     stream: list[dict[str, Any]] = []
     for n, (key, first, last) in enumerate(PEOPLE):
         learner = {
@@ -124,29 +158,116 @@ def _demo_rules(session: Session, org: Organization, ids: dict[str, str]) -> Non
             "first_name": first,
             "last_name": last,
         }
+        # The square favours small values: more learners started lately than long ago.
+        started = WEEKS * 7 * rng.random() ** 2 + 3
         for k, course in enumerate(COURSES[: 1 + n % 3]):
+            ago = started * (1 - k * rng.uniform(0.2, 0.45))  # the next course, days later
+            when = now - timedelta(days=ago, hours=rng.uniform(1, 9))
             stream.append(
                 {
                     "id": f"demo-{key}-{course}",
                     "type": "course.completed",
-                    "occurred_at": (start + timedelta(days=n, hours=k)).isoformat(),
+                    "occurred_at": when.isoformat(),
                     "learner": learner,
                     "entity": {"type": "course", "id": course, "title": TITLES[course]},
                     "data": {"score": 70 + (n * 7 + k * 11) % 30, "max_score": 100},
                 }
             )
-        stream.append(
-            {
-                "id": f"demo-{key}-quiz",
-                "type": "quiz.submitted",
-                "occurred_at": (start + timedelta(days=n, hours=5)).isoformat(),
-                "learner": learner,
-                "entity": {"type": "quiz", "id": "safety-quiz", "title": "Safety quiz"},
-                "data": {"score": 80 + n * 3, "max_score": 100},
-            }
+        for q in range(1 + n % 2):
+            when = now - timedelta(days=started * rng.uniform(0.1, 0.9), hours=rng.uniform(1, 9))
+            stream.append(
+                {
+                    "id": f"demo-{key}-quiz" + (f"-{q + 1}" if q else ""),
+                    "type": "quiz.submitted",
+                    "occurred_at": when.isoformat(),
+                    "learner": learner,
+                    "entity": {"type": "quiz", "id": "safety-quiz", "title": "Safety quiz"},
+                    "data": {"score": 78 + (n * 5 + q * 7) % 22, "max_score": 100},
+                }
+            )
+    return sorted(stream, key=lambda e: str(e["occurred_at"]))
+
+
+def _back_date(session: Session, org: Organization, occurred: dict[str, datetime]) -> None:
+    """Move what the events made to when they happened: the event arrived a few seconds after
+    it occurred and its credentials were issued then, with their expiry moved as much."""
+    events = session.execute(
+        select(Event.id, Event.external_id).where(
+            Event.organization_id == org.id, Event.external_id.in_(list(occurred))
         )
-    items = [(i, EventIn.model_validate(e)) for i, e in enumerate(stream)]
-    ingestion.ingest(session, organization_id=org.id, items=items)
+    ).all()
+    for event_id, external_id in events:
+        received = occurred[external_id] + timedelta(seconds=4)
+        session.execute(update(Event).where(Event.id == event_id).values(received_at=received))
+        logs = list(session.scalars(select(AwardLog.id).where(AwardLog.event_id == event_id)))
+        if not logs:
+            continue
+        session.execute(update(AwardLog).where(AwardLog.id.in_(logs)).values(created_at=received))
+        for credential in session.scalars(
+            select(Credential).where(Credential.award_log_id.in_(logs))
+        ):
+            shift = credential.created_at - received
+            credential.created_at = credential.updated_at = credential.emitted_at = received
+            if credential.expires_at is not None:
+                credential.expires_at -= shift
+    session.flush()
+
+
+def _issued(session: Session, org: Organization) -> list[Credential]:
+    return list(
+        session.scalars(
+            select(Credential)
+            .where(Credential.organization_id == org.id)
+            .order_by(Credential.created_at, Credential.id)
+        )
+    )
+
+
+def _lifecycle(session: Session, org: Organization, *, now: datetime) -> None:
+    """The states a real program has: the oldest credential was valid for 30 days and has
+    expired, a recent one expires in 12 days, and one was revoked after a regrade."""
+    credentials = [c for c in _issued(session, org) if c.status is CredentialStatus.ACTIVE]
+    if len(credentials) < 3:
+        return
+    oldest, revoked, expiring = credentials[0], credentials[len(credentials) // 2], credentials[-1]
+    oldest.expires_at = oldest.emitted_at + timedelta(days=30)
+    expiring.expires_at = now + timedelta(days=12)
+    session.flush()
+    lifecycle.revoke(
+        session, organization_id=org.id, credential_id=revoked.id, reason=REVOKED_REASON
+    )
+
+
+def _engagement(session: Session, org: Organization, *, now: datetime) -> None:
+    """Counts per day as the public pages record them: views in the days after a credential
+    is issued, and for some of them downloads, LinkedIn clicks, verifications, a wallet."""
+    rng = random.Random(21)  # noqa: S311 (made-up data, not a secret)
+    today = now.date()
+    counts: Counter[tuple[uuid.UUID, Any, str]] = Counter()
+    for n, credential in enumerate(_issued(session, org)):
+        issued = credential.created_at.date()
+        for _ in range(rng.randint(1, 5)):
+            day = min(today, issued + timedelta(days=int(rng.expovariate(0.3))))
+            counts[(credential.id, day, Engagement.VIEW.value)] += rng.randint(1, 3)
+        extras = (
+            (Engagement.DOWNLOAD_PNG, 0.5),
+            (Engagement.DOWNLOAD_PDF, 0.2),
+            (Engagement.LINKEDIN_ADD, 0.4),
+            (Engagement.LINKEDIN_SHARE, 0.25),
+            (Engagement.VERIFICATION, 0.3),
+            (Engagement.WALLET, 0.15 if n % 2 else 0.0),
+        )
+        for kind, chance in extras:
+            if rng.random() < chance:
+                day = min(today, issued + timedelta(days=rng.randint(0, 6)))
+                counts[(credential.id, day, kind.value)] += 1
+    session.add_all(
+        EngagementCount(
+            organization_id=org.id, credential_id=credential_id, day=day, kind=kind, count=count
+        )
+        for (credential_id, day, kind), count in sorted(counts.items(), key=str)
+    )
+    session.flush()
 
 
 def load_demo(session: Session, files: FileStore) -> DemoLogin:
