@@ -41,10 +41,15 @@ ED25519_2020_TYPE: Final = "Ed25519Signature2020"
 _DEADLINE_SECONDS: Final = 10.0
 
 
+# What turns a JSON-LD document into its statements: to_quads, or fastpath's compiled shapes.
+QuadSource = Callable[[Mapping[str, Any]], list[Quad]]
+
+
 @dataclass
 class _Budget:
     work: int = DEFAULT_MAX_WORK
     deadline: float = field(default_factory=lambda: time.monotonic() + _DEADLINE_SECONDS)
+    quads: QuadSource | None = None  # None: to_quads
 
 
 # The base contexts of the VC Data Model, 2.0 and 1.1: a credential must list one of them first.
@@ -204,7 +209,7 @@ def to_quads(document: Mapping[str, Any]) -> list[Quad]:
 
 
 def _canonical(document: Mapping[str, Any], budget: _Budget) -> str:
-    quads = to_quads(document)
+    quads = (budget.quads or to_quads)(document)
     remaining = budget.deadline - time.monotonic()
     if remaining <= 0:
         raise WorkLimitExceeded(
@@ -396,7 +401,12 @@ def _verify_rdfc_one(
     return _signed_by(public_key, signature, _rdfc_hash_data(document, options, budget))
 
 
-def verify_rdfc(secured: Mapping[str, Any], *, public_key: Ed25519PublicKey) -> bool:
+def verify_rdfc(
+    secured: Mapping[str, Any],
+    *,
+    public_key: Ed25519PublicKey,
+    quads: QuadSource = to_quads,
+) -> bool:
     """Whether an eddsa-rdfc-2022 (or eddsa-2022) proof on `secured` verifies with `public_key`.
 
     With a proof set, True when any such proof verifies (each against the document without the
@@ -405,7 +415,8 @@ def verify_rdfc(secured: Mapping[str, Any], *, public_key: Ed25519PublicKey) -> 
     False. ProofError when there is no such proof, or none verifies and one is malformed, or the
     document is not JSON-LD the bundled contexts can read. WorkLimitExceeded propagates: the
     document is too complex to canonicalise. Whether the verificationMethod belongs to the
-    issuer, and is `public_key`, is the caller's check.
+    issuer, and is `public_key`, is the caller's check. `quads` reads documents as statements
+    (fastpath passes its compiled shapes).
     """
     proofs = _proofs(
         secured,
@@ -419,7 +430,7 @@ def verify_rdfc(secured: Mapping[str, Any], *, public_key: Ed25519PublicKey) -> 
             "the document has no DataIntegrityProof with cryptosuite eddsa-rdfc-2022 or eddsa-2022"
         )
     unsecured = _without_proof(secured)
-    budget = _Budget()
+    budget = _Budget(quads=quads)
     return _any_verifies(
         (proof for proof in proofs if "previousProof" not in proof),
         lambda proof: _verify_rdfc_one(unsecured, proof, public_key, budget),
@@ -427,7 +438,11 @@ def verify_rdfc(secured: Mapping[str, Any], *, public_key: Ed25519PublicKey) -> 
 
 
 def verify_rdfc_proof(
-    document: Mapping[str, Any], proof: Mapping[str, Any], *, public_key: Ed25519PublicKey
+    document: Mapping[str, Any],
+    proof: Mapping[str, Any],
+    *,
+    public_key: Ed25519PublicKey,
+    quads: QuadSource = to_quads,
 ) -> bool:
     """Whether one eddsa-rdfc-2022 `proof` verifies over `document` with `public_key`.
 
@@ -440,7 +455,7 @@ def verify_rdfc_proof(
         LEGACY_CRYPTOSUITE,
     ):
         raise ProofError("the proof is not a DataIntegrityProof with cryptosuite eddsa-rdfc-2022")
-    return _verify_rdfc_one(document, proof, public_key, _Budget())
+    return _verify_rdfc_one(document, proof, public_key, _Budget(quads=quads))
 
 
 def _verify_2020_one(

@@ -21,7 +21,8 @@ from plaudit.models.signing_key import KeyAlgorithm, SigningKey
 from plaudit.models.status_list import StatusList, StatusPurpose
 from plaudit.openbadges import multikey, statuslist
 from plaudit.openbadges import verify as ob_verify
-from plaudit.openbadges.dataintegrity import ProofError, verify_rdfc
+from plaudit.openbadges.dataintegrity import ProofError
+from plaudit.openbadges.fastpath import verify_rdfc
 from plaudit.openbadges.rdfc import CanonicalizationError
 from plaudit.openbadges.report import Check, Report, Verdict
 from plaudit.verification import fetch

@@ -17,7 +17,8 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from plaudit.openbadges import jose, multikey
 from plaudit.openbadges.checks.fields import as_list, issuer_id
 from plaudit.openbadges.checks.validity import parse_datetime
-from plaudit.openbadges.dataintegrity import ProofError, verify_ed25519_2020, verify_rdfc_proof
+from plaudit.openbadges.dataintegrity import ProofError, verify_ed25519_2020
+from plaudit.openbadges.fastpath import verify_rdfc_proof
 from plaudit.openbadges.jcs import verify_jcs_proof
 from plaudit.openbadges.rdfc import WorkLimitExceeded
 from plaudit.openbadges.report import Check, failed, passed, warning
