@@ -18,7 +18,7 @@ from plaudit.models.event import Event
 from plaudit.models.template import Template
 from plaudit.runtime import Runtime
 from tests.admin.conftest import sign_in
-from tests.admin.test_overview import (
+from tests.fixtures.overview import (
     BY_TEMPLATE,
     ENGAGEMENT_PER_DAY,
     ISSUED_PER_DAY,
