@@ -50,7 +50,9 @@ class Settings(BaseSettings):
         ge=0,
         le=300,
         description="How long a rendered public credential page is reused (0: never). A "
-        "revocation shows at once in the process that made it, within this time in others.",
+        "revocation shows at once in every process when the queue is a Redis (they tell each "
+        "other on it); without one, at once in the process that made it and within this time "
+        "in others.",
     )
     log_json: bool = Field(default=False, description="Write logs as JSON lines.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -118,6 +120,12 @@ class Settings(BaseSettings):
         default=False,
         description="Let webhooks go to private, loopback and link-local addresses and over "
         "plain http. Only for tests and closed networks.",
+    )
+    obapi_hosts_allow_private_networks: bool = Field(
+        default=False,
+        description="Let learners connect Open Badges 3.0 hosts (and send credentials to them) "
+        "on private, loopback and link-local addresses and over plain http. Only for tests and "
+        "closed networks.",
     )
     delivery_backoff_scale: float = Field(
         default=1.0,

@@ -20,9 +20,11 @@ from sqlalchemy import Engine, select
 from plaudit.config import Settings
 from plaudit.db import unit_of_work
 from plaudit.models.award import Credential
+from plaudit.models.delivery import WebhookEndpoint
 from plaudit.models.oauth import ObApiClient
+from plaudit.obapi import scopes
 from plaudit.runtime import Runtime
-from plaudit.vendors import awarding
+from plaudit.vendors import awarding, credly_webhooks
 from tests.admin.conftest import Dashboard
 from tests.fixtures.databases import make_settings
 from tests.fixtures.peers import free_port
@@ -30,7 +32,7 @@ from tests.fixtures.serving import serving
 from tests.fixtures.templates import published
 from tests.fixtures.tenants import Tenant, make_tenant
 from tests.obapi.conftest import Live
-from tests.obapi.obclient import REDIRECT_URI, Tokens
+from tests.obapi.obclient import REDIRECT_URI, Registered, Tokens
 from tests.obapi.samples import fixture
 from tests.vendors.openedx import Credly, credly_badge_data
 
@@ -165,6 +167,126 @@ def test_another_organizations_apps_are_neither_shown_nor_revoked(
     assert gone.status_code == 404
     assert owner.post(f"{APPS}/not-an-id/revoke", page=APPS).status_code == 404
     assert live.ob(other).get("/credentials", tokens).status_code == 200
+
+
+# --- an organization-wide client -------------------------------------------------------------
+
+
+def org_token(live: Live, client: Registered, scope: str | None = None) -> httpx2.Response:
+    """The client_credentials grant, as an LMS of the organization asks for its token."""
+    form = {"grant_type": "client_credentials", **({"scope": scope} if scope else {})}
+    return live.ob().token_request(client, form)
+
+
+def test_an_administrator_approves_a_client_for_the_whole_organization_then_withdraws_it(
+    owner: Dashboard, live: Live, runtime: Runtime
+) -> None:
+    ada, bob = live.learner(credentials=2), live.learner(credentials=1)
+    other = make_tenant(runtime)
+    live.learner(other)  # another organization's learner: never seen
+    ob = live.ob()
+    lms = ob.register(client_name="Campus LMS")
+    ident = client_row_id(runtime, lms.client_id)
+
+    # Not approved: the grant is refused.
+    refused = org_token(live, lms)
+    assert refused.status_code == 400 and refused.json()["error"] == "unauthorized_client"
+    listing = owner.get(APPS).text
+    assert 'data-organization-wide="no"' in listing
+    assert f'action="{APPS}/{ident}/organization-wide"' in listing
+
+    approved = owner.post(f"{APPS}/{ident}/organization-wide", page=APPS)
+    assert approved.status_code == 303
+    listing = owner.get(APPS).text
+    assert 'data-organization-wide="yes"' in listing and owner.email in listing
+
+    # Use: a token for every learner, credential.readonly only, no refresh token.
+    answer = org_token(live, lms)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["scope"] == scopes.CREDENTIAL_READ and "refresh_token" not in body
+    tokens = Tokens(body["access_token"], None, body["scope"], body)
+    page = ob.get("/credentials", tokens, limit=2)
+    assert page.status_code == 200, page.text
+    assert page.headers["x-total-count"] == "3"
+    held = ob.all_credentials(tokens)["credential"]
+    issued = {f"{live.base}/credentials/{i.public_id}" for i in ada.issued + bob.issued}
+    assert {c["id"] for c in held} == issued
+    # Reading only: the learners' own operations are refused.
+    assert ob.get("/profile", tokens).status_code == 403
+    assert ob.upsert(tokens, fixture("simple.json")).status_code == 403
+    wider = org_token(live, lms, f"{scopes.CREDENTIAL_READ} {scopes.CREDENTIAL_UPSERT}")
+    assert wider.status_code == 400 and wider.json()["error"] == "invalid_scope"
+    # Another organization's API does not know the client.
+    assert (
+        live.ob(other).token_request(lms, {"grant_type": "client_credentials"}).status_code == 401
+    )
+
+    # A learner's own consent is untouched by what follows.
+    own = ob.tokens(lms, wallet=ada.wallet)
+    withdrawn = owner.post(f"{APPS}/{ident}/organization-wide/withdraw", page=APPS)
+    assert withdrawn.status_code == 303
+    assert 'data-organization-wide="no"' in owner.get(APPS).text
+    assert not works(live, tokens)
+    assert org_token(live, lms).json()["error"] == "unauthorized_client"
+    assert works(live, own)
+
+
+def test_a_public_client_cannot_be_approved_and_a_viewer_cannot_approve(
+    owner: Dashboard, viewer: Dashboard, live: Live, runtime: Runtime
+) -> None:
+    ob = live.ob()
+    public = ob.register(client_name="Phone App", public=True)
+    confidential = ob.register(client_name="Campus LMS")
+    public_id = client_row_id(runtime, public.client_id)
+    confidential_id = client_row_id(runtime, confidential.client_id)
+    assert f"{APPS}/{public_id}/organization-wide" not in owner.get(APPS).text
+    assert owner.post(f"{APPS}/{public_id}/organization-wide", page=APPS).status_code == 409
+    assert viewer.post(f"{APPS}/{confidential_id}/organization-wide", page=APPS).status_code == 403
+    assert org_token(live, confidential).status_code == 400
+
+
+# --- the Credly-shaped template webhook --------------------------------------------------------
+
+CREDLY_PAGE = f"{APPS}/credly-webhook"
+LMS = "https://lms.example.org/badges/credly/webhook/"
+
+
+def test_the_credly_webhook_is_set_switched_and_its_deliveries_shown_with_its_kind_kept(
+    owner: Dashboard, viewer: Dashboard, runtime: Runtime, tenant: Tenant
+) -> None:
+    assert 'href="/admin/settings/apps/credly-webhook"' in owner.get(APPS).text
+    empty = owner.get(CREDLY_PAGE)
+    assert empty.status_code == 200 and 'id="credly-endpoint"' not in empty.text
+
+    wrong = owner.post(CREDLY_PAGE, {"url": "http://127.0.0.1/hook", "enabled": "on"}, page=APPS)
+    assert wrong.status_code == 422 and "https://" in wrong.text
+    assert owner.post(CREDLY_PAGE, {"url": ""}, page=APPS).status_code == 422
+    # Nothing was stored by the refusals.
+    assert 'id="credly-endpoint"' not in owner.get(CREDLY_PAGE).text
+
+    saved = owner.post(CREDLY_PAGE, {"url": LMS, "enabled": "on", "kinds": "credential.issued"})
+    assert saved.status_code == 303, saved.text
+    shown = owner.get(CREDLY_PAGE).text
+    assert 'data-enabled="yes"' in shown and LMS in shown
+    assert "No template event was sent yet" in shown
+
+    published(owner.client, tenant, name="Python 101")
+    shown = owner.get(CREDLY_PAGE).text
+    assert 'data-topic="badge_template.created"' in shown
+
+    off = owner.post(CREDLY_PAGE, {"url": LMS}, page=CREDLY_PAGE)
+    assert off.status_code == 303
+    assert 'data-enabled="no"' in owner.get(CREDLY_PAGE).text
+    with unit_of_work(runtime.read_sessions) as session:
+        [endpoint] = session.scalars(
+            select(WebhookEndpoint).where(WebhookEndpoint.organization_id == tenant.id)
+        ).all()
+        # Whatever the form sent, it still receives the template events only.
+        assert endpoint.kinds == [credly_webhooks.MARKER] and not endpoint.enabled
+
+    assert viewer.post(CREDLY_PAGE, {"url": LMS, "enabled": "on"}, page=APPS).status_code == 403
+    assert viewer.get(CREDLY_PAGE).status_code == 200
 
 
 # --- where a credential came from ------------------------------------------------------------

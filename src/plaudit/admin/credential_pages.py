@@ -42,6 +42,7 @@ from plaudit.lifecycle import status as lifecycle
 from plaudit.models.award import Credential, CredentialStatus
 from plaudit.models.engagement import Engagement
 from plaudit.notifications import service as notifications
+from plaudit.obapi import hosts as obapi_hosts
 from plaudit.obapi import service as obapi
 from plaudit.pages import view
 from plaudit.pages.routes import _attachment
@@ -206,6 +207,9 @@ def _detail(
             "learner": learner,
             "log": log,
             "upserted_by": obapi.upserted_by(credential) if credential.imported else None,
+            "pushed_to": obapi_hosts.connections(
+                session, organization_id=admin.organization_id, credential_id=credential.id
+            ),
             "vendor": vendor_awarding.issued_through(credential.issuance_key),
             "state": state_of(credential, utcnow()),
             "public_url": f"{runtime.settings.public_base_url}/credentials/{credential.public_id}",

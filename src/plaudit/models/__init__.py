@@ -20,6 +20,7 @@ from plaudit.models.image import Image
 from plaudit.models.learner import Learner
 from plaudit.models.lease import Lease
 from plaudit.models.oauth import ObApiClient, ObApiCode, ObApiProfile, ObApiToken
+from plaudit.models.obapi_host import HostStatus, ObApiHost, ObApiPush, PushStatus
 from plaudit.models.organization import Organization
 from plaudit.models.rule import Backfill, BackfillStatus, Rule, RuleMode, RuleStatus
 from plaudit.models.signing_key import SigningKey
@@ -59,6 +60,7 @@ __all__ = [
     "EngagementCount",
     "Event",
     "EventOutcome",
+    "HostStatus",
     "IdempotencyRecord",
     "Image",
     "Invitation",
@@ -68,11 +70,14 @@ __all__ = [
     "MessageStatus",
     "ObApiClient",
     "ObApiCode",
+    "ObApiHost",
     "ObApiProfile",
+    "ObApiPush",
     "ObApiToken",
     "Organization",
     "OutboxMessage",
     "PayloadStatus",
+    "PushStatus",
     "Role",
     "Rule",
     "RuleMode",

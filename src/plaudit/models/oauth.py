@@ -33,6 +33,10 @@ class ObApiClient(Base):
     scope: Mapped[str] = mapped_column(Text)
     # The metadata as registered and answered (client_uri, logo_uri, software_id, ...).
     registration: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # Approved by an administrator to read every learner's credentials (client_credentials
+    # grant, credential.readonly only): when, and by whom (their email). None: not approved.
+    organization_wide_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    organization_wide_by: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
 
@@ -67,7 +71,8 @@ class ObApiCode(Base):
 
 class ObApiToken(Base):
     """An access token and its refresh token, both stored hashed. Refreshing rotates: the row
-    is marked rotated and revoked, and a new row carries the new pair."""
+    is marked rotated and revoked, and a new row carries the new pair. A token without a
+    learner is an organization-wide client's (client_credentials: no refresh token)."""
 
     __tablename__ = "obapi_tokens"
     __table_args__ = (Index("ix_obapi_tokens_grant", "grant_id"),)
@@ -77,7 +82,7 @@ class ObApiToken(Base):
     client_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("obapi_clients.id", ondelete="CASCADE"), index=True
     )
-    learner_id: Mapped[uuid.UUID] = mapped_column(
+    learner_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("learners.id", ondelete="CASCADE"), index=True
     )
     # The authorization code the family of tokens descends from (ObApiCode.id); no foreign key,

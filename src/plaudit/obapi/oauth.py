@@ -149,6 +149,9 @@ class Client(rfc6749.ClientMixin):  # type: ignore[misc]
         return response_type == "code"
 
     def check_grant_type(self, grant_type: str) -> bool:
+        if grant_type == "client_credentials":
+            # Only once an administrator approved it for the whole organization.
+            return self.row.organization_wide_at is not None and self.row.secret_hash is not None
         return grant_type in self.row.grant_types
 
 
@@ -188,7 +191,7 @@ class Token(rfc6749.TokenMixin):  # type: ignore[misc]
     def get_client(self) -> Client:
         return Client(self.client)
 
-    def get_user(self) -> uuid.UUID:
+    def get_user(self) -> uuid.UUID | None:
         return self.row.learner_id
 
 
@@ -272,6 +275,20 @@ class CodeGrant(rfc6749.AuthorizationCodeGrant):  # type: ignore[misc]
         return server.learner(authorization_code.row.learner_id)
 
 
+class OrganizationGrant(rfc6749.ClientCredentialsGrant):  # type: ignore[misc]
+    """An organization-wide client's token (RFC 6749 §4.4): no learner, no refresh token, and
+    credential.readonly only, whatever the client registered."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS: Final = ["client_secret_basic"]
+
+    def validate_requested_scope(self) -> None:
+        asked = scopes.as_list(self.request.payload.scope)
+        if asked and asked != [scopes.CREDENTIAL_READ]:
+            raise rfc6749.InvalidScopeError(
+                "An organization-wide client may ask for credential.readonly only."
+            )
+
+
 class RefreshGrant(rfc6749.RefreshTokenGrant):  # type: ignore[misc]
     TOKEN_ENDPOINT_AUTH_METHODS: Final = list(AUTH_METHODS)
     INCLUDE_NEW_REFRESH_TOKEN: Final = True
@@ -308,7 +325,8 @@ class RefreshGrant(rfc6749.RefreshTokenGrant):  # type: ignore[misc]
 
     def authenticate_user(self, refresh_token: Token) -> Learner | None:
         server: Server = self.server
-        return server.learner(refresh_token.row.learner_id)
+        learner_id = refresh_token.row.learner_id
+        return server.learner(learner_id) if learner_id is not None else None
 
     def revoke_old_credential(self, refresh_token: Token) -> None:
         """Done when it was claimed (authenticate_refresh_token)."""
@@ -487,6 +505,39 @@ def revoke_consent(
     return int(getattr(ended, "rowcount", 0))
 
 
+class NotConfidential(Exception):
+    """A public client (no secret) cannot be approved for the whole organization: anyone who
+    has its client_id could then read every learner's credentials."""
+
+
+def approve_organization_wide(client: ObApiClient, *, by: str) -> None:
+    """Let ``client`` read every learner's credentials in its organization: it gets tokens with
+    the client_credentials grant, scope credential.readonly only."""
+    if client.secret_hash is None:
+        raise NotConfidential(client.name)
+    client.organization_wide_at = utcnow()
+    client.organization_wide_by = by
+
+
+def withdraw_organization_wide(session: Session, client: ObApiClient) -> int:
+    """End the approval: the organization-wide tokens stop working now (the learners' own
+    consents stay). Returns how many tokens stopped working."""
+    client.organization_wide_at = None
+    client.organization_wide_by = None
+    ended = session.execute(
+        update(ObApiToken)
+        .where(
+            ObApiToken.client_id == client.id,
+            ObApiToken.learner_id.is_(None),
+            ObApiToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return int(getattr(ended, "rowcount", 0))
+
+
 # --- the server -------------------------------------------------------------------------------
 
 
@@ -502,6 +553,7 @@ class Server(rfc6749.AuthorizationServer):  # type: ignore[misc]
         self.compromised_grants: set[uuid.UUID] = set()
         self.register_grant(CodeGrant, [S256Challenge(required=True)])
         self.register_grant(RefreshGrant)
+        self.register_grant(OrganizationGrant)
         self.register_endpoint(Registration(self))
         self.register_endpoint(Revocation)
         self.register_token_generator("default", self._generate_token)
@@ -519,18 +571,20 @@ class Server(rfc6749.AuthorizationServer):  # type: ignore[misc]
 
     def save_token(self, token: dict[str, Any], request: OAuthRequest) -> None:
         client: Client = request.client
-        learner: Learner = request.user
+        learner: Learner | None = request.user
         if request.authorization_code is not None:
             grant_id = request.authorization_code.row.id
-        else:
+        elif request.refresh_token is not None:
             grant_id = request.refresh_token.row.grant_id
+        else:  # an organization-wide client's token: a grant of its own
+            grant_id = uuid.uuid4()
         now = utcnow()
         refresh = token.get("refresh_token")
         self.session.add(
             ObApiToken(
                 organization_id=self.organization.id,
                 client_id=client.row.id,
-                learner_id=learner.id,
+                learner_id=learner.id if learner is not None else None,
                 grant_id=grant_id,
                 access_token_hash=hash_secret(token["access_token"]),
                 refresh_token_hash=hash_secret(refresh) if refresh else None,
@@ -568,6 +622,8 @@ class Server(rfc6749.AuthorizationServer):  # type: ignore[misc]
         expires_in: int | None = None,
         include_refresh_token: bool = True,
     ) -> dict[str, Any]:
+        if grant_type == "client_credentials":
+            scope = scopes.CREDENTIAL_READ
         token: dict[str, Any] = {
             "token_type": "Bearer",
             "access_token": secrets.token_urlsafe(32),
@@ -593,10 +649,10 @@ class Server(rfc6749.AuthorizationServer):  # type: ignore[misc]
 
 @dataclass(frozen=True)
 class Access:
-    """Who a valid access token speaks for: one learner of one organization, through one
-    client, within its scopes."""
+    """Who a valid access token speaks for: one learner of one organization (None: every
+    learner of it, for an organization-wide client), through one client, within its scopes."""
 
-    learner: Learner
+    learner: Learner | None
     client_id: uuid.UUID
     scopes: frozenset[str]
     expires_at: datetime
@@ -631,9 +687,14 @@ def authorize_request(
     protector.register_token_validator(_Bearer(session, organization))
     request = _Headers(headers)
     token: Token = protector.validate_request([scope], request)
-    # Always there: a learner's tokens go with them (ON DELETE CASCADE).
-    learner = session.get(Learner, token.row.learner_id)
-    assert learner is not None
+    learner = None
+    if token.row.learner_id is not None:
+        # Always there: a learner's tokens go with them (ON DELETE CASCADE).
+        learner = session.get(Learner, token.row.learner_id)
+        assert learner is not None
+    elif token.client.organization_wide_at is None:
+        # Approval withdrawn: its tokens were revoked then; this is belt and braces.
+        raise rfc6750.InvalidTokenError(realm=organization.slug)
     return Access(
         learner=learner,
         client_id=token.row.client_id,

@@ -28,7 +28,7 @@ from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.errors import PROBLEM_JSON, NotFound
 from plaudit.models.learner import Learner
 from plaudit.models.organization import Organization
-from plaudit.obapi import consent, document, oauth, scopes, service, statusinfo, urls
+from plaudit.obapi import consent, document, hosts_routes, oauth, scopes, service, statusinfo, urls
 from plaudit.obapi.statusinfo import ObApiError
 from plaudit.organizations import service as organizations
 from plaudit.runtime import Runtime
@@ -112,7 +112,15 @@ api = APIRouter(route_class=ObApiRoute, include_in_schema=False)
 
 def _access(request: Request, session: Session, organization: Organization, scope: str) -> Learner:
     """The learner an access token speaks for, if it carries ``scope``."""
-    return _grant(request, session, organization, scope).learner
+    return _learner_of(_grant(request, session, organization, scope))
+
+
+def _learner_of(access: oauth.Access) -> Learner:
+    if access.learner is None:
+        # Unreachable by scope (an organization-wide token carries credential.readonly only);
+        # stated, so that no learner's operation ever runs without its learner.
+        raise ObApiError(403, "An organization-wide token reads credentials, and only that.")
+    return access.learner
 
 
 def _grant(
@@ -194,13 +202,14 @@ def get_credentials(
     slug: str, request: Request, session: SessionDep, runtime: RuntimeDep
 ) -> JSONResponse:
     organization = organizations.get_by_slug(session, slug)
-    learner = _access(request, session, organization, scopes.CREDENTIAL_READ)
+    # An organization-wide client's token reads every learner's credentials.
+    learner = _grant(request, session, organization, scopes.CREDENTIAL_READ).learner
     limit = min(_whole_number(request, "limit", minimum=1) or service.DEFAULT_LIMIT, 100)
     offset = _whole_number(request, "offset", minimum=0) or 0
     found = service.credentials(
         session,
         organization_id=organization.id,
-        learner_id=learner.id,
+        learner_id=learner.id if learner is not None else None,
         limit=limit,
         offset=offset,
         since=_since(request),
@@ -257,7 +266,7 @@ def upsert_credential(
     upserted = service.upsert(
         session,
         organization=organization,
-        learner=access.learner,
+        learner=_learner_of(access),
         client_id=access.client_id,
         body=credential,
         base_url=runtime.settings.public_base_url,
@@ -549,6 +558,7 @@ def elsewhere(request: Request) -> Response:
 
 
 router = APIRouter()
+router.include_router(hosts_routes.router)
 router.include_router(auth)
 router.include_router(_own_transaction)
 router.include_router(api)

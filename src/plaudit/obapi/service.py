@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Final
 from urllib.parse import unquote
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from plaudit import safejson
@@ -51,10 +51,11 @@ class CredentialPage:
     total: int
 
 
-def _open_badges(organization_id: uuid.UUID, learner_id: uuid.UUID) -> ColumnElement[bool]:
+def _open_badges(organization_id: uuid.UUID, learner_id: uuid.UUID | None) -> ColumnElement[bool]:
+    """The Open Badges credentials of one learner (None: of every learner) of the organization."""
     return and_(
         Credential.organization_id == organization_id,
-        Credential.learner_id == learner_id,
+        Credential.learner_id == learner_id if learner_id is not None else true(),
         or_(
             and_(Credential.imported.is_(False), Credential.signed_at.is_not(None)),
             and_(Credential.imported.is_(True), Credential.import_format == Format.OB3.value),
@@ -66,12 +67,13 @@ def credentials(
     session: Session,
     *,
     organization_id: uuid.UUID,
-    learner_id: uuid.UUID,
+    learner_id: uuid.UUID | None,
     limit: int,
     offset: int,
     since: datetime | None,
 ) -> CredentialPage:
-    """One page of the learner's credentials, in the order they came to Plaudit."""
+    """One page of the learner's credentials (every learner's: None), in the order they came
+    to Plaudit."""
     where = _open_badges(organization_id, learner_id)
     if since is not None:
         where = and_(where, Credential.emitted_at > since)

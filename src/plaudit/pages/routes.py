@@ -20,6 +20,7 @@ from plaudit.models.engagement import Engagement
 from plaudit.models.learner import Learner
 from plaudit.models.organization import Organization
 from plaudit.models.template import TemplateVersion
+from plaudit.obapi import hosts
 from plaudit.pages import cache, view
 from plaudit.pages.render import html_response, message, page
 from plaudit.runtime import Runtime
@@ -278,6 +279,9 @@ def wallet_page(
                 if credential.document is not None
                 else [],
                 "visibility_url": f"{own}/visibility",
+                # It can go to another Open Badges 3.0 host (plaudit.obapi.hosts).
+                "pushable": credential.document is not None
+                or (credential.imported and credential.import_format == "ob3"),
                 # A signed credential in good standing can go into a wallet app (a claim).
                 "claim_url": f"{own}/claim"
                 if credential.document is not None and credential.status is CredentialStatus.ACTIVE
@@ -294,6 +298,10 @@ def wallet_page(
             "name": name,
             "organization": organization.name,
             "items": items,
+            "hosts": hosts.connections(
+                session, organization_id=organization.id, learner_id=learner.id
+            ),
+            "hosts_url": f"{base}/wallet/{token}/hosts",
         },
         cache="private, no-store",
     )

@@ -74,6 +74,26 @@ def set_url(
     return endpoint, True
 
 
+def configure(
+    session: Session,
+    vault: Vault,
+    *,
+    organization_id: uuid.UUID,
+    url: str,
+    enabled: bool,
+    allow_private: bool,
+) -> WebhookEndpoint:
+    """The dashboard's form: the URL, and on or off. Its kind stays the marker whatever is
+    sent: that is what keeps Plaudit's own events away from the LMS."""
+    endpoint, _created = set_url(
+        session, vault, organization_id=organization_id, url=url, allow_private=allow_private
+    )
+    if not enabled:
+        webhooks.set_enabled(endpoint, False)
+        session.flush()
+    return endpoint
+
+
 def remove(session: Session, *, organization_id: uuid.UUID) -> None:
     endpoint = endpoint_of(session, organization_id=organization_id)
     if endpoint is None:
