@@ -8,6 +8,8 @@ production settings (delivery retries and recovery at their defaults), and send 
 SMTP server that counts what it receives. Prints how long building took, and how long the
 workers took until every credential was signed and every award email delivered.
 Run: .venv/bin/python bench/drain.py --awards 20000 --processes 2 --workers-per-process 2
+With --signing-only the learners have no email: the drain is the signing alone (the backlog of
+100,000 awards of issue 21: --awards 100000 --signing-only).
 """
 
 from __future__ import annotations
@@ -78,9 +80,11 @@ def png() -> bytes:
     return buffer.getvalue()
 
 
-def build_backlog(settings: Settings, runtime: Runtime, awards: int) -> None:
+def build_backlog(
+    settings: Settings, runtime: Runtime, awards: int, *, emails: bool = True
+) -> None:
     """One organization, one published badge awarded on `course.completed`, and one
-    completion for each of ``awards`` learners (each with an email)."""
+    completion for each of ``awards`` learners (each with an email, if ``emails``)."""
     with unit_of_work(runtime.sessions) as session:
         org = organizations.create(
             session, data=OrganizationCreate(name="Bench Academy", slug="bench-drain")
@@ -134,10 +138,10 @@ def build_backlog(settings: Settings, runtime: Runtime, awards: int) -> None:
                     "occurred_at": "2026-03-01T09:00:00+00:00",
                     "learner": {
                         "id": f"learner-{n}",
-                        "email": f"learner{n}@example.org",
                         "first_name": "Learner",
                         "last_name": f"Number {n}",
-                    },
+                    }
+                    | ({"email": f"learner{n}@example.org"} if emails else {}),
                     "entity": {"type": "course", "id": "c-1", "title": "The Course"},
                     "data": {},
                 }
@@ -231,7 +235,14 @@ def rate(n: int, seconds: float | None) -> str:
 
 
 def drain(
-    settings: Settings, runtime: Runtime, awards: int, processes: int, threads: int, timeout: float
+    settings: Settings,
+    runtime: Runtime,
+    awards: int,
+    processes: int,
+    threads: int,
+    timeout: float,
+    *,
+    emails: bool = True,
 ) -> bool:
     workers: list[Worker] = []
     first_signed = all_signed = first_sent = all_sent = None
@@ -253,7 +264,9 @@ def drain(
                 all_signed = now
             if first_sent is None and last.delivered:
                 first_sent = now
-            if all_sent is None and last.delivered >= awards and Sink.count >= awards:
+            if all_sent is None and (
+                not emails or (last.delivered >= awards and Sink.count >= awards)
+            ):
                 all_sent = now
             if time.monotonic() >= next_progress:
                 next_progress += PROGRESS_SECONDS
@@ -274,11 +287,16 @@ def drain(
     last = counts(runtime)
     ok = all_signed is not None and all_sent is not None and not died
     duplicates = Sink.count - last.delivered
+    sent = (
+        f"  until the first email was delivered    {at(first_sent)}\n"
+        f"  until every award email was delivered  {rate(awards, all_sent)}\n"
+        if emails
+        else ""
+    )
     print(
         f"  until the first credential was signed  {at(first_signed)}\n"
         f"  until every credential was signed      {rate(awards, all_signed)}\n"
-        f"  until the first email was delivered    {at(first_sent)}\n"
-        f"  until every award email was delivered  {rate(awards, all_sent)}\n"
+        f"{sent}"
         f"  peak queue length (Redis, polled every {POLL_SECONDS} s): {peak_queue:,} jobs\n"
         f"  at the end: {last.signed:,}/{last.credentials:,} signed, "
         f"{last.delivered:,}/{last.emails:,} emails delivered, {Sink.count:,} received by "
@@ -306,6 +324,9 @@ def main() -> None:
         "--workers-per-process", type=int, default=2, help="job threads of each (--workers)"
     )
     parser.add_argument("--timeout", type=float, default=1800, help="seconds the drain may take")
+    parser.add_argument(
+        "--signing-only", action="store_true", help="learners without email: signing alone"
+    )
     args = parser.parse_args()
     if not redis_available():
         return
@@ -333,12 +354,14 @@ def main() -> None:
     try:
         migrate.upgrade(runtime.engine)
         started = time.perf_counter()
-        build_backlog(settings, runtime, args.awards)
+        emails = not args.signing_only
+        build_backlog(settings, runtime, args.awards, emails=emails)
         built = time.perf_counter() - started
         backlog = counts(runtime)
         threads = args.processes * args.workers_per_process
         print(
-            f"PostgreSQL + Redis, {args.awards:,} awards with award emails:\n"
+            f"PostgreSQL + Redis, {args.awards:,} awards "
+            f"{'with award emails' if emails else 'without emails (signing only)'}:\n"
             f"  backlog built in {built:.1f} s ({args.awards / built:,.0f} events/s, in "
             f"batches of {BATCH}, not part of the drain): {backlog.credentials:,} credentials "
             f"({backlog.signed:,} signed), {backlog.emails:,} award emails, "
@@ -355,6 +378,7 @@ def main() -> None:
             args.processes,
             args.workers_per_process,
             args.timeout,
+            emails=emails,
         )
     finally:
         jobs.queue.flush()

@@ -148,7 +148,8 @@ def create_app(
         redoc_url=None,
         lifespan=lifespan,
     )
-    page_cache.pages.ttl = settings.page_cache_seconds
+    # Its time to live; with a Redis queue, revocations forget pages in every process.
+    page_cache.configure(settings)
     app.state.runtime = runtime
     app.state.engagement = engagement
     # Counted in the queue's Redis when there is one, so N processes share one limit, not N.
@@ -173,3 +174,13 @@ def create_app(
         return RedirectResponse("/admin/")
 
     return app
+
+
+def create_served_app() -> FastAPI:
+    """The app of one process of `plaudit serve --workers N` (an import-string factory: each
+    process builds its own engine, cache listener and job workers from the environment)."""
+    from plaudit.logs import setup_logging
+
+    settings = get_settings()
+    setup_logging(json_lines=settings.log_json, level=settings.log_level)
+    return create_app(settings, run_jobs=settings.run_jobs_in_process)

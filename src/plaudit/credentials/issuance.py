@@ -206,6 +206,10 @@ def prepare_many(
                 Credential.status_index.is_(None),
             )
             .order_by(Credential.id)
+            # A second job preparing the same credentials waits here, then finds them
+            # prepared (PostgreSQL checks the conditions again): two indices for one credential
+            # would leave its document naming one that no revocation sets.
+            .with_for_update()
         )
     )
     by_org: dict[uuid.UUID, list[Credential]] = {}
