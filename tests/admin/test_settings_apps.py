@@ -288,6 +288,16 @@ def test_the_credly_webhook_is_set_switched_and_its_deliveries_shown_with_its_ki
     assert viewer.post(CREDLY_PAGE, {"url": LMS, "enabled": "on"}, page=APPS).status_code == 403
     assert viewer.get(CREDLY_PAGE).status_code == 200
 
+    # The general webhook form sends its editor here rather than letting it change the kinds.
+    general = f"/admin/settings/webhooks/{endpoint.id}"
+    assert f'href="{CREDLY_PAGE}"' in owner.get(general).text
+    assert owner.get(f"{general}/edit").headers["location"].startswith(CREDLY_PAGE)
+    edited = owner.post(general, {"url": LMS, "kinds": "credential.issued", "enabled": "on"})
+    assert edited.status_code == 303 and edited.headers["location"].startswith(CREDLY_PAGE)
+    with unit_of_work(runtime.read_sessions) as session:
+        kept = session.get_one(WebhookEndpoint, endpoint.id)
+        assert kept.kinds == [credly_webhooks.MARKER] and not kept.enabled
+
 
 # --- where a credential came from ------------------------------------------------------------
 

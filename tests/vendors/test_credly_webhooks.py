@@ -156,3 +156,19 @@ def test_the_webhook_url_is_checked_and_needs_an_admin_key(
     issuer = make_tenant(runtime, scopes=[Scope.ISSUE])
     forbidden = client.put(WEBHOOK, json={"url": "https://lms.example/x"}, headers=issuer.headers)
     assert forbidden.status_code == 403
+
+
+def test_the_credly_webhooks_kind_cannot_be_edited_away(
+    client: TestClient, runtime: Runtime, tenant: Tenant, receiver: Receiver
+) -> None:
+    first = point_at(client, tenant, receiver.url)
+    endpoint = f"/api/v1/webhooks/{first['endpoint_id']}"
+    refused = client.patch(endpoint, json={"kinds": ["credential.issued"]}, headers=tenant.headers)
+    assert refused.status_code == 409, refused.text
+    assert "cannot be changed" in refused.json()["detail"]
+    # Its address and switch are still the API's to change; its kind stays.
+    renamed = client.patch(endpoint, json={"description": "LMS"}, headers=tenant.headers)
+    assert renamed.status_code == 200, renamed.text
+    published(client, tenant, name="Still heard")
+    deliver_all(runtime)
+    assert [e["event_type"] for e in received(receiver)] == ["badge_template.created"]

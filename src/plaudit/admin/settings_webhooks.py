@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from plaudit.admin.forms import FormErrors, checked, parse, text, values
+from plaudit.admin.settings_apps import CREDLY
 from plaudit.admin.settings_common import SETTINGS, page, sub_router, uuid_or_404
 from plaudit.admin.web import Admin, Editor, FormDep, Viewer, paged, redirect, window
 from plaudit.api.deps import RuntimeDep, SessionDep
@@ -26,6 +27,8 @@ from plaudit.webhooks.routes import EndpointCreate
 
 router = sub_router()
 BASE = f"{SETTINGS}/webhooks"
+# The one kind of endpoint a connection sets up today: Open edX's Credly-shaped template webhook.
+MANAGED = "This endpoint is Open edX's template webhook: change it here, where its kinds are kept."
 
 
 def _endpoint_form(endpoint: WebhookEndpoint | None) -> dict[str, Any]:
@@ -199,6 +202,7 @@ def endpoint_page(
             "attempts": attempts,
             "form": _endpoint_form(endpoint),
             "kinds": webhooks.KINDS,
+            "edit_url": CREDLY if webhooks.is_managed(endpoint) else f"{BASE}/{endpoint.id}/edit",
         },
     )
 
@@ -208,6 +212,8 @@ def edit_endpoint(
     request: Request, endpoint_id: str, admin: Viewer, session: SessionDep
 ) -> Response:
     endpoint = _endpoint(session, admin, endpoint_id)
+    if webhooks.is_managed(endpoint):
+        return redirect(CREDLY, flash=MANAGED)
     return _form_page(request, admin, endpoint=endpoint, form=_endpoint_form(endpoint))
 
 
@@ -221,6 +227,8 @@ def update_endpoint(
     runtime: RuntimeDep,
 ) -> Response:
     endpoint = _endpoint(session, admin, endpoint_id)
+    if webhooks.is_managed(endpoint):
+        return redirect(CREDLY, flash=MANAGED)
     body, url, errors = _check(form, runtime)
     if errors or body is None or url is None:
         return _form_page(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from plaudit.db import new_id, transaction_cache, utcnow
 from plaudit.delivery import outbox
-from plaudit.errors import InvalidInput, not_found
+from plaudit.errors import Conflict, InvalidInput, not_found
 from plaudit.models.delivery import Channel, WebhookEndpoint
 from plaudit.openbadges.credential import iso
 from plaudit.vault import Vault
@@ -59,6 +59,13 @@ def check_url(url: str, *, allow_private: bool) -> str:
         if (ip is not None and not ip.is_global) or parts.hostname == "localhost":
             raise InvalidInput("A webhook URL must point at a public address.")
     return url
+
+
+def is_managed(endpoint: WebhookEndpoint) -> bool:
+    """An endpoint a connection set up (its kinds are none of Plaudit's, e.g. the Credly-shaped
+    template webhook of ``plaudit.vendors``): its kinds are what makes it work, so they are
+    changed only by that connection, never by an edit."""
+    return any(kind not in KINDS for kind in endpoint.kinds or [])
 
 
 def check_kinds(kinds: Iterable[str]) -> list[str]:
@@ -128,7 +135,15 @@ def edit(
     if set_description:
         endpoint.description = description
     if kinds is not None:
-        endpoint.kinds = check_kinds(kinds)
+        if is_managed(endpoint):
+            if sorted(set(kinds)) != sorted(endpoint.kinds or []):
+                raise Conflict(
+                    "This endpoint was set up by a connection (its description says which); "
+                    "its event kinds cannot be changed. Change its address or switch it off "
+                    "where it was set up, or delete it."
+                )
+        else:
+            endpoint.kinds = check_kinds(kinds)
     if enabled is not None:
         set_enabled(endpoint, enabled)
     session.flush()
