@@ -639,18 +639,9 @@ def _validate(model: type[M], *, options: dict[str, str] | None = None, **values
     except ValidationError as exc:
         first = exc.errors()[0]
         reason = validation_errors([first])[0]["reason"]
-        if first["type"] == "string_pattern_mismatch":
-            # Pydantic quotes the regular expression; a person needs the rule in words.
-            reason = _PATTERNS.get(str(first["loc"][0]), "is not in a form this option accepts")
         field = str(first["loc"][0]) if first["loc"] else "value"
         option = (options or {}).get(field, f"--{field.replace('_', '-')}")
         raise typer.BadParameter(reason, param_hint=option) from None
-
-
-_PATTERNS = {
-    "slug": "must be lowercase letters, digits and hyphens (not first or last), "
-    "at most 63 characters, such as 'acme-academy'",
-}
 
 
 def _refuse(check: Any, value: object, *, option: str) -> None:

@@ -4,12 +4,44 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from plaudit import safejson
 
 T = TypeVar("T")
+
+
+# What each pattern of a schema means, in words: a refusal says this, never the regular expression.
+_PATTERN_WORDS: dict[str, str] = {}
+
+
+def worded_pattern(pattern: str, words: str, **constraints: Any) -> StringConstraints:
+    """A pattern constraint whose refusal reads "must be <words>" (the pattern itself stays in
+    the OpenAPI document, for programs)."""
+    _PATTERN_WORDS[pattern] = words
+    return StringConstraints(pattern=pattern, **constraints)
+
+
+def reason(error: Any) -> str:
+    """A Pydantic error's message for a person: the API's problems, the dashboard's forms, the
+    CLI and the connectors' mapping all say the same."""
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        return "is not a known field"
+    if kind == "missing":
+        return "is required"
+    if kind == "string_pattern_mismatch":
+        words = _PATTERN_WORDS.get(str((error.get("ctx") or {}).get("pattern", "")))
+        return f"must be {words}" if words else "is not in a form this field accepts"
+    return str(error.get("msg", "is invalid")).removeprefix("Value error, ")
 
 
 def unstorable(flaw: safejson.Flaw) -> PydanticCustomError:

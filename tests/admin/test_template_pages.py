@@ -342,9 +342,9 @@ def test_certificate_mistakes_are_shown_beside_their_fields(owner: Dashboard) ->
     response = owner.post("/admin/templates", bad, page="/admin/templates/new?kind=certificate")
     assert response.status_code == 422
     html = response.text
-    assert "should match pattern" in _error_beside(html, "layout_accent_color")
+    assert "must be a colour written #RRGGBB" in _error_beside(html, "layout_accent_color")
     assert "at least 1 character" in _error_beside(html, "layout_title")
-    assert "should match pattern" in _error_beside(html, "fd-1-name")
+    assert "must be a lowercase name" in _error_beside(html, "fd-1-name")
     assert _error_beside(html, "expiry_date") == "This field is required."
     assert 'value="Hours Done"' in html
     assert _count(owner) == before

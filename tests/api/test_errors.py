@@ -105,3 +105,24 @@ def test_an_unexpected_error_is_a_500_with_a_request_id_and_no_trace(client: Tes
 def test_every_response_carries_a_request_id(client: TestClient) -> None:
     response = client.get("/healthz")
     assert len(response.headers["x-request-id"]) == 32
+
+
+def test_a_value_of_the_wrong_form_is_refused_in_words_never_with_a_regular_expression(
+    client: TestClient, runtime: Runtime
+) -> None:
+    org = make_tenant(runtime)
+    event = client.post(
+        "/api/v1/events",
+        json={
+            "type": "course completed",
+            "learner": {"email": "ada@example.org"},
+            "occurred_at": "2026-12-01T10:00:00Z",
+        },
+        headers=org.headers,
+    )
+    errors = assert_problem(event, 422)["errors"]
+    assert isinstance(errors, list)
+    [error] = [e for e in errors if e["field"] == "type"]
+    assert error["reason"].startswith("must be words in lowercase joined by dots")
+    said = str(event.json())
+    assert "pattern" not in said and "^[" not in said and "$'" not in said

@@ -253,7 +253,7 @@ def test_payloads_that_meet_every_condition_are_mapped(when: list[dict[str, Any]
             {"type": {"path": "event"}},
             PAYLOAD,
             "type",
-            "String should match pattern",
+            "must be words in lowercase joined by dots",
         ),
         (
             {"learner": {"email": "event"}},

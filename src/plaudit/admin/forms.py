@@ -11,6 +11,7 @@ from typing import Any, NamedTuple, TypeVar
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
+from plaudit import schemas
 from plaudit.errors import PlauditError
 
 REQUIRED = "This field is required."
@@ -108,7 +109,7 @@ def schema_errors(exc: ValidationError, *, place: Place) -> FormErrors:
     errors = FormErrors()
     for error in exc.errors():
         loc = [str(p) for p in error.get("loc", ()) if p != "body"]
-        message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+        message = schemas.reason(error)
         spot = place(loc)
         if error.get("type") == "missing" and spot.required is not None:
             message = spot.required

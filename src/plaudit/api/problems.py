@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException
 
-from plaudit import safejson
+from plaudit import safejson, schemas
 from plaudit.errors import PROBLEM_BASE, PROBLEM_JSON, PlauditError
 
 log = logging.getLogger(__name__)
@@ -81,12 +81,7 @@ def _field(error: Any, *, located: bool = False) -> str:
 
 
 def _reason(error: dict[str, Any]) -> str:
-    kind = error.get("type", "")
-    if kind == "extra_forbidden":
-        return "is not a known field"
-    if kind == "missing":
-        return "is required"
-    return str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+    return schemas.reason(error)
 
 
 async def _plaudit_error(request: Request, exc: Exception) -> Response:

@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from plaudit import schemas
 from plaudit.events.schemas import EventIn
 
 # Keys separated by dots; a number picks a list position (negative counts from the end).
@@ -580,7 +581,7 @@ def _drop_missing(value: Any) -> Any:
 
 def _field_error(error: Any) -> FieldError:
     field = ".".join(str(p) for p in error.get("loc", ())) or "event"
-    reason = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+    reason = schemas.reason(error)
     if error.get("type") != "missing" and "input" in error:
         reason = f"{reason} (got {_show(error['input'])})"
     return FieldError(field, reason)

@@ -10,7 +10,7 @@ from pydantic import Field, JsonValue, StringConstraints, model_validator
 
 from plaudit.connectors.mapping import Mapping
 from plaudit.models.connector import PayloadStatus
-from plaudit.schemas import Input, NotNull, Output
+from plaudit.schemas import Input, NotNull, Output, worded_pattern
 
 ConnectorName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Description = Annotated[str, StringConstraints(max_length=500)]
@@ -21,7 +21,13 @@ class SignatureIn(Input):
     """An HMAC of the raw body that the LMS sends in a header, as an alternative to the token."""
 
     header: Annotated[
-        str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9-]+$")
+        str,
+        worded_pattern(
+            r"^[A-Za-z0-9-]+$",
+            "a header name: letters, digits and hyphens, such as X-Signature",
+            min_length=1,
+            max_length=100,
+        ),
     ] = Field(examples=["X-Signature"])
     secret: Annotated[str, StringConstraints(min_length=8, max_length=500)] = Field(
         description="The signing key configured in the LMS. Stored encrypted; never shown again."

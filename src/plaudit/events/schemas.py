@@ -18,7 +18,7 @@ from pydantic import (
 
 from plaudit.learners.schemas import Ident, LearnerIn
 from plaudit.models.event import EventOutcome
-from plaudit.schemas import Input, Output
+from plaudit.schemas import Input, Output, worded_pattern
 
 # The seeds' triggers; any other "noun.verb" type is accepted as a custom type.
 BUILT_IN_TYPES = (
@@ -43,10 +43,22 @@ MAX_DATA_BYTES = 16_384
 
 EventType = Annotated[
     str,
-    StringConstraints(max_length=100, pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"),
+    worded_pattern(
+        r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$",
+        "words in lowercase joined by dots, such as course.completed (letters, digits and "
+        "underscores; no spaces)",
+        max_length=100,
+    ),
     Field(description="noun.verb, e.g. course.completed; built-in: " + ", ".join(BUILT_IN_TYPES)),
 ]
-EntityType = Annotated[str, StringConstraints(max_length=100, pattern=r"^[a-z][a-z0-9_]*$")]
+EntityType = Annotated[
+    str,
+    worded_pattern(
+        r"^[a-z][a-z0-9_]*$",
+        "one lowercase word, such as course or learning_path (letters, digits and underscores)",
+        max_length=100,
+    ),
+]
 
 
 class EntityRefIn(Input):

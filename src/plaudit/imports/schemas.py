@@ -5,15 +5,21 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import EmailStr, Field, StringConstraints, model_validator
+from pydantic import EmailStr, Field, model_validator
 
-from plaudit.schemas import Input, Output
+from plaudit.schemas import Input, Output, worded_pattern
 
 MAX_DOCUMENTS = 100
 MAX_CSV_CHARS = 1_000_000
 
 SourceLabel = Annotated[
-    str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")
+    str,
+    worded_pattern(
+        r"^[A-Za-z0-9._:-]+$",
+        "letters, digits, dots, underscores, colons and hyphens only (no spaces)",
+        min_length=1,
+        max_length=100,
+    ),
 ]
 
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import AfterValidator, AnyHttpUrl, EmailStr, Field, StringConstraints
 
-from plaudit.schemas import Input, NotNull, Output
+from plaudit.schemas import Input, NotNull, Output, worded_pattern
 
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 _SLUG = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
@@ -40,7 +40,15 @@ _ZONES: set[str] = set()
 LanguageTag = Annotated[str, StringConstraints(max_length=35), AfterValidator(_language)]
 ProofFormat = Literal["eddsa-rdfc-2022", "eddsa-jcs-2022", "vc-jwt"]
 TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_timezone)]
-Slug = Annotated[str, StringConstraints(pattern=_SLUG, max_length=63)]
+Slug = Annotated[
+    str,
+    worded_pattern(
+        _SLUG,
+        "lowercase letters, digits and hyphens (not first or last), at most 63 characters, "
+        "such as 'acme-academy'",
+        max_length=63,
+    ),
+]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=5000)]
 Url = Annotated[AnyHttpUrl, Field(max_length=2048)]

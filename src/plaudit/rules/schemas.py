@@ -11,11 +11,16 @@ from pydantic import Field, StringConstraints
 from plaudit.events.schemas import EntityType, EventIn, EventType
 from plaudit.learners.schemas import Ident
 from plaudit.models.rule import BackfillStatus, RuleMode, RuleStatus
-from plaudit.schemas import Input, NotNull, Output
+from plaudit.schemas import Input, NotNull, Output, worded_pattern
 
 TypePattern = Annotated[
     str,
-    StringConstraints(max_length=100, pattern=r"^[a-z][a-z0-9_]*(\.([a-z][a-z0-9_]*|\*))+$"),
+    worded_pattern(
+        r"^[a-z][a-z0-9_]*(\.([a-z][a-z0-9_]*|\*))+$",
+        "an event type such as course.completed, or a wildcard such as course.* (lowercase "
+        "words joined by dots; no spaces)",
+        max_length=100,
+    ),
     Field(description="An event type, or a wildcard such as course.*"),
 ]
 

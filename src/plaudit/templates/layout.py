@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from plaudit.schemas import Input
+from plaudit.schemas import Input, worded_pattern
 
 MAX_SHOWN_FIELDS = 10
 
@@ -17,11 +17,10 @@ class CertificateLayout(Input):
 
     paper: Literal["a4", "letter"] = "a4"
     orientation: Literal["landscape", "portrait"] = "landscape"
-    accent_color: str = Field(
-        default="#1F4E79",
-        pattern=r"^#[0-9A-Fa-f]{6}$",
-        description="The colour of the title and the border, as #RRGGBB.",
-    )
+    accent_color: Annotated[
+        str,
+        worded_pattern(r"^#[0-9A-Fa-f]{6}$", "a colour written #RRGGBB, such as #1F4E79"),
+    ] = Field(default="#1F4E79", description="The colour of the title and the border, as #RRGGBB.")
     title: str = Field(default="Certificate of Achievement", min_length=1, max_length=120)
     intro: str = Field(default="This certifies that", max_length=200)
     show_fields: list[str] = Field(

@@ -11,7 +11,7 @@ from pydantic import AnyHttpUrl, Field, StringConstraints, field_validator, mode
 
 from plaudit.models.template import TemplateKind, TemplateOrigin, TemplateStatus
 from plaudit.organizations.schemas import LanguageTag
-from plaudit.schemas import Input, NotNull, Output
+from plaudit.schemas import Input, NotNull, Output, worded_pattern
 from plaudit.templates import vocabulary as v
 from plaudit.templates.expiry import parse_duration
 from plaudit.templates.layout import CertificateLayout
@@ -20,7 +20,14 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=v.MAX_NAME)]
 Description = Annotated[str, StringConstraints(max_length=v.MAX_DESCRIPTION)]
 Narrative = Annotated[str, StringConstraints(max_length=v.MAX_CRITERIA)]
 Url = Annotated[AnyHttpUrl, Field(max_length=2048)]
-FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+FieldName = Annotated[
+    str,
+    worded_pattern(
+        r"^[a-z][a-z0-9_]{0,39}$",
+        "a lowercase name of at most 40 characters starting with a letter, such as "
+        "course_name (letters, digits and underscores)",
+    ),
+]
 TagName = Annotated[str, StringConstraints(min_length=1, max_length=v.MAX_TAG_LENGTH)]
 WalletReminderDays = Annotated[int, Field(ge=1, le=v.MAX_WALLET_REMINDER_DAYS)]
 WALLET_REMINDER_HELP = (
