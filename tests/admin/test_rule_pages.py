@@ -7,12 +7,15 @@ import json
 import re
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import event as db_events
 from sqlalchemy import func, select
 
+import plaudit.admin
+from plaudit.admin.rule_sentence import condition_sentence
 from plaudit.models.award import Credential
 from plaudit.models.event import Event
 from plaudit.models.rule import Backfill, Rule
@@ -20,9 +23,10 @@ from plaudit.models.user import Role
 from plaudit.rules import tasks as rule_tasks
 from plaudit.runtime import Runtime
 from tests.admin.conftest import Dashboard
-from tests.fixtures.admin import SCORE_80, api_rules, rule_form
+from tests.fixtures.admin import SCORE_80, api_rules, error_beside, rule_form
 from tests.fixtures.rules import HEAVY, WIDE, saved_before_the_limit
 from tests.fixtures.scenario import event, rule, send
+from tests.fixtures.templates import create as create_template
 from tests.fixtures.templates import published
 from tests.fixtures.tenants import make_tenant
 
@@ -272,7 +276,7 @@ def test_the_simulator_decides_and_explains_without_writing(
         url, params={"event": json.dumps(event("e2", "course.completed", score=75))}
     )
     assert "Would not award." in refused.text
-    assert "event.data.score = 75, needs &gt;= 80" in refused.text
+    assert "the score is 75, needs at least 80" in refused.text
     other_type = viewer.get(url, params={"event": json.dumps(event("e3", "quiz.submitted"))}).text
     assert "not matched: type quiz.submitted is not one of course.completed" in other_type
 
@@ -338,7 +342,7 @@ def test_the_editor_simulates_the_rule_as_typed_without_saving(
         "/admin/rules/simulate",
         rule_form(badge, sim_event=sample.replace('"score": 85', '"score": 75')),
     )
-    assert "Would not award." in low.text and "needs &gt;= 80" in low.text
+    assert "Would not award." in low.text and "needs at least 80" in low.text
     broken = owner.post(
         "/admin/rules/simulate", rule_form(badge, condition='{"grater": []}', sim_event=sample)
     )
@@ -488,3 +492,282 @@ def test_saving_a_rule_checks_its_templates_once(owner: Dashboard, runtime: Runt
     assert saved.status_code == 303, saved.text
     assert queries == 1
     assert _api_rule(owner, rule_id)["priority"] == 5
+
+
+# --- guided rules: pickers, the wizard, sentences, plain operators, filtered templates -------
+
+
+def test_the_wizard_lists_what_was_received_and_makes_an_ordinary_rule(
+    owner: Dashboard, runtime: Runtime
+) -> None:
+    badge = published(owner.client, owner.tenant, name="Safety Star")
+    create_template(owner.client, owner.tenant, name="Unfinished <Badge>")  # a draft
+    certificate = published(owner.client, owner.tenant, name="Diploma", kind="certificate")
+    send(
+        owner.client,
+        owner.tenant,
+        event("r1", "course.completed", entity=("course", "safety-101"), title="Safety <101>"),
+    )
+    send(owner.client, owner.tenant, event("r2", "webinar.attended", entity=("webinar", "w-9")))
+    page = owner.get("/admin/rules/wizard")
+    assert page.status_code == 200
+    # The entities received, with their titles (escaped), and the event types, built-in and not.
+    assert "<strong>Safety &lt;101&gt;</strong>" in page.text
+    assert 'value="course:safety-101"' in page.text and 'value="webinar:w-9"' in page.text
+    assert 'value="learning_path.completed"' in page.text  # built in, never received
+    assert 'value="webinar.attended"' in page.text  # received
+    # Badges only; a draft is shown but cannot be chosen.
+    badges = page.text.split('id="f-template"', 1)[1].split("</select>", 1)[0]
+    assert badge in badges and certificate not in badges
+    assert re.search(r"disabled>Unfinished &lt;Badge&gt; · badge · never published · draft", badges)
+
+    made = owner.post(
+        "/admin/rules/wizard",
+        {
+            "entity": "course:safety-101",
+            "kind": "score",
+            "min_score": "80",
+            "template": badge,
+            "active": "on",
+        },
+    )
+    assert made.status_code == 303, made.text
+    rule_id = made.headers["location"].rsplit("/", 1)[1]
+    saved = _api_rule(owner, rule_id)
+    assert saved["trigger"] == {
+        "event_types": ["course.completed"],
+        "entity_type": "course",
+        "entity_ids": ["safety-101"],
+    }
+    assert saved["condition"] == SCORE_80
+    assert (saved["mode"], saved["status"]) == ("once", "active")
+    assert saved["name"] == "Safety Star for Safety <101>, score ≥ 80"
+    # An ordinary rule: the full editor opens it.
+    assert owner.get(f"/admin/rules/{rule_id}/edit").status_code == 200
+    detail = owner.get(f"/admin/rules/{rule_id}").text
+    assert "course completed on Safety &lt;101&gt; (safety-101)" in detail
+    assert "the score is at least 80" in detail
+    assert "<summary>The condition as JSON Logic</summary>" in detail  # JSON only on request
+
+    # The other common cases, as ordinary modes and conditions.
+    cases = {
+        "all": ("once", {"completed_all": ["safety-101", "w-9"]}),
+        "every": ("always", None),
+        "fallback": ("fallback", None),
+        "complete": ("once", None),
+    }
+    for kind, (mode, condition) in cases.items():
+        answer = owner.post(
+            "/admin/rules/wizard",
+            {"entity": ["course:safety-101", "webinar:w-9"], "kind": kind, "template": badge},
+        )
+        assert answer.status_code == 303, answer.text
+        rule_saved = _api_rule(owner, answer.headers["location"].rsplit("/", 1)[1])
+        assert (rule_saved["mode"], rule_saved["condition"]) == (mode, condition), kind
+        assert rule_saved["status"] == "draft"  # "switch it on now" was not ticked
+        assert rule_saved["trigger"].get("entity_type") is None  # two kinds of entity
+        assert rule_saved["trigger"]["event_types"] == ["course.completed", "webinar.completed"]
+
+    # Mistakes come back beside their questions, with what was chosen kept.
+    wrong = owner.post(
+        "/admin/rules/wizard",
+        {"entity": "course:safety-101", "kind": "all", "min_score": "", "template": ""},
+    )
+    assert wrong.status_code == 422
+    assert "at least two" in error_beside(wrong.text, "entity")
+    assert "Choose the badge" in error_beside(wrong.text, "template")
+    assert 'value="course:safety-101" checked' in wrong.text
+    nothing = owner.post("/admin/rules/wizard", {"kind": "score", "min_score": "lots"})
+    assert "Choose the course" in error_beside(nothing.text, "entity")
+    assert "as a number" in nothing.text
+    forged = owner.post("/admin/rules/wizard", {"entity": "Bad Kind:x", "template": badge})
+    assert forged.status_code == 422
+    assert "is not an event type" in error_beside(forged.text, "event_type")
+    assert _count(runtime, Rule) == 5
+
+
+def test_the_list_and_the_rule_page_state_the_condition_as_a_sentence(owner: Dashboard) -> None:
+    badge = published(owner.client, owner.tenant, name="Path <Star>")
+    send(
+        owner.client,
+        owner.tenant,
+        event("t1", "course.completed", entity=("course", "c1"), title="Basics"),
+    )
+    strict = rule(
+        owner.client,
+        owner.tenant,
+        name="Strict",
+        trigger={"event_types": ["course.*"]},
+        condition={
+            "and": [
+                {"===": [{"var": "event.data.passed"}, True]},
+                {"or": [{"completed_all": ["c1", "c2"]}, {"!": {"holds_badge": badge}}]},
+            ]
+        },
+        actions=[{"type": "award", "template_id": badge}],
+    )
+    odd = rule(
+        owner.client,
+        owner.tenant,
+        name="Odd",
+        trigger={"event_types": ["quiz.submitted"]},
+        condition={"if": [{"var": "event.data.passed"}, True, False]},
+        actions=[{"type": "award", "template_id": badge}],
+    )
+    listing = owner.get("/admin/rules").text
+    expected = (
+        "When any course event, if passed is yes and (the learner has completed Basics (c1) and"
+        " c2 or the learner does not hold “Path &lt;Star&gt;”)"
+    )
+    assert expected in listing
+    assert "a condition written in JSON Logic" in listing  # the one it cannot phrase
+    detail = owner.get(f"/admin/rules/{strict['id']}").text
+    assert "passed is yes" in detail and "===" not in detail.split("<details", 1)[0]
+    assert "&#34;===&#34;" in detail or "&quot;===&quot;" in detail  # inside the details
+    assert "JSON Logic" in owner.get(f"/admin/rules/{odd['id']}").text
+
+
+def test_operators_read_as_plain_words() -> None:
+    # One "is" for == and ===, in the sentence and in the builder's list.
+    for op in ("==", "==="):
+        assert condition_sentence({op: [{"var": "event.data.score"}, 80]}) == "the score is 80"
+    assert condition_sentence({"!==": [{"var": "learner.email"}, "a@b.c"]}) == (
+        "the learner's email is not “a@b.c”"
+    )
+    assert condition_sentence({"in": [{"var": "entity.id"}, ["a", "b"]]}) == (
+        "the entity is one of “a” or “b”"
+    )
+    script = (Path(plaudit.admin.__file__).parent / "static" / "rules.js").read_text()
+    assert '["==", "is"]' in script and "is exactly" not in script and "= equals" not in script
+
+
+def test_an_event_type_in_words_gets_words_back_not_a_pattern(owner: Dashboard) -> None:
+    badge = published(owner.client, owner.tenant, name="Safety Star")
+    refused = owner.post("/admin/rules", rule_form(badge, event_types="course completed"))
+    assert refused.status_code == 422
+    message = error_beside(refused.text, "event_types")
+    assert message == (
+        "“course completed” is not an event type. Did you mean course.completed?"
+        " Pick one from the suggestions."
+    )
+    assert "^" not in refused.text.split('id="e-event_types"', 1)[1].split("</p>", 1)[0]
+    odd = owner.post("/admin/rules", rule_form(badge, event_types="Course Completed!"))
+    assert "lowercase words joined by dots" in error_beside(odd.text, "event_types")
+    # Valid types separated by spaces still work, as before.
+    both = owner.post("/admin/rules", rule_form(badge, event_types="course.completed quiz.*"))
+    assert both.status_code == 303
+    # The editor suggests the built-in types.
+    editor = owner.get("/admin/rules/new").text
+    assert 'list="known-event-types"' in editor and '<option value="mission.completed">' in editor
+
+
+def test_the_template_list_of_an_action_is_filtered_and_tells_twins_apart(
+    owner: Dashboard,
+) -> None:
+    first = published(owner.client, owner.tenant, name="Safety Star")
+    twin = published(owner.client, owner.tenant, name="Safety Star")
+    certificate = published(owner.client, owner.tenant, name="Diploma", kind="certificate")
+    create_template(owner.client, owner.tenant, name="Draft badge")
+
+    def options(page: str, row: int) -> str:
+        return page.split(f'id="f-action-{row}-template"', 1)[1].split("</select>", 1)[0]
+
+    editor = owner.get("/admin/rules/new").text
+    award = options(editor, 0)
+    assert first in award and twin in award and certificate not in award
+    labels = re.findall(r">(Safety Star[^<]*)</option>", award)
+    assert len(labels) == 2 and labels[0] != labels[1]
+    assert all("· badge · v1 · published · made " in label for label in labels)
+    assert re.search(r"disabled>Draft badge · badge · never published · draft", award)
+    # A certificate action offers certificates; a revoke offers any template.
+    form = rule_form(first, **{"action-0-type": "issue_certificate", "action-0-template": ""})
+    shown = owner.post("/admin/rules", {**form, "add_action": "1"}).text
+    assert certificate in options(shown, 0) and first not in options(shown, 0)
+    revoke = rule_form(first, **{"action-0-type": "revoke"})
+    shown = owner.post("/admin/rules", {**revoke, "add_action": "1"}).text
+    assert certificate in options(shown, 0) and "Draft badge" in options(shown, 0)
+    assert "disabled>Draft" not in options(shown, 0)
+
+
+def test_a_new_rule_takes_several_actions(owner: Dashboard) -> None:
+    badge = published(owner.client, owner.tenant, name="Safety Star")
+    other = published(owner.client, owner.tenant, name="Safety Pro")
+    form = rule_form(badge)
+    del form["action-1-type"], form["action-1-template"]
+    more = owner.post("/admin/rules", {**form, "add_action": "1"})
+    assert more.status_code == 200 and 'name="action-1-template"' in more.text
+    assert "Add action" in more.text
+    assert _count_rules(owner) == 0  # adding a row saves nothing
+    made = owner.post(
+        "/admin/rules",
+        {**form, "action-1-type": "award", "action-1-template": other},
+    )
+    assert made.status_code == 303, made.text
+    saved = _api_rule(owner, made.headers["location"].rsplit("/", 1)[1])
+    assert [a["template_id"] for a in saved["actions"]] == [badge, other]
+    # Enter in a field still creates the rule: the form's first submit button is not "Add action".
+    editor = owner.get("/admin/rules/new").text.split('id="rule-form"', 1)[1]
+    first_button = editor.split("<button", 1)[1].split(">", 1)[0]
+    assert 'name="add_action"' not in first_button and 'type="submit"' in first_button
+
+
+def test_the_editor_picks_entities_from_those_received(owner: Dashboard) -> None:
+    badge = published(owner.client, owner.tenant, name="Safety Star")
+    send(
+        owner.client,
+        owner.tenant,
+        event("p1", "course.completed", entity=("course", "c-7"), title="Fire <safety>"),
+    )
+    editor = owner.get("/admin/rules/new").text
+    assert "Pick from the entities received (1)" in editor
+    assert "<strong>Fire &lt;safety&gt;</strong>" in editor
+    made = owner.post(
+        "/admin/rules", rule_form(badge, entity_ids="typed-1", pick_entity="course:c-7")
+    )
+    assert made.status_code == 303, made.text
+    saved = _api_rule(owner, made.headers["location"].rsplit("/", 1)[1])
+    assert saved["trigger"]["entity_ids"] == ["typed-1", "c-7"]
+
+
+def _count_rules(owner: Dashboard) -> int:
+    listed = owner.client.get("/api/v1/rules", headers=owner.tenant.headers).json()
+    return len(listed["items"])
+
+
+def test_the_simulator_keeps_the_event_it_judged_and_lists_the_newest_first(
+    owner: Dashboard, runtime: Runtime
+) -> None:
+    badge = published(owner.client, owner.tenant, name="Path")
+    made = rule(
+        owner.client,
+        owner.tenant,
+        name="Scores",
+        trigger={"event_types": ["course.completed"]},
+        condition=SCORE_80,
+        actions=[{"type": "award", "template_id": badge}],
+    )
+    # Received in this order; they happened in another.
+    for ident, minutes, score in (("mid", 10, 70), ("old", 0, 90), ("new", 20, 85)):
+        send(
+            owner.client,
+            owner.tenant,
+            event(ident, "course.completed", minutes=minutes, score=score),
+        )
+    for n in range(25):  # more recent events than the list holds
+        send(owner.client, owner.tenant, event(f"later-{n}", "quiz.submitted", minutes=30 + n))
+    with runtime.sessions() as session:
+        ids = {e.external_id: str(e.id) for e in session.scalars(select(Event))}
+    detail = owner.get(f"/admin/rules/{made['id']}").text
+    listed = re.findall(r'<option value="([0-9a-f-]{36})"', detail)
+    by_id = {v: k for k, v in ids.items()}
+    shown = [by_id[i] for i in listed]
+    assert shown == [f"later-{n}" for n in range(24, 4, -1)]  # newest first, by occurrence
+
+    judged = owner.get(f"/admin/rules/{made['id']}/simulate", params={"event_id": ids["old"]})
+    assert judged.status_code == 200 and 'id="result"' in judged.text
+    assert "the score is 90" in judged.text  # it judged "old"
+    # The judged event stays selected (listed even though older than the rest) and shown.
+    assert f'<option value="{ids["old"]}" selected>' in judged.text
+    textbox = judged.text.split('id="f-event"', 1)[1].split("</textarea>", 1)[0]
+    assert "&#34;old&#34;" in textbox or "&quot;old&quot;" in textbox
+    assert "&#34;score&#34;: 90" in textbox or "&quot;score&quot;: 90" in textbox

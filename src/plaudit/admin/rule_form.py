@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.datastructures import FormData
 
-from plaudit.admin.forms import FormErrors, Spot, errors_from, parse, text
+from plaudit.admin.forms import FormErrors, Spot, errors_from, parse, text, texts
 from plaudit.admin.web import Admin, parse_uuid
 from plaudit.api.deps import SessionDep
 from plaudit.errors import InvalidInput, not_found
 from plaudit.models.rule import Rule, RuleMode, RuleStatus
-from plaudit.models.template import Template, TemplateKind
+from plaudit.models.template import Template, TemplateKind, TemplateStatus
 from plaudit.rules import service as rule_service
 from plaudit.rules.schemas import RuleIn
 from plaudit.templates import queries as template_queries
@@ -25,6 +26,8 @@ MAX_ACTIONS = 10  # as RuleIn allows
 # A mapping value that reads like this is a field of the event ({"var": ...}); anything else
 # that is not JSON is a constant text.
 FIELD_PATH = re.compile(r"(event|learner|entity)(\.[A-Za-z0-9_-]+)+")
+# As the API's TypePattern: lowercase words joined by dots, a last part of * for any.
+TYPE_PATTERN = re.compile(r"[a-z][a-z0-9_]*(\.([a-z][a-z0-9_]*|\*))+")
 STATUSES = [(s.value, s.value.title()) for s in RuleStatus]
 MODES = [
     (RuleMode.ONCE.value, "Once: at most one credential per learner"),
@@ -159,10 +162,32 @@ def kept_form(form: FormData) -> dict[str, Any]:
         "event_types": text(form, "event_types"),
         "entity_type": text(form, "entity_type"),
         "entity_ids": str(form.get("entity_ids") or ""),
+        "picked": texts(form, "pick_entity"),
         "condition": str(form.get("condition") or ""),
         "actions": _with_blank(_posted_actions(form)),
         "sim_event": str(form.get("sim_event") or ""),
     }
+
+
+def with_another_action(kept: dict[str, Any]) -> dict[str, Any]:
+    """ "Add action" without scripts: the form again, with one more empty action row."""
+    actions = list(kept["actions"])
+    if len(actions) < MAX_ACTIONS:
+        actions.append(_blank_action())
+    return {**kept, "actions": actions}
+
+
+def _event_type_problem(typed: str) -> str | None:
+    """A typed event type in words: "course completed" is not one, course.completed is."""
+    if not typed or TYPE_PATTERN.fullmatch(typed):
+        return None
+    guess = re.sub(r"[\s-]+", ".", typed.strip().lower())
+    hint = (
+        f" Did you mean {guess}?"
+        if TYPE_PATTERN.fullmatch(guess)
+        else " Event types are lowercase words joined by dots, such as course.completed."
+    )
+    return f"“{typed}” is not an event type.{hint} Pick one from the suggestions."
 
 
 def _split(raw: str, separators: str) -> list[str]:
@@ -234,6 +259,19 @@ def read_form(form: FormData) -> ReadForm:
                 f"This is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).",
             )
 
+    # Commas separate types; so do spaces between valid types (as before), but "course
+    # completed" is a type written in words, and gets words back, not the schema's pattern.
+    event_types = [
+        part
+        for typed in _split(text(form, "event_types"), r",")
+        for part in (typed.split() if all(map(TYPE_PATTERN.fullmatch, typed.split())) else [typed])
+    ]
+    for typed in event_types:
+        if problem := _event_type_problem(typed):
+            errors.add("event_types", problem)
+            break
+    picked = [value.partition(":")[2] or value for value in texts(form, "pick_entity")]
+    entity_ids = _split(str(form.get("entity_ids") or ""), r"[\n,]+")
     data = {
         "name": text(form, "name"),
         "description": text(form, "description"),
@@ -241,9 +279,9 @@ def read_form(form: FormData) -> ReadForm:
         "priority": text(form, "priority") or "100",
         "mode": text(form, "mode") or RuleMode.ONCE.value,
         "trigger": {
-            "event_types": _split(text(form, "event_types"), r"[\s,]+"),
+            "event_types": event_types,
             "entity_type": text(form, "entity_type") or None,
-            "entity_ids": _split(str(form.get("entity_ids") or ""), r"[\n,]+"),
+            "entity_ids": list(dict.fromkeys([*entity_ids, *picked])),
         },
         "condition": condition,
         "actions": actions,
@@ -313,13 +351,40 @@ def _field_hint(template: Template) -> str:
 
 
 def template_choices(templates: list[Template]) -> list[dict[str, Any]]:
+    """Each template as the pickers show it: name, version and status, and, for templates
+    that share a name, enough to tell them apart (when each was made, and its id's start)."""
+    counts = Counter(t.name.casefold() for t in templates)
+    choices = []
+    for t in templates:
+        version = f"v{t.published_version}" if t.published_version else "never published"
+        label = f"{t.name} · {t.kind.value} · {version} · {t.status.value}"
+        if counts[t.name.casefold()] > 1:
+            # Ids are time-ordered (UUIDv7): their end, not their start, tells twins apart.
+            label += f" · made {t.created_at:%Y-%m-%d %H:%M} · #{t.id.hex[-6:]}"
+        choices.append(
+            {
+                "id": str(t.id),
+                "name": t.name,
+                "label": label,
+                "kind": t.kind.value,
+                "status": t.status.value,
+                # Only a published template is awarded; a draft is shown, not chosen.
+                "usable": t.status is TemplateStatus.PUBLISHED,
+                "fields": _field_hint(t) if t.kind is TemplateKind.CERTIFICATE else "",
+            }
+        )
+    return choices
+
+
+# Which templates an action offers (a revoke may name any template).
+ACTION_KINDS = {"award": "badge", "issue_certificate": "certificate"}
+
+
+def choices_for(choices: list[dict[str, Any]], action_type: str, chosen: str) -> list[Any]:
+    """The templates an action of this type offers, plus the one it names already."""
+    kind = ACTION_KINDS.get(action_type)
     return [
-        {
-            "id": str(t.id),
-            "name": t.name,
-            "label": f"{t.name} ({t.kind.value}, {t.status.value})",
-            "kind": t.kind.value,
-            "fields": _field_hint(t) if t.kind is TemplateKind.CERTIFICATE else "",
-        }
-        for t in templates
+        c
+        for c in choices
+        if c["id"] == chosen or ((kind is None or c["kind"] == kind) and c["status"] != "archived")
     ]

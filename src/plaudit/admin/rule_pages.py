@@ -11,11 +11,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from plaudit.admin import rule_wizard
 from plaudit.admin.forms import FormErrors, Spot, errors_from, parse, text
 from plaudit.admin.rule_form import (
     ACTION_TYPES,
+    MAX_ACTIONS,
     MODES,
     STATUSES,
+    choices_for,
     form_of,
     kept_form,
     mapping_text,
@@ -26,7 +29,9 @@ from plaudit.admin.rule_form import (
     template_names,
     templates_of,
     validated,
+    with_another_action,
 )
+from plaudit.admin.rule_sentence import condition_sentence, trigger_sentence
 from plaudit.admin.web import (
     ADMIN,
     Admin,
@@ -43,6 +48,7 @@ from plaudit.api.deps import SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.errors import InvalidInput
 from plaudit.events import queries as event_queries
+from plaudit.events.schemas import BUILT_IN_TYPES
 from plaudit.models.rule import Rule, RuleMode, RuleStatus
 from plaudit.rules import queries as rule_queries
 from plaudit.rules import service as rule_service
@@ -52,6 +58,78 @@ from plaudit.rules.simulate import simulate
 router = APIRouter(prefix=ADMIN, include_in_schema=False, route_class=UnitOfWorkRoute)
 RULES = f"{ADMIN}/rules"
 RECENT_EVENTS = 20
+PICKER_ENTITIES = 300  # the entities seen most recently, for the pickers
+PICKER_TYPES = 200
+
+
+def _sentences(session: SessionDep, admin: Admin, rules: Sequence[Rule]) -> dict[str, Any]:
+    """Rule id -> its trigger and condition as sentences, entities named by their titles."""
+    ids = {
+        ident
+        for r in rules
+        for ident in [
+            *(r.trigger.get("entity_ids") or []),
+            *_condition_ids(r.condition),
+        ]
+    }
+    titles = event_queries.entity_titles(session, organization_id=admin.organization_id, ids=ids)
+    names = template_names(session, admin, _held_badges(rules))
+    return {
+        str(r.id): {
+            "trigger": trigger_sentence(r.trigger, titles=titles),
+            "condition": condition_sentence(r.condition, titles=titles, names=names),
+        }
+        for r in rules
+    }
+
+
+def _condition_ids(condition: Any) -> list[str]:
+    """Entity ids a condition names (completed_all/any), to look their titles up."""
+    found: list[str] = []
+    if isinstance(condition, dict):
+        for op, raw in condition.items():
+            if op in ("completed_all", "completed_any"):
+                ids = raw.get("entity_ids") if isinstance(raw, dict) else raw
+                found += [i for i in ids or [] if isinstance(i, str)]
+            else:
+                found += _condition_ids(raw)
+    elif isinstance(condition, list):
+        for item in condition:
+            found += _condition_ids(item)
+    return found
+
+
+def _held_badges(rules: Sequence[Rule]) -> list[dict[str, Any]]:
+    """The templates named by holds_badge, as actions are (for template_names)."""
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for op, raw in node.items():
+                if op == "holds_badge":
+                    found.append({"template_id": raw})
+                walk(raw)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for r in rules:
+        walk(r.condition)
+    return found
+
+
+def _pickers(session: SessionDep, admin: Admin) -> dict[str, Any]:
+    """What the "when" pickers list: event types known and received, entities seen."""
+    received = event_queries.types(
+        session, organization_id=admin.organization_id, limit=PICKER_TYPES
+    )
+    return {
+        "event_types": rule_wizard.type_choices(BUILT_IN_TYPES, received),
+        "entities": event_queries.seen_entities(
+            session, organization_id=admin.organization_id, limit=PICKER_ENTITIES
+        ),
+    }
+
 
 # --- the list ------------------------------------------------------------------------------
 
@@ -77,6 +155,7 @@ def rule_list(
         {
             "paged": listed,
             "names": template_names(session, admin, (a for r in listed.items for a in r.actions)),
+            "sentences": _sentences(session, admin, listed.items),
             "status": chosen_status or "",
             "mode": chosen_mode or "",
             "statuses": STATUSES,
@@ -109,10 +188,13 @@ def _editor(
             "form": form,
             "errors": errors or FormErrors(),
             "templates": template_choices(templates_of(session, admin)),
+            "choices_for": choices_for,
+            "max_actions": MAX_ACTIONS,
             "statuses": STATUSES,
             "modes": MODES,
             "action_types": ACTION_TYPES,
             "simulation": simulation,
+            **_pickers(session, admin),
         },
         status=status,
         section="rules",
@@ -126,8 +208,75 @@ def new_rule(request: Request, admin: Viewer, session: SessionDep) -> Response:
     return _editor(request, admin, session, rule=None, form=form)
 
 
+# --- the wizard: the common cases, saved as ordinary rules ---------------------------------
+
+
+def _wizard(
+    request: Request,
+    admin: Admin,
+    session: SessionDep,
+    *,
+    form: dict[str, Any],
+    errors: FormErrors | None = None,
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        admin,
+        "admin/rules_wizard.html",
+        {
+            "form": form,
+            "errors": errors or FormErrors(),
+            "kinds": rule_wizard.KINDS,
+            "badges": [
+                t for t in template_choices(templates_of(session, admin)) if t["kind"] == "badge"
+            ],
+            **_pickers(session, admin),
+        },
+        status=status,
+        section="rules",
+    )
+
+
+@router.get("/rules/wizard")
+def wizard(request: Request, admin: Viewer, session: SessionDep) -> Response:
+    return _wizard(request, admin, session, form=rule_wizard.blank())
+
+
+@router.post("/rules/wizard")
+def create_with_wizard(
+    request: Request, admin: Editor, form: FormDep, session: SessionDep
+) -> Response:
+    badges = {
+        t["id"]: t["name"]
+        for t in template_choices(templates_of(session, admin))
+        if t["kind"] == "badge" and t["usable"]
+    }
+    picked = [value.partition(":")[2] for value in form.getlist("entity") if isinstance(value, str)]
+    titles = event_queries.entity_titles(session, organization_id=admin.organization_id, ids=picked)
+    read = rule_wizard.read(form, template_names=badges, titles=titles)
+    if read.data is not None:
+        try:
+            rule = rule_service.create(
+                session, organization_id=admin.organization_id, data=read.data
+            )
+        except InvalidInput as exc:
+            read.errors.merge(errors_from(exc))
+        else:
+            return redirect(
+                f"{RULES}/{rule.id}",
+                flash=f"The rule “{rule.name}” was created; the full editor can change it.",
+            )
+    return _wizard(
+        request, admin, session, form=rule_wizard.kept(form), errors=read.errors, status=422
+    )
+
+
 @router.post("/rules")
 def create_rule(request: Request, admin: Editor, form: FormDep, session: SessionDep) -> Response:
+    if "add_action" in form:
+        more = with_another_action(kept_form(form))
+        return _editor(request, admin, session, rule=None, form=more)
     # The form is read here, and checked against the stored templates once, by the service
     # that saves it (it refuses before it writes anything).
     read = read_form(form)
@@ -195,6 +344,9 @@ def update_rule(
     request: Request, rule_id: str, admin: Editor, form: FormDep, session: SessionDep
 ) -> Response:
     rule = rule_of(session, admin, rule_id)
+    if "add_action" in form:
+        more = with_another_action(kept_form(form))
+        return _editor(request, admin, session, rule=rule, form=more)
     read = read_form(form)
     if read.data is not None:
         try:
@@ -320,10 +472,9 @@ def _detail(
             "rule": rule,
             "names": template_names(session, admin, rule.actions),
             "condition": None if rule.condition is None else pretty(rule.condition),
+            "sentence": _sentences(session, admin, [rule])[str(rule.id)],
             "mappings": [mapping_text(a.get("fields") or {}) for a in rule.actions],
-            "recent": event_queries.recent(
-                session, organization_id=admin.organization_id, limit=RECENT_EVENTS
-            ),
+            "recent": _recent(session, admin, sim.get("event_id", "")),
             "sim": sim,
             "errors": errors or FormErrors(),
             "simulation": simulation,
@@ -332,6 +483,22 @@ def _detail(
         status=status,
         section="rules",
     )
+
+
+def _recent(session: SessionDep, admin: Admin, chosen: str) -> list[Any]:
+    """The recent events, newest first, with the one just judged among them even when it is
+    older than the rest (the page shows the event it judged, selected)."""
+    recent = event_queries.recent(
+        session, organization_id=admin.organization_id, limit=RECENT_EVENTS
+    )
+    ident = parse_uuid(chosen)
+    if ident is not None and all(event.id != ident for event, _ in recent):
+        found = event_queries.with_learner(
+            session, organization_id=admin.organization_id, event_id=ident
+        )
+        if found is not None:
+            recent.append(found)
+    return recent
 
 
 @router.get("/rules/{rule_id}")
@@ -359,6 +526,9 @@ def simulate_saved(
         errors = FormErrors()
         if body is None:
             errors.add("event_id", "This event is not in this organization; pick another.")
+        else:
+            # The text box shows the stored event it judged, not what it held before.
+            sim["event"] = pretty(body.event.model_dump(mode="json", exclude_none=True))
     else:
         body, errors = _simulation_input(event, history, field="event")
     if body is None:

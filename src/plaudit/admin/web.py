@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 from starlette.datastructures import FormData
 
+from plaudit.admin import trace_words
 from plaudit.api.deps import SessionDep
 from plaudit.api.numbered import PER_PAGE, NumberedPage, Window
 from plaudit.db import utcnow
@@ -66,6 +67,7 @@ def _tojson_attr(value: Any) -> Markup:
 
 
 env.filters["json_attr"] = _tojson_attr
+env.filters["trace_words"] = trace_words.in_words
 
 
 # --- who is signed in --------------------------------------------------------------------

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from plaudit.api.numbered import NumberedPage, Window, numbered_page
@@ -124,12 +126,13 @@ def find(session: Session, *, organization_id: uuid.UUID, event_id: uuid.UUID) -
 def recent(
     session: Session, *, organization_id: uuid.UUID, limit: int
 ) -> list[tuple[Event, Learner]]:
-    """The latest (event, learner) received."""
+    """The latest (event, learner), newest first by when they happened (the time a list of
+    them shows)."""
     rows = session.execute(
         select(Event, Learner)
         .join(Learner, Learner.id == Event.learner_id)
         .where(Event.organization_id == organization_id)
-        .order_by(Event.received_at.desc(), Event.id.desc())
+        .order_by(Event.occurred_at.desc(), Event.received_at.desc(), Event.id.desc())
         .limit(limit)
     ).all()
     return [(event, learner) for event, learner in rows]
@@ -145,3 +148,62 @@ def of_learner(
         .order_by(Event.occurred_at.desc(), Event.id.desc())
     )
     return numbered_page(session, stmt, window)
+
+
+# --- the rule pickers: what the organization has received -----------------------------------
+
+
+@dataclass(frozen=True)
+class SeenEntity:
+    """An entity (a course, a learning path…) as the events named it, latest title first."""
+
+    type: str | None
+    id: str
+    title: str | None
+    events: int
+    last_seen: datetime
+
+
+def seen_entities(session: Session, *, organization_id: uuid.UUID, limit: int) -> list[SeenEntity]:
+    """The entities named by the organization's events, the latest seen first."""
+    last = func.max(Event.occurred_at)
+    rows = session.execute(
+        select(Event.entity_type, Event.entity_id, func.max(Event.entity_title), func.count(), last)
+        .where(Event.organization_id == organization_id, Event.entity_id.is_not(None))
+        .group_by(Event.entity_type, Event.entity_id)
+        .order_by(last.desc(), Event.entity_id)
+        .limit(limit)
+    ).all()
+    return [
+        SeenEntity(type=kind, id=str(ident), title=title, events=count, last_seen=seen)
+        for kind, ident, title, count, seen in rows
+    ]
+
+
+def entity_titles(
+    session: Session, *, organization_id: uuid.UUID, ids: Collection[str]
+) -> dict[str, str]:
+    """Entity id -> a title the events gave it (for sentences that name courses)."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Event.entity_id, func.max(Event.entity_title))
+        .where(
+            Event.organization_id == organization_id,
+            Event.entity_id.in_(list(ids)),
+            Event.entity_title.is_not(None),
+        )
+        .group_by(Event.entity_id)
+    ).all()
+    return {str(ident): str(title) for ident, title in rows if title}
+
+
+def with_learner(
+    session: Session, *, organization_id: uuid.UUID, event_id: uuid.UUID
+) -> tuple[Event, Learner] | None:
+    row = session.execute(
+        select(Event, Learner)
+        .join(Learner, Learner.id == Event.learner_id)
+        .where(Event.organization_id == organization_id, Event.id == event_id)
+    ).first()
+    return None if row is None else (row[0], row[1])

@@ -4,12 +4,14 @@
 // A condition the builder cannot show exactly stays editable as JSON, with a notice.
 "use strict";
 (function () {
+  // Operators in plain words. "is" covers JSON Logic's "==" and "===" (and "is not" "!=" and
+  // "!=="): a condition stored with the strict one keeps it while its operator is unchanged.
   var COMPARISONS = [
-    ["==", "= equals"], ["!=", "≠ is not"], [">", "> more than"], [">=", "≥ at least"],
-    ["<", "< less than"], ["<=", "≤ at most"], ["in", "in (one of, or inside)"],
-    ["===", "=== is exactly"], ["!==", "!== is not exactly"]
+    ["==", "is"], ["!=", "is not"], [">", "is more than"], [">=", "is at least"],
+    ["<", "is less than"], ["<=", "is at most"], ["in", "is one of"]
   ];
   var ORDERS = COMPARISONS.slice(0, 6);
+  var LOOSE = { "===": "==", "!==": "!=" };
   var FIELDS = [
     "event.data.score", "event.data.max_score", "event.data.passed", "event.data.duration",
     "event.type", "event.id", "event.occurred_at", "event.source",
@@ -88,12 +90,12 @@
     if (op === "!" && only(arg, "holds_badge") && isText(arg.holds_badge)) {
       return { kind: "holds_badge", template: arg.holds_badge, negate: true };
     }
-    if (COMPARISONS.some(function (c) { return c[0] === op; })) {
+    if (LOOSE[op] || COMPARISONS.some(function (c) { return c[0] === op; })) {
       if (!Array.isArray(arg) || arg.length !== 2) { return null; }
       var left = arg[0], value = arg[1];
       if (!(isScalar(value) || (Array.isArray(value) && value.every(isScalar)))) { return null; }
       if (only(left, "var") && isText(left["var"])) {
-        return { kind: "compare", op: op, field: left["var"], value: value };
+        return { kind: "compare", op: LOOSE[op] || op, strict: LOOSE[op] ? op : null, field: left["var"], value: value };
       }
       var ordered = ORDERS.some(function (c) { return c[0] === op; });
       if (ordered && only(left, "count")) { return parseCount(left.count, op, value); }
@@ -152,7 +154,8 @@
       case "group":
         return one(node.op, node.children.map(toLogic));
       case "compare":
-        return one(node.op, [{ "var": node.field }, node.value]);
+        var op = node.strict && LOOSE[node.strict] === node.op ? node.strict : node.op;
+        return one(op, [{ "var": node.field }, node.value]);
       case "completed_all":
       case "completed_any":
         if (!node.objectForm && !node.entityType) { return one(node.kind, node.ids); }
