@@ -466,3 +466,89 @@ def test_a_file_checked_but_never_issued_is_forgotten_after_a_week(
     assert gone.status_code == 404 and "a week went by" in gone.text
     assert "Issue 2 credentials" in owner.get(fresh).text
     assert count(runtime, BulkIssuance) == 0  # checking a file never made a job
+
+
+def _late_rows(html: str) -> dict[int, str]:
+    """Line -> the state written in the late rows' table ("already expired", "within N days")."""
+    table = html[html.index('<table class="late-rows">') :]
+    table = table[: table.index("</table>")]
+    return {
+        int(line): state
+        for line, state in re.findall(
+            r'data-late-line="(\d+)".*?class="late-state">([^<]+)<', table, re.S
+        )
+    }
+
+
+def test_rows_that_would_arrive_expired_or_expiring_are_flagged_each_with_a_choice(
+    owner: Dashboard, api: TestClient, tenant: Tenant, runtime: Runtime
+) -> None:
+    published(api, tenant, name="Yearly", expiry={"type": "duration", "duration": "P1Y"})
+    published(api, tenant, name="Forever", expiry={"type": "none"})
+    today = utcnow().date()
+    soon = today - timedelta(days=365 - 10)  # a year after it: in 10 days, within 30
+    data = csv_of(
+        "old@example.org,Old,Row,Yearly,2024-03-01,,,,",  # line 2: expired in 2025
+        f"soon@example.org,Soon,Row,Yearly,{soon.isoformat()},,,,",  # line 3: expiring
+        "never@example.org,Never,Row,Forever,2024-03-01,,,,",  # line 4: no expiry
+        f"fresh@example.org,Fresh,Row,Yearly,{today.isoformat()},,,,",  # line 5: a year ahead
+        "stated@example.org,Stated,Row,Forever,2024-03-01,2025-01-01,,,",  # line 6: its own
+    )
+    preview = upload(owner, data)
+    page = owner.get(preview).text
+    assert "2 rows would arrive already expired" in page
+    assert "1 row would expire within the reminder window" in page
+    assert _late_rows(page) == {2: "already expired", 3: "within 30 days", 6: "already expired"}
+    # Each flagged row has its choice; dating today is offered only where it changes the expiry.
+    for line in (2, 3):
+        for value in ("issue", "today", "skip"):
+            assert f'name="late-{line}" value="{value}"' in page
+    assert 'name="late-6" value="today"' not in page and 'name="late-6" value="skip"' in page
+    assert "Issue 5 credentials" in page
+
+    applied = apply(owner, preview, **{"late-2": "skip", "late-3": "today", "late-6": "issue"})
+    assert applied.status_code == 303, applied.text
+    run_jobs()
+    with runtime.sessions() as session:
+        job = session.scalars(select(BulkIssuance)).one()
+        assert (job.issued, job.skipped, job.failed) == (4, 1, 0)
+        by_email = {c.recipient_email: c for c in session.scalars(select(Credential))}
+    assert "old@example.org" not in by_email  # skipped
+    redated = by_email["soon@example.org"]
+    assert redated.emitted_at.date() == today
+    assert redated.expires_at is not None and redated.expires_at.date() > today + timedelta(
+        days=360
+    )
+    stated = by_email["stated@example.org"].expires_at
+    assert stated is not None and stated.date().isoformat() == "2025-01-01"
+    assert by_email["never@example.org"].expires_at is None
+
+
+def test_a_choice_that_is_not_one_is_refused_with_a_message(
+    owner: Dashboard, api: TestClient, tenant: Tenant, runtime: Runtime
+) -> None:
+    published(api, tenant, name="Yearly", expiry={"type": "duration", "duration": "P1Y"})
+    preview = upload(owner, csv_of("old@example.org,Old,Row,Yearly,2024-03-01,,,,"))
+    refused = apply(owner, preview, **{"late-2": "<b>later</b>"})
+    assert refused.status_code == 422
+    assert "Line 2: choose to issue the row, skip it or date it today." in refused.text
+    assert "<b>later</b>" not in refused.text
+    assert count(runtime, BulkIssuance) == 0
+
+
+def test_the_issue_button_is_disabled_with_its_reason_while_it_would_issue_nothing(
+    owner: Dashboard, runtime: Runtime, templates: dict[str, str]
+) -> None:
+    preview = upload(owner, csv_of(*good_rows(3), "oops,X,Y,Safety Champion,2024-01-01,,,,"))
+    page = owner.get(preview).text
+    button = re.search(r"<button [^>]*data-bulk-issue[^>]*>", page)
+    assert button is not None and " disabled" in button[0]
+    assert 'aria-describedby="issue-why"' in button[0]
+    assert "Tick “Skip the 1 row with errors” first: as it is, the file would be refused" in page
+    # Without the script, a button that does what it says.
+    assert '<noscript><button type="submit" name="skip_invalid" value="on">' in page
+    # A file without errors: the button works.
+    clean = owner.get(upload(owner, csv_of(*good_rows(2, start=5)))).text
+    button = re.search(r"<button [^>]*data-bulk-issue[^>]*>", clean)
+    assert button is not None and "disabled" not in button[0]
+    assert count(runtime, BulkIssuance) == 0

@@ -93,3 +93,37 @@ def test_upload_correct_and_issue_a_file_then_watch_it_finish(admin: AdminBrowse
     expect(row).to_contain_text(admin.email)
     expect(row.locator(".badge")).to_have_text("completed")
     admin.shot("bulk-history")
+
+
+def test_the_issue_button_follows_the_choices_and_says_why_it_is_disabled(
+    admin: AdminBrowser,
+) -> None:
+    # Valid a year from its issue date: every row of 2024 would arrive already expired.
+    published(
+        admin.live.client,
+        admin.tenant,
+        name="Safety Champion",
+        expiry={"type": "duration", "duration": "P1Y"},
+    )
+    page = admin.page
+    admin.go("/admin/bulk")
+    page.get_by_label("CSV file", exact=True).set_input_files(csv_file(ROWS))
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.locator("#late-summary")).to_contain_text("2 rows would arrive already expired")
+    issue = page.locator("[data-bulk-issue]")
+    why = page.locator("[data-bulk-why]")
+    # A file with an error is refused unless its bad row is skipped: the button says so.
+    expect(issue).to_be_disabled()
+    expect(why).to_contain_text("Skip the 1 row with errors")
+    page.get_by_label("Skip the 1 row with errors and issue the valid ones").check()
+    expect(issue).to_be_enabled()
+    expect(issue).to_have_text("Issue 2 credentials")
+    expect(why).to_have_text("")
+    # Each flagged row has its choice; skipping both leaves nothing to issue.
+    page.get_by_role("group", name="Line 2, ada@example.org").get_by_label("Skip").check()
+    expect(issue).to_have_text("Issue 1 credential")
+    page.get_by_role("group", name="Line 4, alan@example.org").get_by_label("Skip").check()
+    expect(issue).to_have_text("Issue 0 credentials")
+    expect(issue).to_be_disabled()
+    expect(why).to_have_text("Every row left is set to be skipped: issuing would issue nothing.")
+    admin.shot("bulk-preview-late-rows")

@@ -309,6 +309,11 @@ def test_the_cli_previews_then_applies(
         assert refused.exit_code == 1 and count(runtime, Credential) == 0
 
         path.write_bytes(csv_of(*good_rows(5)))
+        # Rows of 2024 on a template valid a year: the preview says they would arrive expired.
+        checked = runner.invoke(cli.app, args)
+        assert "5 row(s) would arrive already expired" in " ".join(checked.output.split())
+        bad_choice = runner.invoke(cli.app, [*args, "--late", "later"])
+        assert bad_choice.exit_code == 2 and "--late is issue, skip or today" in bad_choice.output
         applied = runner.invoke(cli.app, [*args, "--yes", "--no-notify"])
         assert applied.exit_code == 0, applied.output
         assert "5 issued" in applied.output
@@ -316,6 +321,11 @@ def test_the_cli_previews_then_applies(
         again = runner.invoke(cli.app, [*args, "--apply"])
         assert again.exit_code == 0 and "nothing to do" in again.output
         assert count(runtime, Credential) == 5
+
+        path.write_bytes(csv_of(*good_rows(2, start=10)))
+        skipped = runner.invoke(cli.app, [*args, "--apply", "--late", "skip"])
+        assert skipped.exit_code == 0, skipped.output
+        assert "0 issued" in skipped.output and count(runtime, Credential) == 5
     finally:
         get_settings.cache_clear()
 
@@ -337,3 +347,30 @@ def test_a_template_name_resolves_to_its_one_published_template() -> None:
     assert templates.resolve("Twin")[0] == "ambiguous_template"  # type: ignore[index]
     assert templates.resolve(str(draft))[0] == "template_not_published"  # type: ignore[index]
     assert templates.resolve("Nope")[0] == "unknown_template"  # type: ignore[index]
+
+
+def test_the_preview_flags_rows_that_would_arrive_expired_and_the_api_can_skip_them(
+    client: TestClient, tenant: Tenant, runtime: Runtime, templates: dict[str, str]
+) -> None:
+    today = datetime.now(UTC).date().isoformat()
+    # Safety Champion is valid a year: rows of 2024 would arrive expired; today's would not.
+    data = csv_of(*good_rows(2), f"today@example.org,To,Day,Safety Champion,{today},,,,")
+    report = post(client, tenant, "/preview", data).json()
+    assert (report["to_issue"], report["expired_count"], report["expiring_count"]) == (3, 2, 0)
+    assert [(r["line"], r["state"], r["can_redate"]) for r in report["late"]] == [
+        (2, "expired", True),
+        (3, "expired", True),
+    ]
+    assert report["late"][0]["expires_at"].startswith("2025-03-01")
+    assert report["late_truncated"] is False
+
+    refused = post(client, tenant, "", data, late_rows="later")
+    assert refused.status_code == 422
+    started = post(client, tenant, "", data, late_rows="skip")
+    assert started.status_code == 202, started.text
+    run_jobs()
+    body = client.get(
+        f"/api/v1/bulk-issuances/{started.json()['id']}", headers=tenant.headers
+    ).json()
+    assert (body["issued"], body["skipped"], body["failed"]) == (1, 2, 0)
+    assert count(runtime, Credential) == 1

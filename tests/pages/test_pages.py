@@ -417,3 +417,54 @@ def test_layouts_are_checked_and_previewed(client: TestClient, tenant: Tenant) -
         headers=tenant.headers,
     )
     assert badge.status_code == 422
+
+
+def test_the_evidence_says_what_was_done_when_and_with_what_result_in_the_pages_language(
+    client: TestClient, tenant: Tenant
+) -> None:
+    issued = issue(
+        client,
+        tenant,
+        translations=[FRENCH],
+        data={"score": 85, "max_score": 100, "passed": True},
+    )
+    english = client.get(issued.page, headers=HTML).text
+    section = english[english.index('<ul class="evidence">') :]
+    section = section[: section.index("</ul>")]
+    text = " | ".join(read(section).text)
+    assert "Completed the course “Python 101”" in text
+    assert "March 1, 2026" in text and "Score: 85 out of 100" in text and "Passed" in text
+    # Not the machine data: no event type, no timestamp, no event id.
+    assert "course.completed" not in section and "T09:00:00" in section  # only in datetime=""
+    assert "2026-03-01T09:00:00+00:00</" not in section and "e-" not in text
+
+    french = client.get(f"{issued.page}?lang=fr", headers=HTML).text
+    section = french[french.index('<ul class="evidence">') :]
+    text = " | ".join(read(section[: section.index("</ul>")]).text)
+    assert "A terminé le cours « Python 101 »" in text
+    assert "1 mars 2026" in text and "Score : 85 sur 100" in text and "Réussi" in text
+
+    # The Open Badges JSON keeps the machine data.
+    document = client.get(issued.page, headers={"Accept": "application/json"}).json()
+    assert document["evidence"][0]["narrative"].startswith("course.completed at 2026-03-01")
+
+
+def test_evidence_of_a_type_of_the_senders_own_is_said_in_its_words(
+    client: TestClient, tenant: Tenant, runtime: Runtime
+) -> None:
+    issued = issue(client, tenant)
+    with unit_of_work(runtime.sessions) as session:
+        credential = session.get(Credential, uuid.UUID(issued.credential_id))
+        assert credential is not None
+        credential.evidence = [
+            {"type": "event", "id": "gone", "event_type": "badge.earned", "occurred_at": "x"},
+            {"type": "url", "id": "javascript:alert(1)", "narrative": "<b>Portfolio</b>"},
+            {"type": "url", "id": "https://example.org/work", "narrative": None},
+        ]
+    page = client.get(issued.page, headers=HTML).text
+    section = page[page.index('<ul class="evidence">') :]
+    section = section[: section.index("</ul>")]
+    text = " | ".join(read(section).text)
+    assert "Recorded: badge earned" in text
+    assert "&lt;b&gt;Portfolio&lt;/b&gt;" in section and "javascript:" not in section
+    assert 'href="https://example.org/work"' in section and "See the evidence" in text

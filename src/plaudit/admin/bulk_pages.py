@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import FormData
 
 from plaudit import jobs
 from plaudit.admin.forms import FormErrors, text, upload
@@ -112,6 +113,34 @@ def upload_file(
     return redirect(f"{BULK}/preview/{sha256}?{query}")
 
 
+LATE_CHOICES = (
+    (bulk.LateChoice.ISSUE, "Issue as dated"),
+    (bulk.LateChoice.TODAY, "Issue dated today"),
+    (bulk.LateChoice.SKIP, "Skip"),
+)
+_LATE_FIELD = re.compile(r"^late-(\d{1,9})$")
+
+
+def _choices(form: FormData, errors: FormErrors) -> bulk.Choices:
+    """The preview's choices for the rows flagged late: ``late-<line>`` per row, and
+    ``late_default`` for the rows beyond those listed."""
+    allowed = {c.value for c in bulk.LateChoice}
+    lines: dict[int, bulk.LateChoice] = {}
+    for name, value in form.multi_items():
+        match = _LATE_FIELD.match(name)
+        if match is None:
+            continue
+        if value not in allowed:
+            errors.add("", f"Line {match[1]}: choose to issue the row, skip it or date it today.")
+            continue
+        lines[int(match[1])] = bulk.LateChoice(str(value))
+    default = text(form, "late_default") or bulk.LateChoice.ISSUE.value
+    if default not in allowed:
+        errors.add("", "Choose what to do with the other flagged rows: issue, skip or date today.")
+        default = bulk.LateChoice.ISSUE.value
+    return bulk.Choices(bulk.LateChoice(default), lines)
+
+
 def _sha256_or_404(value: str) -> str:
     if not _SHA256.match(value):
         raise NotFound(GONE)
@@ -128,6 +157,7 @@ def _preview(
     name: str,
     errors: FormErrors | None = None,
     kept: dict[str, bool] | None = None,
+    choices: bulk.Choices | None = None,
     status: int = 200,
 ) -> Response:
     sha256 = _sha256_or_404(sha256)
@@ -139,6 +169,12 @@ def _preview(
         raise NotFound(GONE)
     with stream:
         report = bulk.preview(session, organization_id=admin.organization_id, stream=stream)
+    choices = choices or bulk.Choices()
+    # What "Issue" would issue with the choices as they stand (the script recounts as they
+    # change); rows beyond those listed follow the default choice.
+    declined = sum(choices.of(r.line) is bulk.LateChoice.SKIP for r in report.late)
+    if choices.default is bulk.LateChoice.SKIP:
+        declined += report.expired_count + report.expiring_count - len(report.late)
     return render(
         request,
         admin,
@@ -151,6 +187,9 @@ def _preview(
             "earlier": earlier,
             "errors": errors or FormErrors(),
             "kept": kept or {"notify": True, "skip_invalid": False},
+            "choices": choices,
+            "late_choices": LATE_CHOICES,
+            "would_issue": report.to_issue - declined,
         },
         status=status,
         section="bulk",
@@ -196,6 +235,20 @@ def apply_file(
     organization_id = admin.organization_id
     name = text(form, "filename")[:255]
     notify, skip_invalid = bool(form.get("notify")), bool(form.get("skip_invalid"))
+    refused = FormErrors()
+    choices = _choices(form, refused)
+    if refused:
+        return _preview(
+            request,
+            admin,
+            session,
+            runtime,
+            sha256=sha256,
+            name=name,
+            errors=refused,
+            kept={"notify": notify, "skip_invalid": skip_invalid},
+            status=422,
+        )
     stream = bulk.open_staged(runtime.files, organization_id=organization_id, sha256=sha256)
     if stream is None:
         earlier = bulk.find(session, organization_id=organization_id, sha256=sha256)
@@ -213,6 +266,7 @@ def apply_file(
                 notify=notify,
                 skip_invalid=skip_invalid,
                 uploaded_by=admin.user.email,
+                choices=choices,
             )
     except InvalidInput as exc:
         report = exc.extra.get("report") or {}
@@ -233,6 +287,7 @@ def apply_file(
             name=name,
             errors=errors,
             kept={"notify": notify, "skip_invalid": skip_invalid},
+            choices=choices,
             status=422,
         )
     key = bulk.staged_key(organization_id=organization_id, sha256=sha256)

@@ -73,6 +73,15 @@ def start(
     skip_invalid: Annotated[
         bool, Form(description="Issue the valid rows of a file that has invalid ones.")
     ] = False,
+    late_rows: Annotated[
+        bulk.LateChoice,
+        Form(
+            description="What to do with the rows whose credential would arrive expired, or "
+            "within the template's reminder window (the preview lists them): issue them as "
+            "dated, skip them, or issue them dated today (when the template's expiry is a "
+            "duration and the row gives no expiry_date)."
+        ),
+    ] = bulk.LateChoice.ISSUE,
 ) -> BulkIssuance:
     key = apikeys.get(
         session, organization_id=principal.organization_id, key_id=principal.api_key_id
@@ -86,6 +95,7 @@ def start(
         notify=notify,
         skip_invalid=skip_invalid,
         uploaded_by=f"API key '{key.name}'",
+        choices=bulk.Choices(default=late_rows),
     )
     if run:
         jobs.enqueue(session, bulk_tasks.apply_bulk, str(job.id))

@@ -29,6 +29,26 @@ class TemplateRowsOut(Output):
     rows: int
 
 
+class LateRowOut(Output):
+    """A valid row whose credential would arrive expired, or about to expire."""
+
+    line: int
+    email: str
+    template_id: uuid.UUID
+    template_name: str
+    issued_at: datetime = Field(description="The issue date the row gives.")
+    expires_at: datetime = Field(description="When its credential would expire.")
+    state: str = Field(
+        description="expired: already expired when issued; expiring: expires within "
+        "window_days of being issued."
+    )
+    window_days: int = Field(description="The template's farthest reminder before expiry.")
+    can_redate: bool = Field(
+        description="Issuing it dated today would give it a later expiry (the template's "
+        "expiry is a duration and the row states no expiry_date)."
+    )
+
+
 class BulkPreviewOut(Output):
     rows: int = Field(description="Rows read (blank lines are not rows).")
     valid: int
@@ -39,6 +59,18 @@ class BulkPreviewOut(Output):
     error_count: int
     errors: list[RowErrorOut] = Field(description="The first errors, in file order.")
     errors_truncated: bool = Field(description="True when more errors than listed were found.")
+    expired_count: int = Field(
+        default=0, description="Rows to issue whose credential would arrive already expired."
+    )
+    expiring_count: int = Field(
+        default=0,
+        description="Rows to issue whose credential would expire within the template's "
+        "reminder window of arriving.",
+    )
+    late: list[LateRowOut] = Field(
+        default_factory=list, description="The first of those rows, in file order."
+    )
+    late_truncated: bool = False
 
 
 class BulkIssuanceOut(Output):
@@ -52,7 +84,9 @@ class BulkIssuanceOut(Output):
     total_rows: int
     processed_rows: int
     issued: int
-    skipped: int = Field(description="Rows already issued: nothing done.")
+    skipped: int = Field(
+        description="Rows already issued, or set aside in the preview: nothing done."
+    )
     failed: int = Field(description="Rows invalid when applied (see errors).")
     errors: list[RowErrorOut]
     error: str | None

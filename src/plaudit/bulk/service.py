@@ -20,13 +20,16 @@ two multi-row statements); each batch's credentials are signed by one job after 
 from __future__ import annotations
 
 import csv
+import dataclasses
+import enum
 import hashlib
 import io
 import itertools
+import json
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, BinaryIO, Final
 
@@ -36,7 +39,7 @@ from sqlalchemy.orm import Session
 from plaudit.awards.service import AwardableTemplate, AwardBook, Grant
 from plaudit.bulk import parsing
 from plaudit.bulk.parsing import BadFile, Checker, Header, Row, RowError, Templates, TemplateSpec
-from plaudit.bulk.schemas import BulkPreviewOut, RowErrorOut, TemplateRowsOut
+from plaudit.bulk.schemas import BulkPreviewOut, LateRowOut, RowErrorOut, TemplateRowsOut
 from plaudit.db import new_id, utcnow
 from plaudit.errors import InvalidInput, not_found
 from plaudit.lifecycle import awarding
@@ -46,7 +49,7 @@ from plaudit.models.learner import Learner
 from plaudit.models.template import Template, TemplateStatus, TemplateVersion
 from plaudit.openbadges.credential import iso
 from plaudit.storage import FileStore
-from plaudit.templates.snapshot import snapshot_of
+from plaudit.templates.snapshot import Expiry, snapshot_of
 from plaudit.webhooks import service as webhooks
 
 BATCH: Final = 1_000  # rows per transaction
@@ -87,6 +90,108 @@ def catalog(session: Session, *, organization_id: uuid.UUID) -> Catalog:
     return Catalog(Templates.build(published, unpublished), awardable)
 
 
+# --- rows that would arrive expired, or about to expire ----------------------------------------
+#
+# A back-dated row on a template that expires some time after issue can arrive already expired
+# (issued two years ago, valid one year) or about to (within the template's farthest expiry
+# reminder). The preview flags such rows and the uploader chooses, per row, what to do.
+
+
+class Arrival(enum.StrEnum):
+    EXPIRED = "expired"  # expired before it is issued
+    EXPIRING = "expiring"  # expires within the reminder window of its arrival
+
+
+class LateChoice(enum.StrEnum):
+    ISSUE = "issue"  # as the file dates it, expired or not (the API's behaviour by default)
+    SKIP = "skip"  # not issued; counted as skipped
+    TODAY = "today"  # issued as of today: the template's policy dates its expiry from today
+
+
+@dataclass(frozen=True)
+class Late:
+    state: Arrival
+    expires_at: datetime
+    window_days: int  # the template's farthest reminder before expiry
+    can_redate: bool  # dating it today gives it a later expiry
+
+
+def arrival(row: Row, expiry: Expiry, *, now: datetime) -> Late | None:
+    """Whether the row's credential would arrive expired or within the reminder window."""
+    ends = row.expires_at or expiry.ends(issued_at=row.issued_at)
+    if ends is None:
+        return None
+    window = max(expiry.reminders, default=0)
+    # An expiry stated in the file, or a fixed date, is the same whatever the issue date.
+    can_redate = row.expires_at is None and expiry.type == "duration"
+    if ends <= now:
+        return Late(Arrival.EXPIRED, ends, window, can_redate)
+    if window and ends - now <= timedelta(days=window):
+        return Late(Arrival.EXPIRING, ends, window, can_redate)
+    return None
+
+
+class _Arrivals:
+    """``arrival`` for many rows: rows share templates and dates, so each (template, issue
+    date, stated expiry) is judged once (a file of 100,000 rows has a few hundred)."""
+
+    def __init__(self, found: Catalog, now: datetime) -> None:
+        self.found, self.now = found, now
+        self.seen: dict[tuple[uuid.UUID, datetime, datetime | None], Late | None] = {}
+
+    def of(self, row: Row) -> Late | None:
+        key = (row.template.id, row.issued_at, row.expires_at)
+        if key not in self.seen:
+            if len(self.seen) >= 10_000:  # rows with times of day: memory stays bounded
+                self.seen.clear()
+            expiry = self.found.awardable[row.template.id].snapshot.expiry
+            self.seen[key] = arrival(row, expiry, now=self.now)
+        return self.seen[key]
+
+
+def redated(row: Row, *, organization_id: uuid.UUID, now: datetime) -> Row:
+    """The row issued as of ``now`` (its key too: one recipient, one template, one day)."""
+    key = parsing.issuance_key(organization_id, row.template.id, row.email, now.date())
+    return dataclasses.replace(row, issued_at=now, key=key)
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What to do with the rows flagged late: per line, else ``default``."""
+
+    default: LateChoice = LateChoice.ISSUE
+    lines: Mapping[int, LateChoice] = field(default_factory=dict)
+
+    def of(self, line: int) -> LateChoice:
+        return self.lines.get(line, self.default)
+
+    def to_json(self) -> bytes:
+        return json.dumps(
+            {
+                "default": self.default.value,
+                "lines": {str(k): v.value for k, v in self.lines.items()},
+            }
+        ).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Choices:
+        raw = json.loads(data)
+        return cls(
+            LateChoice(raw["default"]),
+            {int(k): LateChoice(v) for k, v in raw.get("lines", {}).items()},
+        )
+
+
+def choices_key(file_key: str) -> str:
+    # Kept beside the job's file rather than in a column: they belong to that file's lines.
+    return f"{file_key}.choices.json"
+
+
+def load_choices(files: FileStore, *, file_key: str) -> Choices:
+    data = files.get(choices_key(file_key))
+    return Choices.from_json(data) if data else Choices()
+
+
 def _issued_keys(session: Session, *, organization_id: uuid.UUID, keys: list[str]) -> set[str]:
     if not keys:
         return set()
@@ -112,11 +217,16 @@ def preview(
 ) -> BulkPreviewOut:
     """Check every row of the file, in a stream; report what applying it would do."""
     found = catalog(session, organization_id=organization_id)
+    now = now or utcnow()
     errors: list[RowError] = []
     error_count = rows = valid = already = 0
     per_template: Counter[uuid.UUID] = Counter()
     names: dict[uuid.UUID, str] = {}
     pending: list[str] = []
+    pending_late: list[tuple[Row, Late]] = []
+    late: list[LateRowOut] = []
+    late_counts: Counter[Arrival] = Counter()
+    judged = _Arrivals(found, now)
 
     def error(e: RowError) -> None:
         nonlocal error_count
@@ -126,8 +236,16 @@ def preview(
 
     def flush() -> None:
         nonlocal already
-        already += len(_issued_keys(session, organization_id=organization_id, keys=pending))
+        issued = _issued_keys(session, organization_id=organization_id, keys=pending)
+        already += len(issued)
+        # A row issued before is skipped whatever its dates: it is not flagged.
+        for row, flag in pending_late:
+            if row.key not in issued:
+                late_counts[flag.state] += 1
+                if len(late) < MAX_REPORTED:
+                    late.append(_late_out(row, flag))
         pending.clear()
+        pending_late.clear()
 
     try:
         records = parsing.records(stream)
@@ -140,7 +258,7 @@ def preview(
                 for e in header:
                     error(e)
             else:
-                checker = Checker(organization_id, header, found.templates, now or utcnow())
+                checker = Checker(organization_id, header, found.templates, now)
                 for line, cells in records:
                     rows += 1
                     row = checker.check(line, cells)
@@ -149,6 +267,8 @@ def preview(
                         per_template[row.template.id] += 1
                         names[row.template.id] = row.template.name
                         pending.append(row.key)
+                        if (flag := judged.of(row)) is not None:
+                            pending_late.append((row, flag))
                         if len(pending) >= BATCH:
                             flush()
                     else:
@@ -172,6 +292,24 @@ def preview(
         error_count=error_count,
         errors=_report(errors),
         errors_truncated=error_count > len(errors),
+        expired_count=late_counts[Arrival.EXPIRED],
+        expiring_count=late_counts[Arrival.EXPIRING],
+        late=late,
+        late_truncated=late_counts.total() > len(late),
+    )
+
+
+def _late_out(row: Row, late: Late) -> LateRowOut:
+    return LateRowOut(
+        line=row.line,
+        email=row.email,
+        template_id=row.template.id,
+        template_name=row.template.name,
+        issued_at=row.issued_at,
+        expires_at=late.expires_at,
+        state=late.state.value,
+        window_days=late.window_days,
+        can_redate=late.can_redate,
     )
 
 
@@ -196,11 +334,13 @@ def start(
     notify: bool = True,
     skip_invalid: bool = False,
     uploaded_by: str | None = None,
+    choices: Choices | None = None,
 ) -> tuple[BulkIssuance, bool]:
     """The job for this file, and whether it is to be run now (new, or failed before).
 
     A file with invalid rows is refused (with the preview's errors) unless ``skip_invalid``:
-    then its valid rows are issued and the others counted as failed."""
+    then its valid rows are issued and the others counted as failed. ``choices`` say what to
+    do with the rows that would arrive expired or about to (by default: issue them)."""
     sha256, size = sha256_of(stream)
     existing = session.scalar(
         select(BulkIssuance)
@@ -248,6 +388,8 @@ def start(
         errors=[],
     )
     files.put_stream(bulk.file_key, stream)
+    if choices is not None and choices != Choices():
+        files.put(choices_key(bulk.file_key), choices.to_json())
     session.add(bulk)
     session.flush()
     return bulk, True
@@ -487,7 +629,7 @@ def row_email(learner: Learner) -> str:
 
 
 def apply_batch(
-    session: Session, *, bulk_id: uuid.UUID, batch: Batch
+    session: Session, *, bulk_id: uuid.UUID, batch: Batch, choices: Choices | None = None
 ) -> tuple[Progress, list[uuid.UUID]]:
     """Issue the batch's rows not issued yet; count them with the job's progress. Returns the
     progress and the new credentials (to be signed once the transaction commits).
@@ -503,13 +645,23 @@ def apply_batch(
     organization_id = bulk.organization_id
     found = catalog(session, organization_id=organization_id)
     # Repeats within this batch are caught here, across batches by the stored keys.
-    checker = Checker(organization_id, header, found.templates, utcnow())
+    now = utcnow()
+    checker = Checker(organization_id, header, found.templates, now)
+    choices = choices or Choices()
+    judged = _Arrivals(found, now)
     rows: list[Row] = []
     failures: list[RowError] = []
-    repeated = 0
+    repeated = declined = 0
     for line, cells in records:
         row = checker.check(line, cells)
         if isinstance(row, Row):
+            late = judged.of(row)
+            choice = choices.of(row.line) if late is not None else LateChoice.ISSUE
+            if choice is LateChoice.SKIP:
+                declined += 1
+                continue
+            if choice is LateChoice.TODAY and late is not None and late.can_redate:
+                row = redated(row, organization_id=organization_id, now=now)
             rows.append(row)
         elif row[0].code == parsing.Code.DUPLICATE_ROW:
             repeated += 1
@@ -555,7 +707,7 @@ def apply_batch(
     failed_rows = len({e.line for e in failures})
     bulk.processed_rows += len(records)
     bulk.issued += len(created)
-    bulk.skipped += len(rows) - len(todo) + repeated
+    bulk.skipped += len(rows) - len(todo) + repeated + declined
     bulk.failed += failed_rows
     if failures and len(bulk.errors) < MAX_KEPT:
         bulk.errors = [*bulk.errors, *(e.as_dict() for e in failures)][:MAX_KEPT]

@@ -85,6 +85,7 @@ def _run(
         plan = bulk.begin(session, bulk_id=bulk_id)
     if plan is None:
         return None
+    choices = bulk.load_choices(rt.files, file_key=plan.file_key)
     try:
         for number, batch in enumerate(bulk.batches(rt.files, plan, size=batch_size), start=1):
             if number in (2, 5, 10) or number % 25 == 0:
@@ -94,7 +95,9 @@ def _run(
                 try:
                     with unit_of_work(rt.sessions) as session:
                         lease.renew(session)  # in the batch's transaction: both or neither
-                        progress, created = bulk.apply_batch(session, bulk_id=bulk_id, batch=batch)
+                        progress, created = bulk.apply_batch(
+                            session, bulk_id=bulk_id, batch=batch, choices=choices
+                        )
                         if created:
                             jobs.enqueue(session, sign_bulk, [str(c) for c in created])
                     break

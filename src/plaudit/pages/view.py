@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
@@ -15,6 +16,7 @@ from plaudit.models.award import Credential, CredentialStatus
 from plaudit.models.organization import Organization
 from plaudit.models.template import TemplateVersion
 from plaudit.openbadges.report import Check, Report, Verdict
+from plaudit.pages import evidence as evidence_words
 from plaudit.pages import linkedin
 from plaudit.templates import service as templates
 from plaudit.templates.localize import direction
@@ -96,7 +98,7 @@ class CredentialPage:
     expires: datetime | None
     alignments: list[dict[str, str]]
     tags: list[str]
-    evidence: list[str]
+    evidence: list[evidence_words.EvidenceItem]
     fields: list[tuple[str, str]]
     checks: list[Check]
     page_url: str
@@ -115,6 +117,9 @@ class Loaded:
     credential: Credential
     organization: Organization
     version: TemplateVersion
+    # The events its evidence names, by the sender's id (their titles and results); left
+    # empty where the evidence is not shown (the wallet's list).
+    events: Mapping[str, evidence_words.EventFacts] = field(default_factory=dict)
 
 
 def load(session: Session, public_id: str) -> Loaded | None:
@@ -126,7 +131,11 @@ def load(session: Session, public_id: str) -> Loaded | None:
     ).one_or_none()
     if row is None:
         return None
-    return Loaded(*row)
+    credential, organization, version = row
+    events = evidence_words.event_facts(
+        session, organization_id=organization.id, credential=credential
+    )
+    return Loaded(credential, organization, version, events)
 
 
 def report_for(session: Session, base_url: str, credential: Credential) -> Report | None:
@@ -250,20 +259,7 @@ def build(
         for name, value in (credential.fields or {}).items()
         if name in labels and value not in (None, "")
     ]
-    evidence = [
-        " · ".join(
-            str(part)
-            for part in (
-                e.get("event_type"),
-                e.get("occurred_at"),
-                e.get("name"),
-                e.get("narrative"),
-                e.get("id"),
-            )
-            if part
-        )
-        for e in credential.evidence
-    ]
+    evidence = evidence_words.describe(credential, loaded.events, t, lang)
     name = str(local["name"])
     return CredentialPage(
         public_id=credential.public_id,

@@ -43,3 +43,38 @@
   }
   window.setTimeout(poll, 1500);
 })();
+
+// Bulk issuance preview: the "Issue N credentials" button counts what pressing it would issue
+// as the rows flagged late are set to skip or not, and is disabled, with the reason beside it,
+// while pressing it would issue nothing (every row skipped, or a file with errors whose
+// invalid rows are not skipped: the server would refuse it).
+(function () {
+  var form = document.querySelector("[data-bulk-apply]");
+  if (!form) { return; }
+  var button = form.querySelector("[data-bulk-issue]");
+  var why = form.querySelector("[data-bulk-why]");
+  var skipInvalid = form.querySelector("#f-skip_invalid");
+  var toIssue = parseInt(form.getAttribute("data-to-issue"), 10) || 0;
+  var unlisted = parseInt(form.getAttribute("data-unlisted"), 10) || 0;
+
+  function update() {
+    var skipped = form.querySelectorAll("[data-late-line] input[type=radio][value=skip]:checked").length;
+    var rest = form.querySelector("#f-late_default");
+    if (rest && rest.value === "skip") { skipped += unlisted; }
+    var n = Math.max(toIssue - skipped, 0);
+    button.textContent = "Issue " + n + (n === 1 ? " credential" : " credentials");
+    var reason = "";
+    if (n === 0) {
+      reason = "Every row left is set to be skipped: issuing would issue nothing.";
+    } else if (skipInvalid && !skipInvalid.checked) {
+      reason = "Tick \u201c" + skipInvalid.labels[0].textContent.trim() +
+        "\u201d first: as it is, the file would be refused and nothing issued.";
+    }
+    button.disabled = reason !== "";
+    if (reason) { button.setAttribute("aria-describedby", "issue-why"); }
+    else { button.removeAttribute("aria-describedby"); }
+    why.textContent = reason;
+  }
+  form.addEventListener("change", update);
+  update();
+})();
