@@ -14,6 +14,7 @@ import ssl
 import threading
 import time
 import urllib.parse
+from dataclasses import dataclass
 from typing import Any
 
 # Schemes allowed when private networks are off. Tests widen this to let a local server stand
@@ -125,3 +126,56 @@ def connect(
         host, port, address=address, tls=parts.scheme == "https", timeout=remaining
     )
     return conn, urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    reason: str
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    def header(self, name: str) -> str:
+        return str(self.headers.get(name) or "")
+
+
+def exchange(
+    method: str,
+    url: str,
+    *,
+    deadline: float,
+    allow_private: bool,
+    max_bytes: int,
+    headers: dict[str, str] | None = None,
+    body: bytes | None = None,
+    verb: str = "fetched",
+) -> Reply:
+    """One request to ``url`` and its whole answer, by ``deadline`` and at most ``max_bytes``
+    long; OutboundError saying why not (refused address, network, too slow, too large)."""
+    conn, path = connect(url, deadline=deadline, allow_private=allow_private, verb=verb)
+    # Socket timeouts bound each read, not their sum; the watchdog bounds the whole exchange.
+    watchdog = threading.Timer(max(deadline - time.monotonic(), 0), interrupt, (conn,))
+    watchdog.daemon = True
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        watchdog.start()
+        response = conn.getresponse()
+        declared = response.getheader("Content-Length")
+        if declared and declared.isdigit() and int(declared) > max_bytes:
+            raise OutboundError(f"{url} is larger than {max_bytes} bytes")
+        data = bytearray()
+        while chunk := response.read1(65_536):
+            data += chunk
+            if len(data) > max_bytes:
+                raise OutboundError(f"{url} is larger than {max_bytes} bytes")
+    except (OSError, http.client.HTTPException) as exc:
+        if time.monotonic() >= deadline:
+            raise OutboundError(f"{url} took too long") from exc
+        raise OutboundError(f"{url} could not be reached: {exc}") from exc
+    finally:
+        watchdog.cancel()
+        conn.close()
+    # The watchdog's interruption can look like the end of a short answer.
+    if time.monotonic() >= deadline:
+        raise OutboundError(f"{url} took too long")
+    return Reply(response.status, response.reason, response.headers, bytes(data))

@@ -4,9 +4,7 @@ no redirects followed, a deadline on the whole exchange and a cap on what is rea
 from __future__ import annotations
 
 import base64
-import http.client
 import json
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Final
@@ -67,38 +65,21 @@ def call(
 ) -> Answer:
     """One exchange with ``url``; RemoteError when it cannot be made (refused address, network,
     too slow, too large)."""
-    deadline = time.monotonic() + timeout
-    conn, path = outbound.connect(
-        url, deadline=deadline, allow_private=allow_private, verb="sent to"
+    reply = outbound.exchange(
+        method,
+        url,
+        deadline=time.monotonic() + timeout,
+        allow_private=allow_private,
+        max_bytes=MAX_BYTES,
+        headers={"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})},
+        body=body,
+        verb="sent to",
     )
-    watchdog = threading.Timer(max(deadline - time.monotonic(), 0), outbound.interrupt, (conn,))
-    watchdog.daemon = True
-    try:
-        conn.request(
-            method,
-            path,
-            body=body,
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})},
-        )
-        watchdog.start()
-        response = conn.getresponse()
-        data = bytearray()
-        while chunk := response.read1(65_536):
-            data += chunk
-            if len(data) > MAX_BYTES:
-                raise RemoteError(f"{url} answered more than {MAX_BYTES} bytes")
-    except (OSError, http.client.HTTPException) as exc:
-        if time.monotonic() >= deadline:
-            raise RemoteError(f"{url} took too long") from exc
-        raise RemoteError(f"{url} could not be reached: {exc}") from exc
-    finally:
-        watchdog.cancel()
-        conn.close()
     return Answer(
-        response.status,
-        response.reason,
-        (response.getheader("Content-Type") or "").split(";")[0].strip().lower(),
-        bytes(data),
+        reply.status,
+        reply.reason,
+        reply.header("Content-Type").split(";")[0].strip().lower(),
+        reply.body,
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import http.client
 import json
 import threading
 import time
@@ -32,51 +31,31 @@ FetchError = outbound.OutboundError
 def _get(
     url: str, *, deadline: float, max_bytes: int, allow_private: bool, redirects_left: int
 ) -> Any:
-    conn, path = outbound.connect(url, deadline=deadline, allow_private=allow_private)
-    remaining = deadline - time.monotonic()
-    # Socket timeouts bound each read, not their sum; the watchdog bounds the whole exchange.
-    watchdog = threading.Timer(remaining, outbound.interrupt, args=(conn,))
-    watchdog.daemon = True
+    reply = outbound.exchange(
+        "GET",
+        url,
+        deadline=deadline,
+        allow_private=allow_private,
+        max_bytes=max_bytes,
+        headers={"Accept": "application/did+json, application/json"},
+    )
+    if reply.status in _REDIRECTS:
+        location = reply.header("Location")
+        if not location:
+            raise FetchError(f"{url} redirects without saying where")
+        if redirects_left <= 0:
+            raise FetchError(f"{url} redirects too many times")
+        return _get(
+            urllib.parse.urljoin(url, location),
+            deadline=deadline,
+            max_bytes=max_bytes,
+            allow_private=allow_private,
+            redirects_left=redirects_left - 1,
+        )
+    if reply.status != 200:
+        raise FetchError(f"{url} answered {reply.status} {reply.reason}")
     try:
-        conn.request("GET", path, headers={"Accept": "application/did+json, application/json"})
-        watchdog.start()
-        response = conn.getresponse()
-        if response.status in _REDIRECTS:
-            location = response.getheader("Location")
-            if not location:
-                raise FetchError(f"{url} redirects without saying where")
-            if redirects_left <= 0:
-                raise FetchError(f"{url} redirects too many times")
-            target = urllib.parse.urljoin(url, location)
-            conn.close()
-            return _get(
-                target,
-                deadline=deadline,
-                max_bytes=max_bytes,
-                allow_private=allow_private,
-                redirects_left=redirects_left - 1,
-            )
-        if response.status != 200:
-            raise FetchError(f"{url} answered {response.status} {response.reason}")
-        declared = response.getheader("Content-Length")
-        if declared and declared.isdigit() and int(declared) > max_bytes:
-            raise FetchError(f"{url} is larger than {max_bytes} bytes")
-        body = bytearray()
-        while chunk := response.read1(65_536):
-            body += chunk
-            if len(body) > max_bytes:
-                raise FetchError(f"{url} is larger than {max_bytes} bytes")
-    except (OSError, http.client.HTTPException) as exc:
-        if time.monotonic() >= deadline:
-            raise FetchError(f"{url} took too long") from exc
-        raise FetchError(f"{url} could not be fetched: {exc}") from exc
-    finally:
-        watchdog.cancel()
-        conn.close()
-    if time.monotonic() >= deadline:
-        raise FetchError(f"{url} took too long")
-    try:
-        return json.loads(bytes(body), parse_constant=_refuse_constant)
+        return json.loads(reply.body, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as exc:
         raise FetchError(f"{url} is not JSON: {exc}") from exc
 
