@@ -39,6 +39,7 @@ from plaudit.learners.routes import credentials_router
 from plaudit.learners.routes import router as learners_router
 from plaudit.lifecycle.routes import router as credential_lifecycle_router
 from plaudit.notifications.routes import router as email_router
+from plaudit.obapi.middleware import ImsxRefusals
 from plaudit.obapi.routes import router as obapi_router
 from plaudit.ops.routes import router as ops_router
 from plaudit.organizations.routes import router as organizations_router
@@ -162,6 +163,8 @@ def create_app(
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
+    # Outside it: its refusals on the Open Badges API's paths are told in the API's own shape.
+    app.add_middleware(ImsxRefusals)
     app.include_router(ops_router)
     for router in FEATURE_ROUTERS:
         app.include_router(router)

@@ -92,8 +92,17 @@ def credentials(
         if isinstance(held, str):
             jws.append(held)
         elif isinstance(held, dict):
-            found.append(held)
+            found.append(held if imported else _proofs_as_a_list(held))
     return CredentialPage(credentials=found, compact_jws=jws, total=int(total))
+
+
+def _proofs_as_a_list(signed: dict[str, Any]) -> dict[str, Any]:
+    """Plaudit's signed credential with its one proof as a one-item list. The data model allows
+    either (`Proof 0..* array-compacted`), and a proof is not part of what it signs, so both
+    verify alike; but the API's published schema wants a list, and clients generated from it
+    read nothing else. Imported credentials are served exactly as they came."""
+    proof = signed.get("proof")
+    return {**signed, "proof": [proof]} if isinstance(proof, dict) else signed
 
 
 # --- upserting a credential -------------------------------------------------------------------
