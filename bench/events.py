@@ -127,9 +127,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--singles", type=int, default=200)
+    parser.add_argument(
+        "--database", default="plaudit_bench", help="PostgreSQL database to drop and create"
+    )
     args = parser.parse_args()
+    print("command:", " ".join([os.path.relpath(sys.executable), *sys.argv]))
     run("sqlite", None, args.events, args.singles)
-    url = fresh_postgres("plaudit_bench")
+    url = fresh_postgres(args.database)
     if url:
         run("postgresql", url, args.events, args.singles)
 

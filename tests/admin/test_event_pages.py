@@ -3,6 +3,8 @@ trace, in words, with what it awarded; other organizations' events are out of re
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -134,7 +136,7 @@ def test_an_awarding_events_trace_shows_the_rule_the_values_and_the_award(
     assert f'<a href="/admin/rules/{scene["rule_id"]}">Award top scorers</a>' in html
     assert "Fired and awarded." in html
     assert "matched: type course.completed matches" in html
-    assert "event.data.score = 92, needs &gt;= 80" in html
+    assert "the score is 92, needs at least 80" in html
     assert f'href="/admin/templates/{scene["template_id"]}">Top &lt;Scorer&gt;</a>' in html
     assert html.count(f'href="/admin/credentials/{credential_id}"') >= 2  # trace and award list
     learner_id = owner.client.get(
@@ -152,8 +154,8 @@ def test_a_trace_says_why_nothing_was_awarded(owner: Dashboard) -> None:
     _send(owner, "other", "forum.posted", learner="ada")
     close = owner.get(f"/admin/events/{_event_id(owner, 'close')}").text
     assert "nothing awarded" in close
-    assert "Triggered Award top scorers, but nothing was awarded" in close
-    assert "Condition not met: event.data.score = 75, needs &gt;= 80." in close
+    assert "Triggered 1 rule, but nothing was awarded: it says why below." in close
+    assert "Condition not met." in close and "the score is 75, needs at least 80" in close
     assert "What it awarded" in close and "Nothing." in close
     other = owner.get(f"/admin/events/{_event_id(owner, 'other')}").text
     assert "no rule triggered" in other
@@ -235,3 +237,125 @@ def test_a_fallback_rule_held_back_says_which_rule_applied(owner: Dashboard) -> 
     page = owner.get(f"/admin/events/{_event_id(owner, 'winner')}").text
     assert "Skipped: fallback: rule Award top scorers already applied to this event." in page
     assert "Fired and awarded." in page
+
+
+def test_a_trace_names_each_rule_as_its_own_item_and_shows_no_json_pointer(
+    owner: Dashboard,
+) -> None:
+    template_id = published(owner.client, owner.tenant, name="Top Scorer")
+    for name, least in (("Scores, and more", 80), ("Perfect", 100)):
+        rule(
+            owner.client,
+            owner.tenant,
+            name=name,
+            trigger={"event_types": ["course.completed"]},
+            condition={
+                "and": [
+                    {">=": [{"var": "event.data.score"}, least]},
+                    {"==": [{"var": "learner.email"}, "ada@example.org"]},
+                ]
+            },
+            actions=[{"type": "award", "template_id": template_id}],
+        )
+    _send(owner, "close", "course.completed", learner="ada", score=75, custom_level=2)
+    page = owner.get(f"/admin/events/{_event_id(owner, 'close')}").text
+    assert "Triggered 2 rules, but nothing was awarded: each one says why below." in page
+    listed = page[page.index('<ul class="triggered-rules"') :]
+    listed = listed[: listed.index("</ul>")]
+    items = re.findall(r"<li>(.*?)</li>", listed, re.S)
+    names = [re.sub(r"<[^>]+>", "", item).split(":")[0] for item in items]
+    assert sorted(names) == ["Perfect", "Scores, and more"]
+    assert all("Condition not met." in item for item in items)
+    # The steps say which field in words; no JSON pointer, no variable path, no operator.
+    trace = page[page.index('id="trace"') : page.index('id="payload"')]
+    assert "the score is 75, needs at least 80" in trace
+    assert "the score is 75, needs at least 100" in trace
+    assert "event.data" not in trace and "/and/" not in trace and "&gt;=" not in trace
+    assert '<code class="muted">/' not in trace
+
+
+def test_trace_sentences_read_in_words() -> None:
+    from plaudit.admin.trace_words import in_words
+
+    assert in_words("event.data.score = 72, needs >= 80") == "the score is 72, needs at least 80"
+    assert (
+        in_words("event.data.level is missing, needs a true value")
+        == "the event's “level” value is missing, needs a true value"
+    )
+    assert in_words("learner.email = 'x', needs == 'y'") == (
+        "the learner's email is 'x', needs to be 'y'"
+    )
+    assert (
+        in_words("condition is invalid at /and/1/>=: unknown operator")
+        == "condition is invalid: unknown operator"
+    )
+    # A value that looks like a path is a value, not a field.
+    assert in_words('event.type = "learner.registered"') == (
+        'the event type is "learner.registered"'
+    )
+
+
+def test_the_event_page_shows_the_event_as_its_sender_posted_it(owner: Dashboard) -> None:
+    # Keys in the sender's order, a time with its offset, an integer score, a key of its own.
+    body = (
+        '{"type": "course.completed", "id": "as-sent", "occurred_at": "2026-03-01T10:00:00+02:00",'
+        ' "data": {"score": 85, "cohort": "<b>spring</b>"},'
+        ' "learner": {"id": "ada-1", "email": "ada@example.org"}}'
+    )
+    sent = owner.client.post(
+        "/api/v1/events",
+        content=body,
+        headers={**owner.tenant.headers, "Content-Type": "application/json"},
+    )
+    assert sent.status_code == 201, sent.text
+    page = owner.get(f"/admin/events/{_event_id(owner, 'as-sent')}").text
+    assert "The event as received" in page
+    shown = page[page.index('<pre class="payload">') :]
+    shown = html.unescape(shown[len('<pre class="payload">') : shown.index("</pre>")])
+    assert shown == json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+    assert shown.index('"type"') < shown.index('"id"') < shown.index('"learner"')
+    assert '"occurred_at": "2026-03-01T10:00:00+02:00"' in shown and '"score": 85,' in shown
+    assert "&lt;b&gt;spring&lt;/b&gt;" in page and "<b>spring</b>" not in page
+    assert '"learner_id"' not in shown  # not Plaudit's own form
+
+    # Each item of a batch is kept as sent too.
+    batch = owner.client.post(
+        "/api/v1/events/batch",
+        json={"events": [event("in-batch", "quiz.submitted", learner="ada-1", mark="A")]},
+        headers=owner.tenant.headers,
+    )
+    assert batch.status_code == 200, batch.text
+    page = owner.get(f"/admin/events/{_event_id(owner, 'in-batch')}").text
+    shown = page[page.index('<pre class="payload">') :]
+    shown = html.unescape(shown[len('<pre class="payload">') : shown.index("</pre>")])
+    assert json.loads(shown) == event("in-batch", "quiz.submitted", learner="ada-1", mark="A")
+
+
+def test_an_xapi_statement_is_shown_as_the_lrs_client_sent_it(owner: Dashboard) -> None:
+    adl = "http://adlnet.gov/expapi"
+    body = {
+        "actor": {
+            "objectType": "Agent",
+            "name": "Grace Hopper",
+            "account": {"homePage": "https://lms.example", "name": "grace"},
+        },
+        "verb": {"id": f"{adl}/verbs/completed", "display": {"en-US": "completed"}},
+        "object": {
+            "objectType": "Activity",
+            "id": "https://lms.example/course/7",
+            "definition": {"type": f"{adl}/activities/course", "name": {"en-US": "Safety"}},
+        },
+        "result": {"score": {"scaled": 0.9}, "completion": True},
+    }
+    response = owner.client.post(
+        "/api/v1/xapi/statements",
+        json=body,
+        headers={**owner.tenant.headers, "X-Experience-API-Version": "1.0.3"},
+    )
+    assert response.status_code == 200, response.text
+    [statement_id] = response.json()
+    page = owner.get(f"/admin/events/{_event_id(owner, f'xapi:{statement_id}')}").text
+    assert "The event as received" in page
+    shown = page[page.index('<pre class="payload">') :]
+    shown = html.unescape(shown[len('<pre class="payload">') : shown.index("</pre>")])
+    assert json.loads(shown) == body  # the statement, without the id Plaudit gave it

@@ -51,7 +51,7 @@ def test_from_an_event_to_its_trace_to_revoking_the_credential(admin: AdminBrows
     expect(page.get_by_role("heading", level=1)).to_contain_text("high-score")
     expect(page.get_by_text("This event awarded 1 credential")).to_be_visible()
     expect(page.get_by_role("link", name="Award good Python scores")).to_be_visible()
-    expect(page.get_by_text("event.data.score = 92, needs >= 80")).to_be_visible()
+    expect(page.get_by_text("the score is 92, needs at least 80")).to_be_visible()
     expect(page.get_by_role("link", name="Grace Hopper").first).to_be_visible()
     expect(page.locator("pre.payload")).to_contain_text('"score": 92')
     admin.shot("events-trace")
@@ -95,10 +95,11 @@ def test_from_an_event_to_its_trace_to_revoking_the_credential(admin: AdminBrows
     # The event that awarded nothing says why.
     admin.go("/admin/events?outcome=no_award")
     page.locator("#event-log tbody tr").first.get_by_role("link").click()
-    expect(page.get_by_text("Triggered Award good Python scores, but nothing")).to_be_visible()
-    expect(
-        page.get_by_text("Condition not met: event.data.score = 60, needs >= 80.")
-    ).to_be_visible()
+    expect(page.get_by_text("Triggered 1 rule, but nothing was awarded")).to_be_visible()
+    triggered = page.get_by_role("list", name="Rules triggered").get_by_role("listitem")
+    expect(triggered).to_have_count(1)
+    expect(triggered).to_contain_text("Award good Python scores: Condition not met.")
+    expect(page.get_by_text("failed: the score is 60, needs at least 80")).to_be_visible()
     admin.shot("events-trace-nothing")
 
     # At phone width, nothing runs off the side.

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from plaudit.admin.forms import FormErrors
+from plaudit.admin.trace_words import in_words
 from plaudit.admin.web import ADMIN, Viewer, paged, parse_uuid, render, window
 from plaudit.api.deps import SessionDep
 from plaudit.api.routing import UnitOfWorkRoute
@@ -129,6 +130,12 @@ class ActionView:
 
 
 @dataclass
+class StepView:
+    passed: bool
+    words: str
+
+
+@dataclass
 class RuleView:
     """One rule's decision about the event, as an administrator reads it."""
 
@@ -141,24 +148,24 @@ class RuleView:
     condition: dict[str, Any] | None
     skipped: str | None
     actions: list[ActionView] = field(default_factory=list)
+    steps: list[StepView] = field(default_factory=list)
+    condition_summary: str | None = None
 
 
 def _verdict(entry: dict[str, Any], actions: list[ActionView]) -> str:
+    """One short sentence; the reasons are the card's items (trigger, steps, actions)."""
     trigger = entry.get("trigger") or {}
-    condition = entry.get("condition")
     if entry.get("skipped"):
-        return f"Skipped: {entry['skipped']}."
+        return f"Skipped: {in_words(str(entry['skipped']))}."
     if not trigger.get("matched"):
-        return f"Not triggered: {trigger.get('reason', '')}."
+        return "Not triggered."
     if not entry.get("fires"):
-        if condition is not None:
-            failed = [s["explain"] for s in condition.get("steps", []) if not s.get("result")]
-            return f"Condition not met: {'; '.join(failed) or condition.get('summary', '')}."
-        return "Did not fire."
+        return "Condition not met." if entry.get("condition") is not None else "Did not fire."
     if any(a.awarded for a in actions):
         return "Fired and awarded."
-    done = "; ".join(a.outcome for a in actions) or "the rule has no action"
-    return f"Fired, but nothing was awarded: {done}."
+    if not actions:
+        return "Fired, but nothing was awarded: the rule has no action."
+    return "Fired, but nothing was awarded: each action below says why."
 
 
 def explain(trace: list[dict[str, Any]], templates: dict[str, str]) -> list[RuleView]:
@@ -177,17 +184,26 @@ def explain(trace: list[dict[str, Any]], templates: dict[str, str]) -> list[Rule
             for a in entry.get("actions", [])
         ]
         trigger = entry.get("trigger") or {}
+        condition = entry.get("condition")
+        steps = [
+            StepView(bool(step.get("result")), in_words(str(step.get("explain", ""))))
+            for step in (condition or {}).get("steps", [])
+        ]
+        summary_text = (condition or {}).get("summary")
         views.append(
             RuleView(
                 rule_id=entry.get("rule_id"),
                 name=str(entry.get("rule") or entry.get("rule_id") or "a rule"),
                 triggered=bool(trigger.get("matched")),
+                # Event types and entity ids, as the sender named them: not fields.
                 trigger_reason=str(trigger.get("reason", "")),
                 verdict=_verdict(entry, actions),
                 fired=bool(entry.get("fires")),
-                condition=entry.get("condition"),
-                skipped=entry.get("skipped"),
+                condition=condition,
+                skipped=in_words(str(entry["skipped"])) if entry.get("skipped") else None,
                 actions=actions,
+                steps=steps,
+                condition_summary=in_words(str(summary_text)) if summary_text else None,
             )
         )
     return views
@@ -213,8 +229,24 @@ def summary(event: Event, rules: list[RuleView]) -> str:
             f"None of the active rules ({len(rules)} in all) is triggered by this "
             f"{event.type} event, so nothing was awarded: each rule's trigger says why."
         )
-    names = ", ".join(r.name for r in triggered)
-    return f"Triggered {names}, but nothing was awarded: each rule below says why."
+    # The rules are named as a list beside this sentence (``triggered`` in the page), never
+    # run together in it: a rule's name may hold commas and "and".
+    return (
+        f"Triggered {_count(len(triggered), 'rule')}, but nothing was awarded: "
+        f"{'it says' if len(triggered) == 1 else 'each one says'} why below."
+    )
+
+
+def received_document(event: Event) -> tuple[str, bool]:
+    """The event as its sender posted it, pretty-printed (keys in the sender's order), and
+    True; for an event received before they were kept, what was stored, and False."""
+    if event.received is not None:
+        try:
+            return json.dumps(json.loads(event.received), indent=2, ensure_ascii=False), True
+        except ValueError:
+            return event.received, True
+    stored = queries.to_out(event).model_dump(mode="json")
+    return json.dumps(stored, indent=2, ensure_ascii=False), False
 
 
 @router.get("/events/{event_id}")
@@ -245,7 +277,7 @@ def event_detail(event_id: str, request: Request, admin: Viewer, session: Sessio
     awarded = credential_queries.awarded_by_event(
         session, organization_id=admin.organization_id, event_id=event.id
     )
-    payload = queries.to_out(event).model_dump(mode="json")
+    payload, as_received = received_document(event)
     return render(
         request,
         admin,
@@ -253,10 +285,14 @@ def event_detail(event_id: str, request: Request, admin: Viewer, session: Sessio
         {
             "event": event,
             "learner": learner,
-            "payload": json.dumps(payload, indent=2, ensure_ascii=False),
+            "payload": payload,
+            "as_received": as_received,
             "rules": [r for r in rules if r.triggered or r.skipped],
             "untriggered": [r for r in rules if not r.triggered and not r.skipped],
             "summary": summary(event, rules),
+            "triggered": [r for r in rules if r.triggered]
+            if event.outcome is not EventOutcome.AWARDED
+            else [],
             "awarded": awarded,
             "words": OUTCOME_WORDS,
         },

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import logging
 import secrets
 import uuid
@@ -341,7 +342,11 @@ def _process(
     try:
         with session.begin_nested():
             [result] = ingestion.ingest(
-                session, organization_id=connector.organization_id, items=[(0, event)]
+                session,
+                organization_id=connector.organization_id,
+                items=[(0, event)],
+                # The LMS's own payload: what the event page shows as received.
+                documents={0: json.dumps(payload, ensure_ascii=False, default=str)},
             )
     except PlauditError as exc:
         _settle(row, PayloadStatus.FAILED, f"the event could not be processed: {exc.detail}")

@@ -251,7 +251,10 @@ def _receive(
     events: list[tuple[int, EventIn]] = []
     refused: list[tuple[int | None, StatementError]] = []
     invalid: list[tuple[int, list[dict[str, str]]]] = []
+    sent: dict[int, str] = {}
     for index, statement in enumerate(statements):
+        # Kept with its event as the LRS client sent it (before an id is given to it).
+        sent[index] = json.dumps(statement, ensure_ascii=False, default=str)
         # An LRS names a statement sent without an id; it is then new by definition.
         statement.setdefault("id", str(uuid.uuid4()))
         ident = statement["id"]
@@ -271,7 +274,12 @@ def _receive(
     if refused or invalid or repeated:
         raise _refused(refused, invalid, repeated=repeated, batch=len(statements) > 1)
     if events:
-        service.ingest(session, organization_id=organization_id, items=events)
+        service.ingest(
+            session,
+            organization_id=organization_id,
+            items=events,
+            documents={i: sent[i] for i, _ in events},
+        )
     return ids
 
 

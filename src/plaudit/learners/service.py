@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from plaudit.api.pagination import Page, PageParams, paginate
 from plaudit.awards import service as awards
 from plaudit.credentials.schemas import BadgeRecordOut, BadgeStatus, TemplateVersionOut
+from plaudit.db import new_id
 from plaudit.errors import not_found
 from plaudit.images import service as images
 from plaudit.learners.schemas import AwardLogOut, BadgeOut, LearnerBadgeOut, LearnerIn
@@ -32,6 +33,15 @@ def upsert_many(
 ) -> dict[str, Learner]:
     """Learners by key, locked for this transaction; new ones are created, known ones take the
     non-empty fields sent."""
+    return upsert_and_tell(session, organization_id=organization_id, learners=learners)[0]
+
+
+def upsert_and_tell(
+    session: Session, *, organization_id: uuid.UUID, learners: Iterable[LearnerIn]
+) -> tuple[dict[str, Learner], set[uuid.UUID]]:
+    """``upsert_many``, and the ids of the learners it created: nothing can refer to those yet
+    (a concurrent insert of the same learner waits for this transaction, then fails on the
+    unique key), so their events, awards and holdings need not be read."""
     wanted: dict[str, LearnerIn] = {}
     for learner in learners:
         wanted[learner.key] = learner  # the latest mention wins
@@ -49,12 +59,14 @@ def upsert_many(
             .with_for_update()
         )
     }
+    created: set[uuid.UUID] = set()
     for key, data in wanted.items():
         row = found.get(key)
         if row is None:
-            row = Learner(organization_id=organization_id, external_id=key)
+            row = Learner(id=new_id(), organization_id=organization_id, external_id=key)
             session.add(row)
             found[key] = row
+            created.add(row.id)
         if data.email is not None:
             row.email = str(data.email).lower()
         for name in ("first_name", "last_name", "locale"):
@@ -62,7 +74,7 @@ def upsert_many(
             if value is not None:
                 setattr(row, name, value)
     session.flush()
-    return found
+    return found, created
 
 
 def query(

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from plaudit.db import Base, UTCDateTime
@@ -49,6 +49,9 @@ class Event(Base):
     awards_count: Mapped[int] = mapped_column(Integer, default=0)
     # Per rule: trigger, condition steps with the values that decided them, action results.
     trace: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    # The JSON document the sender posted, as text (JSONB would sort its keys): the API's
+    # event, an xAPI statement, a connector's payload. None: received before it was kept.
+    received: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[CreatedAt]
 
     @property

@@ -26,5 +26,8 @@ class Organization(Base):
     default_proof_format: Mapped[str] = mapped_column(
         String(32), default="eddsa-rdfc-2022", server_default="eddsa-rdfc-2022"
     )
+    # Changes whenever a rule, template or template version of the organization does (set by
+    # database triggers, migration 0024): the award loop's cache of rules is keyed by it.
+    rules_version: Mapped[str] = mapped_column(String(32), default="", server_default="")
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]

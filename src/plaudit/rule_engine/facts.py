@@ -58,6 +58,8 @@ class EventFacts:
         cached: dict[str, Any] | None = self.__dict__.get("_context")
         if cached is not None:
             return cached
+        # One copy of each, under both names: the context is read, never changed, by every rule.
+        learner, entity = to_json(self.learner), to_json(self.entity)
         built = {
             "event": {
                 "id": self.id,
@@ -65,11 +67,11 @@ class EventFacts:
                 "occurred_at": iso_z(self.occurred_at),
                 "data": to_json(self.data),
                 "source": self.source,
-                "entity": to_json(self.entity),
-                "learner": to_json(self.learner),
+                "entity": entity,
+                "learner": learner,
             },
-            "learner": to_json(self.learner),
-            "entity": to_json(self.entity),
+            "learner": learner,
+            "entity": entity,
         }
         # A frozen dataclass still has a __dict__: the cache is invisible to equality and repr.
         self.__dict__["_context"] = built

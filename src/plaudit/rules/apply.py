@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NotRequired, Protocol, TypedDict
 
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
 
 from plaudit.awards.service import AwardableTemplate, Grant, holdings
-from plaudit.models.event import Event
+from plaudit.models.event import Event, EventOutcome
 from plaudit.models.learner import Learner
 from plaudit.models.rule import Rule, RuleMode
 from plaudit.models.template import TemplateKind
@@ -172,6 +172,20 @@ class DryRunBook:
 # --- carrying out what fired ------------------------------------------------------------------
 
 
+class StoredEvent(Protocol):
+    """A stored event as an award points at it: a row, or the id of one about to be inserted."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
+@dataclass(frozen=True)
+class EventId:
+    """An event the caller inserts itself (``plaudit.ingest`` writes a batch's in one statement)."""
+
+    id: uuid.UUID
+
+
 @dataclass(frozen=True)
 class Occasion:
     """What a rule judged: one learner's event, what came before it, and whence it came."""
@@ -179,7 +193,7 @@ class Occasion:
     learner: Learner
     facts: EventFacts
     history: History
-    event: Event | None = None  # the stored event; None in a simulation
+    event: StoredEvent | None = None  # the stored event; None in a simulation
     backfill_id: uuid.UUID | None = None
 
 
@@ -348,18 +362,23 @@ def _jsonable(value: Any) -> Any:
 # --- the facts rules judge, from stored events ------------------------------------------------
 
 
-def facts_of(event: Event, learner: Learner) -> EventFacts:
+def learner_facts(learner: Learner) -> dict[str, Any]:
+    return {
+        "id": learner.external_id,
+        "email": learner.email,
+        "first_name": learner.first_name,
+        "last_name": learner.last_name,
+        "locale": learner.locale,
+    }
+
+
+def facts_of(event: Event, learner: Learner, known: dict[str, Any] | None = None) -> EventFacts:
+    """``known``: the learner's facts, when the caller built them already (one per learner)."""
     return EventFacts(
         id=event.external_id,
         type=event.type,
         occurred_at=event.occurred_at,
-        learner={
-            "id": learner.external_id,
-            "email": learner.email,
-            "first_name": learner.first_name,
-            "last_name": learner.last_name,
-            "locale": learner.locale,
-        },
+        learner=known if known is not None else learner_facts(learner),
         entity=event.entity or {},
         data=event.data,
         source=event.source,
@@ -383,12 +402,77 @@ def stored_events(
     return events
 
 
-def load_histories(
-    session: Session, *, organization_id: uuid.UUID, learners_by_id: dict[uuid.UUID, Learner]
-) -> dict[uuid.UUID, list[EventFacts]]:
-    events = stored_events(session, organization_id=organization_id, learner_ids=learners_by_id)
+def recorded(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    external_ids: Collection[str],
+    learners_by_id: dict[uuid.UUID, Learner],
+) -> tuple[dict[str, EventOutcome], dict[uuid.UUID, list[EventFacts]]]:
+    """In one query: which of ``external_ids`` are stored already, with their outcome, and the
+    stored events of these learners, oldest first, as the facts rules judge (read as rows: an
+    ORM object per past event cost more than the query)."""
+    columns = (
+        Event.id,
+        Event.external_id,
+        Event.learner_id,
+        Event.type,
+        Event.occurred_at,
+        Event.entity_type,
+        Event.entity_id,
+        Event.entity_title,
+        Event.entity_parents,
+        Event.data,
+        Event.source,
+        Event.outcome,
+    )
+    # Two SELECTs, not one with OR: SQLite answers an OR of two indexed columns by reading all
+    # of the organization's events (measured: the single event's latency grew with them).
+    repeats = select(*columns).where(
+        Event.organization_id == organization_id, Event.external_id.in_(list(external_ids))
+    )
+    query = (
+        union_all(
+            repeats,
+            select(*columns).where(
+                Event.organization_id == organization_id,
+                Event.learner_id.in_(list(learners_by_id)),
+            ),
+        )
+        if learners_by_id
+        else repeats
+    )
+    found = {row.id: row for row in session.execute(query)}  # one row per event
+    rows = sorted(found.values(), key=lambda row: (row.occurred_at, row.id))
+    ids = set(external_ids)
+    outcomes: dict[str, EventOutcome] = {}
     histories: dict[uuid.UUID, list[EventFacts]] = defaultdict(list)
-    for learner_id, learner_events in events.items():
-        learner = learners_by_id[learner_id]
-        histories[learner_id] = [facts_of(event, learner) for event in learner_events]
-    return histories
+    said = {learner_id: learner_facts(learner) for learner_id, learner in learners_by_id.items()}
+    for row in rows:
+        if row.external_id in ids:
+            outcomes[row.external_id] = row.outcome
+        known = said.get(row.learner_id)
+        if known is None:
+            continue
+        entity = (
+            {
+                "type": row.entity_type,
+                "id": row.entity_id,
+                "title": row.entity_title,
+                "parents": row.entity_parents,
+            }
+            if row.entity_id is not None
+            else {}
+        )
+        histories[row.learner_id].append(
+            EventFacts(
+                id=row.external_id,
+                type=row.type,
+                occurred_at=row.occurred_at,
+                learner=known,
+                entity=entity,
+                data=row.data,
+                source=row.source,
+            )
+        )
+    return outcomes, histories
