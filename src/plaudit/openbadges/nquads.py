@@ -97,6 +97,7 @@ _CANONICAL_ESCAPES: dict[int, str] = {code: f"\\u{code:04X}" for code in [*range
     ord('"'): '\\"',
     ord("\\"): "\\\\",
 }
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\\x7f]')
 
 
 def _unescape(text: str, line: int) -> str:
@@ -216,12 +217,22 @@ def parse_nquads(text: str) -> list[Quad]:
     return quads
 
 
-def _serialize_term(term: Term) -> str:
+def serialize_term(term: Term) -> str:
+    """One term in canonical N-Quads form."""
     if isinstance(term, IRI):
         return f"<{term.value}>"
     if isinstance(term, BlankNode):
         return f"_:{term.id}"
-    quoted = '"' + term.value.translate(_CANONICAL_ESCAPES) + '"'
+    return serialize_literal(term)
+
+
+def serialize_literal(term: Literal) -> str:
+    """One literal in canonical N-Quads form."""
+    value = term.value
+    # Most values need no escape, and searching is much cheaper than translating.
+    if _NEEDS_ESCAPE.search(value) is not None:
+        value = value.translate(_CANONICAL_ESCAPES)
+    quoted = f'"{value}"'
     if term.language is not None:
         return f"{quoted}@{term.language}"
     if term.datatype == XSD_STRING:
@@ -231,10 +242,10 @@ def _serialize_term(term: Term) -> str:
 
 def serialize_quad(quad: Quad) -> str:
     """One quad in canonical N-Quads form, ending in a newline."""
-    parts = [_serialize_term(quad.subject), _serialize_term(quad.predicate)]
-    parts.append(_serialize_term(quad.object))
+    parts = [serialize_term(quad.subject), serialize_term(quad.predicate)]
+    parts.append(serialize_term(quad.object))
     if quad.graph is not None:
-        parts.append(_serialize_term(quad.graph))
+        parts.append(serialize_term(quad.graph))
     parts.append(".\n")
     return " ".join(parts)
 

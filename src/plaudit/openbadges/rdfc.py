@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
-from plaudit.openbadges.nquads import BlankNode, Quad, parse_nquads, serialize_quad
+from plaudit.openbadges.nquads import (
+    IRI,
+    BlankNode,
+    Quad,
+    parse_nquads,
+    serialize_literal,
+    serialize_term,
+)
+from plaudit.openbadges.nquads import Literal as LiteralTerm
 
 # A step is one call of Hash N-Degree Quads or one permutation examined. Measured on the
 # development machine: the hardest tests of the W3C suite ("evil", 044-046) take 3,082 steps,
@@ -127,22 +135,97 @@ def _permutations(nodes: list[str]) -> Iterator[tuple[str, ...]]:
     yield from _distinct_orderings(ordered)
 
 
-def _relabelled_line(quad: Quad, rename: Callable[[str], str]) -> str:
-    """The canonical N-Quads line of ``quad`` with every blank node renamed."""
+# A quad is serialised once, as the fixed text around its blank nodes: ``pieces`` has one more
+# item than ``blanks``, and its line under a labelling is pieces[0] + label(blanks[0]) + pieces[1]
+# + ... Canonicalisation writes each quad's line several times (once per blank node it mentions
+# for the first-degree hashes, once more at the end) under different labels, and this keeps
+# those writes to a concatenation.
+class _Statement(NamedTuple):
+    pieces: tuple[str, ...]
+    blanks: tuple[str, ...]
+    quad: Quad
+
+
+def _statement(quad: Quad) -> _Statement:
     subject, obj, graph = quad.subject, quad.object, quad.graph
+    predicate = quad.predicate.value
+    if graph is None:
+        # The common case, a triple of the default graph whose object is not a blank node, is
+        # written directly; exact type tests are enough here (anything else takes the long way).
+        if type(obj) is LiteralTerm:
+            text = f" <{predicate}> {serialize_literal(obj)} .\n"
+        elif type(obj) is IRI:
+            text = f" <{predicate}> <{obj.value}> .\n"
+        else:
+            text = ""
+        if text:
+            if type(subject) is BlankNode:
+                return tuple.__new__(_Statement, (("_:", text), (subject.id,), quad))
+            if type(subject) is IRI:
+                return tuple.__new__(_Statement, ((f"<{subject.value}>{text}",), (), quad))
+    pieces: list[str] = []
+    blanks: list[str] = []
     if isinstance(subject, BlankNode):
-        subject = BlankNode(rename(subject.id))
+        pieces.append("_:")
+        blanks.append(subject.id)
+        text = f" <{predicate}> "
+    else:
+        text = f"<{subject.value}> <{predicate}> "
     if isinstance(obj, BlankNode):
-        obj = BlankNode(rename(obj.id))
-    if isinstance(graph, BlankNode):
-        graph = BlankNode(rename(graph.id))
-    return serialize_quad(Quad(subject, quad.predicate, obj, graph))
+        pieces.append(text + "_:")
+        blanks.append(obj.id)
+        text = ""
+    else:
+        text += serialize_term(obj)
+    if graph is None:
+        text += " .\n"
+    elif isinstance(graph, BlankNode):
+        pieces.append(text + " _:")
+        blanks.append(graph.id)
+        text = " .\n"
+    else:
+        text += f" <{graph.value}> .\n"
+    pieces.append(text)
+    return _Statement(tuple(pieces), tuple(blanks), quad)
+
+
+def _line(statement: _Statement, label: Callable[[str], str]) -> str:
+    """The canonical N-Quads line of the statement with every blank node labelled ``label(id)``."""
+    pieces, blanks = statement.pieces, statement.blanks
+    if not blanks:
+        return pieces[0]
+    if len(blanks) == 1:
+        return pieces[0] + label(blanks[0]) + pieces[1]
+    parts = [pieces[0]]
+    for blank, piece in zip(blanks, pieces[1:], strict=True):
+        parts.append(label(blank))
+        parts.append(piece)
+    return "".join(parts)
+
+
+def _statements(quads: Iterable[Quad]) -> list[_Statement]:
+    """The quads as statements, duplicates dropped (the first of each kept, in order).
+
+    Quads are compared by their text and blank nodes, which is cheaper than hashing terms and
+    is quad equality for RDF: canonical N-Quads writes each term unambiguously. Only terms that
+    are not RDF (an IRI holding a space or '>', which the parser and dataintegrity refuse) could
+    give two different quads one line; such a dataset has no canonical form and is refused.
+    """
+    unique: dict[tuple[tuple[str, ...], tuple[str, ...]], _Statement] = {}
+    for quad in quads:
+        statement = _statement(quad)
+        first = unique.setdefault((statement.pieces, statement.blanks), statement)
+        if first is not statement and first.quad != quad:
+            raise CanonicalizationError(
+                "two different quads have the same N-Quads form; an IRI in them is not valid"
+            )
+    return list(unique.values())
 
 
 class _Canonicalizer:
     def __init__(
         self,
-        quads: list[Quad],
+        statements: list[_Statement],
         *,
         max_work: int,
         deadline_seconds: float | None,
@@ -155,30 +238,39 @@ class _Canonicalizer:
         self.deadline = None if deadline_seconds is None else time.monotonic() + deadline_seconds
         self.canonical = _Issuer("c14n")
         # 4.4.3 step 2: the blank node to quads map, in order of first appearance.
-        self.quads_of: dict[str, list[Quad]] = {}
-        for quad in quads:
-            for term in (quad.subject, quad.object, quad.graph):
-                if isinstance(term, BlankNode):
-                    mentions = self.quads_of.setdefault(term.id, [])
-                    # A quad that mentions a node twice still counts once for it.
-                    if not mentions or mentions[-1] is not quad:
-                        mentions.append(quad)
+        self.quads_of: dict[str, list[_Statement]] = {}
+        for statement in statements:
+            for blank in statement.blanks:
+                mentions = self.quads_of.get(blank)
+                if mentions is None:
+                    self.quads_of[blank] = [statement]
+                # A quad that mentions a node twice still counts once for it.
+                elif mentions[-1] is not statement:
+                    mentions.append(statement)
         self.first_degree: dict[str, str] = {}
         # For Hash Related Blank Node: every (related node, position and predicate) pair that
         # the quads of a blank node give, with the "s<predicate>" / "o<predicate>" / "g" prefix.
-        self.related: dict[str, list[tuple[str, str]]] = {}
-        for node, node_quads in self.quads_of.items():
-            pairs: list[tuple[str, str]] = []
-            for quad in node_quads:
-                predicate = f"<{quad.predicate.value}>"
-                for term, prefix in (
-                    (quad.subject, "s" + predicate),
-                    (quad.object, "o" + predicate),
-                    (quad.graph, "g"),
-                ):
-                    if isinstance(term, BlankNode) and term.id != node:
-                        pairs.append((term.id, prefix))
-            self.related[node] = pairs
+        # Only N-degree hashing needs them, so they are gathered on first use.
+        self._related: dict[str, list[tuple[str, str]]] = {}
+        self.related_hashes: dict[str, str] = {}
+
+    def related(self, node: str) -> list[tuple[str, str]]:
+        pairs = self._related.get(node)
+        if pairs is not None:
+            return pairs
+        pairs = []
+        for statement in self.quads_of[node]:
+            quad = statement.quad
+            predicate = f"<{quad.predicate.value}>"
+            for term, prefix in (
+                (quad.subject, "s" + predicate),
+                (quad.object, "o" + predicate),
+                (quad.graph, "g"),
+            ):
+                if isinstance(term, BlankNode) and term.id != node:
+                    pairs.append((term.id, prefix))
+        self._related[node] = pairs
+        return pairs
 
     def digest(self, text: str) -> str:
         return self.new_hash(text.encode()).hexdigest()
@@ -205,8 +297,15 @@ class _Canonicalizer:
         def rename(node: str) -> str:
             return "a" if node == reference else "z"
 
-        lines = sorted(_relabelled_line(quad, rename) for quad in self.quads_of[reference])
-        return self.digest("".join(lines))
+        lines: list[str] = []
+        for statement in self.quads_of[reference]:
+            pieces = statement.pieces
+            if len(pieces) == 2:  # the quad's only blank node is the reference itself
+                lines.append(pieces[0] + "a" + pieces[1])
+            else:
+                lines.append(_line(statement, rename))
+        lines.sort()
+        return self.new_hash("".join(lines).encode()).hexdigest()
 
     def hash_related_blank_node(self, related: str, prefix: str, issuer: _Issuer) -> str:
         """4.7: position, predicate and the best identifier known for the related node."""
@@ -214,14 +313,20 @@ class _Canonicalizer:
         if identifier is None:
             identifier = issuer.issued.get(related)
         if identifier is not None:
-            return self.digest(f"{prefix}_:{identifier}")
-        return self.digest(prefix + self.first_degree[related])
+            text = f"{prefix}_:{identifier}"
+        else:
+            text = prefix + self.first_degree[related]
+        # Permutations ask for the same few texts again and again.
+        related_hash = self.related_hashes.get(text)
+        if related_hash is None:
+            related_hash = self.related_hashes[text] = self.digest(text)
+        return related_hash
 
     def hash_n_degree_quads(self, identifier: str, issuer: _Issuer) -> _Recursion:
         """4.8, as a generator: yields each recursive call and receives its result."""
         self.step()
         hash_to_related: dict[str, list[str]] = {}
-        for related, prefix in self.related[identifier]:
+        for related, prefix in self.related(identifier):
             related_hash = self.hash_related_blank_node(related, prefix, issuer)
             hash_to_related.setdefault(related_hash, []).append(related)
 
@@ -287,13 +392,20 @@ class _Canonicalizer:
             sent = None
             stack.append(self.hash_n_degree_quads(*request))
 
-    def canonicalize(self, quads: list[Quad]) -> CanonicalResult:
+    def canonicalize(self, statements: list[_Statement]) -> CanonicalResult:
         """4.4.3: unique first-degree hashes first, then the shared ones by N-degree hashing."""
         hash_to_nodes: dict[str, list[str]] = {}
         for node in self.quads_of:
             self.check_deadline()
             node_hash = self.first_degree[node] = self.hash_first_degree_quads(node)
-            hash_to_nodes.setdefault(node_hash, []).append(node)
+            nodes = hash_to_nodes.get(node_hash)
+            if nodes is None:
+                hash_to_nodes[node_hash] = [node]
+            else:
+                nodes.append(node)
+
+        # Step 5's shortcut: when every first-degree hash is unique (Plaudit's credentials),
+        # issuing in hash order is the whole labelling; no N-degree hashing happens.
 
         shared: list[list[str]] = []
         for node_hash in sorted(hash_to_nodes):
@@ -317,8 +429,13 @@ class _Canonicalizer:
                     self.canonical.issue(existing)
 
         labels = self.canonical.issued
-        lines = sorted(_relabelled_line(quad, labels.__getitem__) for quad in quads)
-        return CanonicalResult(nquads="".join(lines), issued=dict(labels), work=self.work)
+        label = labels.__getitem__
+        lines = [
+            statement.pieces[0] if not statement.blanks else _line(statement, label)
+            for statement in statements
+        ]
+        lines.sort()
+        return CanonicalResult(nquads="".join(lines), issued=labels, work=self.work)
 
 
 def canonicalize(
@@ -335,7 +452,7 @@ def canonicalize(
     the hash of RDFC-1.0 and of eddsa-rdfc-2022; SHA-384 is the variant the specification permits
     (and the W3C suite exercises once).
     """
-    unique = list(dict.fromkeys(quads))
+    unique = _statements(quads)
     canonicalizer = _Canonicalizer(
         unique,
         max_work=max_work,
