@@ -24,6 +24,7 @@ import tempfile
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,64 @@ def png() -> bytes:
     return buffer.getvalue()
 
 
+def award_on_completion(request: Callable[..., Any], headers: dict[str, str] | None = None) -> str:
+    """A published badge and an active rule awarding it on `course.completed`, made through the
+    API with ``request`` (an HTTP client's); the template's id."""
+
+    def call(method: str, path: str, expected: int, **kwargs: Any) -> dict[str, Any]:
+        response = request(method, path, headers=headers or {}, **kwargs)
+        if response.status_code != expected:
+            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
+        return dict(response.json())
+
+    template = call(
+        "POST",
+        "/api/v1/templates",
+        201,
+        json={
+            "kind": "badge",
+            "name": "Course Finisher",
+            "description": "Awarded for completing the course.",
+            "criteria": {"narrative": "Complete the course."},
+            "language": "en",
+            "translations": [],
+            "tags": [],
+        },
+    )
+    template_id = str(template["id"])
+    image = {"image": ("badge.png", png(), "image/png")}
+    call("PUT", f"/api/v1/templates/{template_id}/image", 200, files=image)
+    call("POST", f"/api/v1/templates/{template_id}/publish", 200)
+    call(
+        "POST",
+        "/api/v1/rules",
+        201,
+        json={
+            "name": "Award Course Finisher",
+            "status": "active",
+            "trigger": {"event_types": ["course.completed"]},
+            "actions": [{"type": "award", "template_id": template_id}],
+        },
+    )
+    return template_id
+
+
+def completions(start: int, stop: int, *, emails: bool = False) -> list[dict[str, Any]]:
+    """One `course.completed` per learner numbered start..stop-1 (with an email: an award email)."""
+    return [
+        {
+            "id": f"completion-{n}",
+            "type": "course.completed",
+            "occurred_at": "2026-03-01T09:00:00+00:00",
+            "learner": {"id": f"learner-{n}", "first_name": "Learner", "last_name": f"Number {n}"}
+            | ({"email": f"learner{n}@example.org"} if emails else {}),
+            "entity": {"type": "course", "id": "c-1", "title": "The Course"},
+            "data": {},
+        }
+        for n in range(start, stop)
+    ]
+
+
 def build_backlog(
     settings: Settings, runtime: Runtime, awards: int, *, emails: bool = True
 ) -> None:
@@ -94,60 +153,12 @@ def build_backlog(
         )
     headers = {"Authorization": f"Bearer {token}"}
     with TestClient(create_app(settings, runtime=runtime)) as client:
-
-        def call(method: str, path: str, expected: int, **kwargs: Any) -> dict[str, Any]:
-            response = client.request(method, path, headers=headers, **kwargs)
-            if response.status_code != expected:
-                raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
-            return dict(response.json())
-
-        template = call(
-            "POST",
-            "/api/v1/templates",
-            201,
-            json={
-                "kind": "badge",
-                "name": "Course Finisher",
-                "description": "Awarded for completing the course.",
-                "criteria": {"narrative": "Complete the course."},
-                "language": "en",
-                "translations": [],
-                "tags": [],
-            },
-        )
-        template_id = template["id"]
-        image = {"image": ("badge.png", png(), "image/png")}
-        call("PUT", f"/api/v1/templates/{template_id}/image", 200, files=image)
-        call("POST", f"/api/v1/templates/{template_id}/publish", 200)
-        call(
-            "POST",
-            "/api/v1/rules",
-            201,
-            json={
-                "name": "Award Course Finisher",
-                "status": "active",
-                "trigger": {"event_types": ["course.completed"]},
-                "actions": [{"type": "award", "template_id": template_id}],
-            },
-        )
+        award_on_completion(client.request, headers)
         for start in range(0, awards, BATCH):
-            events = [
-                {
-                    "id": f"completion-{n}",
-                    "type": "course.completed",
-                    "occurred_at": "2026-03-01T09:00:00+00:00",
-                    "learner": {
-                        "id": f"learner-{n}",
-                        "first_name": "Learner",
-                        "last_name": f"Number {n}",
-                    }
-                    | ({"email": f"learner{n}@example.org"} if emails else {}),
-                    "entity": {"type": "course", "id": "c-1", "title": "The Course"},
-                    "data": {},
-                }
-                for n in range(start, min(start + BATCH, awards))
-            ]
-            call("POST", "/api/v1/events/batch", 200, json={"events": events})
+            events = completions(start, min(start + BATCH, awards), emails=emails)
+            response = client.post("/api/v1/events/batch", headers=headers, json={"events": events})
+            if response.status_code != 200:
+                raise RuntimeError(f"events/batch: {response.status_code} {response.text}")
 
 
 @dataclass

@@ -25,12 +25,11 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any
 
 import httpx2 as httpx
 import redis
 from _shared import free_port, fresh_postgres
-from drain import REDIS_URL, png, redis_available
+from drain import REDIS_URL, award_on_completion, completions, redis_available
 from sqlalchemy import func, select
 
 from plaudit import migrate
@@ -91,61 +90,10 @@ def wait_up(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
     raise SystemExit("plaudit serve did not answer within two minutes")
 
 
-def setup(client: httpx.Client) -> None:
-    def call(method: str, path: str, expected: int, **kwargs: Any) -> dict[str, Any]:
-        response = client.request(method, path, **kwargs)
-        if response.status_code != expected:
-            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
-        return dict(response.json())
-
-    template = call(
-        "POST",
-        "/api/v1/templates",
-        201,
-        json={
-            "kind": "badge",
-            "name": "Course Finisher",
-            "description": "Awarded for completing the course.",
-            "criteria": {"narrative": "Complete the course."},
-            "language": "en",
-            "translations": [],
-            "tags": [],
-        },
-    )
-    image = {"image": ("badge.png", png(), "image/png")}
-    call("PUT", f"/api/v1/templates/{template['id']}/image", 200, files=image)
-    call("POST", f"/api/v1/templates/{template['id']}/publish", 200)
-    call(
-        "POST",
-        "/api/v1/rules",
-        201,
-        json={
-            "name": "Award Course Finisher",
-            "status": "active",
-            "trigger": {"event_types": ["course.completed"]},
-            "actions": [{"type": "award", "template_id": template["id"]}],
-        },
-    )
-
-
-def events(start: int, stop: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": f"completion-{n}",
-            "type": "course.completed",
-            "occurred_at": "2026-03-01T09:00:00+00:00",
-            "learner": {"id": f"learner-{n}", "first_name": "Learner", "last_name": str(n)},
-            "entity": {"type": "course", "id": "c-1", "title": "The Course"},
-            "data": {},
-        }
-        for n in range(start, stop)
-    ]
-
-
 def send_all(client: httpx.Client, awards: int, done: dict[str, float]) -> None:
     for start in range(0, awards, BATCH):
         response = client.post(
-            "/api/v1/events/batch", json={"events": events(start, min(start + BATCH, awards))}
+            "/api/v1/events/batch", json={"events": completions(start, min(start + BATCH, awards))}
         )
         if response.status_code != 200:
             raise RuntimeError(f"POST /api/v1/events/batch: {response.status_code} {response.text}")
@@ -204,7 +152,7 @@ def main() -> None:
     try:
         wait_up(base, server, data_dir / "serve.log")
         with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
-            setup(client)
+            award_on_completion(client.request)
             done: dict[str, float] = {}
             started = time.monotonic()
             sender = threading.Thread(target=send_all, args=(client, args.awards, done))

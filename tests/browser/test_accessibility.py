@@ -104,7 +104,7 @@ def axe_page(browser: Browser) -> Iterator[Page]:
         # Under CI the check must run: missing modules fail rather than hide it.
         if IN_CI:
             pytest.fail(missing, pytrace=False)
-        pytest.skip(missing)
+        pytest.skip(reason=missing)
     context = browser.new_context(locale="en-GB", bypass_csp=True)
     opened = context.new_page()
     errors: list[str] = []

@@ -170,17 +170,22 @@ def record_key_use(runtime: Runtime, key_id: uuid.UUID) -> None:
         )
 
 
+def ensure_scope(principal: Principal, scope: Scope) -> Principal:
+    """``principal`` if its key carries ``scope`` (admin carries all, write carries read)."""
+    if not principal.allows(scope):
+        held = ", ".join(sorted(principal.scopes)) or "none"
+        raise Forbidden(
+            f"This API key lacks the '{scope.value}' scope (it has: {held}). "
+            "Create a key with that scope."
+        )
+    return principal
+
+
 def require(scope: Scope) -> object:
-    """Dependency: the key must carry ``scope`` (admin carries all, write carries read)."""
+    """Dependency: the key must carry ``scope``."""
 
     async def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
-        if not principal.allows(scope):
-            held = ", ".join(sorted(principal.scopes)) or "none"
-            raise Forbidden(
-                f"This API key lacks the '{scope.value}' scope (it has: {held}). "
-                "Create a key with that scope."
-            )
-        return principal
+        return ensure_scope(principal, scope)
 
     return Depends(check)
 

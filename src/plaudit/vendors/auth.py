@@ -17,8 +17,14 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from plaudit.api.deps import Principal, SessionDep, parse_token, principal_of_key
-from plaudit.errors import Forbidden, Unauthenticated
+from plaudit.api.deps import (
+    Principal,
+    SessionDep,
+    ensure_scope,
+    parse_token,
+    principal_of_key,
+)
+from plaudit.errors import Unauthenticated
 from plaudit.models.apikey import Scope
 
 
@@ -71,13 +77,7 @@ def _requiring(token_of: Callable[[str], str], scope: Scope) -> object:
         principal = principal_for(
             request, session, token_of(request.headers.get("authorization", ""))
         )
-        if not principal.allows(scope):
-            held = ", ".join(sorted(principal.scopes)) or "none"
-            raise Forbidden(
-                f"This API key lacks the '{scope.value}' scope (it has: {held}). "
-                "Create a key with that scope."
-            )
-        return principal
+        return ensure_scope(principal, scope)
 
     return Depends(check)
 
