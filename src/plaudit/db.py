@@ -40,6 +40,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def new_public_id() -> str:
+    """A credential's public id: 16 URL-safe characters (96 random bits) starting with a letter
+    or digit, so that it never reads as a command-line option or, in a spreadsheet, as a formula
+    (an exported id starting with '-' would be quoted to defuse it)."""
+    while True:
+        public_id = secrets.token_urlsafe(12)
+        if public_id[0].isalnum():
+            return public_id
+
+
 def new_id() -> uuid.UUID:
     """A UUIDv7 (RFC 9562): random but ordered by creation time, so ids double as cursors."""
     ms = time.time_ns() // 1_000_000

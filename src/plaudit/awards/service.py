@@ -9,7 +9,6 @@ returns what it issued and revoked; the use case that owns the transaction tells
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -32,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from plaudit.db import Base, new_id, utcnow
+from plaudit.db import Base, new_id, new_public_id, utcnow
 from plaudit.models.award import Award, AwardGuard, AwardLog, Credential, CredentialStatus
 from plaudit.models.learner import Learner
 from plaudit.models.template import Template, TemplateStatus, TemplateVersion
@@ -230,7 +229,7 @@ class AwardBook:
             {
                 "id": credential_id,
                 "organization_id": self.organization_id,
-                "public_id": secrets.token_urlsafe(12),
+                "public_id": new_public_id(),
                 "learner_id": learner.id,
                 "template_id": template.template_id,
                 "template_version_id": template.version_id,

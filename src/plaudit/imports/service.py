@@ -32,7 +32,6 @@ What an import does, and why (docs/imports.md is the user's view):
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -43,7 +42,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from plaudit.db import new_id, utcnow
+from plaudit.db import new_id, new_public_id, utcnow
 from plaudit.errors import InvalidInput
 from plaudit.imports.items import Achievement, Format, Item, Problem, recipient_matches
 from plaudit.learners import service as learners
@@ -471,7 +470,7 @@ def _row(
     return {
         "id": new_id(),
         "organization_id": organization_id,
-        "public_id": secrets.token_urlsafe(12),
+        "public_id": new_public_id(),
         "learner_id": learner.id,
         "template_id": version.template_id,
         "template_version_id": version.id,
