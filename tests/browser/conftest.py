@@ -123,3 +123,18 @@ def admin(live: LiveServer, page: Page) -> AdminBrowser:
     email = add_person(live.runtime, tenant.id, Role.OWNER)
     admin_sign_in(page, live, email, PASSWORD)
     return AdminBrowser(page, live, tenant, email)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Browser tests run on SQLite only: they check pages, which read the same from either
+    store, and every storage path they use runs on PostgreSQL too, in its feature's own tests."""
+    if "migrated_engine" in metafunc.fixturenames and not any(
+        "migrated_engine" in mark.args[0]
+        for mark in metafunc.definition.iter_markers("parametrize")
+    ):
+        # As a mark, as a test module would write it: pytest then parametrizes it in place of
+        # the fixture's own two stores.
+        metafunc.definition.add_marker(
+            pytest.mark.parametrize("migrated_engine", ["sqlite"], indirect=True)
+        )
