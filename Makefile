@@ -48,7 +48,7 @@ test: install debs-test npm-test ## Format check, lint, import contracts, type-c
 	$(VENV)/ruff check $(PY_SOURCES)
 	$(VENV)/lint-imports
 	$(VENV)/mypy
-	$(VENV)/pytest -n 2
+	$(VENV)/pytest -n 2 --dist worksteal
 
 unit: install ## Only the test suite (pass ARGS="-k name" to select)
 	$(VENV)/pytest $(ARGS)
