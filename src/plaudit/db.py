@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeAlias
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, make_url
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    Insert,
+    MetaData,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    insert,
+    make_url,
+)
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
+from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 from sqlalchemy.types import TypeDecorator
 
 from plaudit.storage import private_dirs
@@ -34,6 +47,78 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# Up to this many rows, in all, for several tables go to PostgreSQL as one statement.
+ONE_STATEMENT_ROWS = 24
+
+
+def insert_rows(
+    session: Session, tables: Sequence[tuple[type[Base], list[dict[str, Any]]]]
+) -> None:
+    """Insert rows into several tables, in the order given (a row may point at one of an
+    earlier table). Each table's rows all have the same keys.
+
+    Core INSERTs, not the ORM's bulk insert: that one splits rows by which of their values are
+    None, which made a batch of 1,000 events send hundreds of INSERTs of two or three rows each.
+    On PostgreSQL a few rows for several tables go as one statement, each row's INSERT but the
+    last in its WITH (a single event's writes were five round trips; its latency is mostly
+    round trips). Foreign keys are checked at the end of that statement, as they would be at
+    the end of each INSERT. Otherwise one INSERT per table, each its rows' executemany.
+    """
+    present = [(model.metadata.tables[model.__tablename__], rows) for model, rows in tables if rows]
+    if not present:
+        return
+    if (
+        len(present) > 1
+        and sum(len(rows) for _, rows in present) <= ONE_STATEMENT_ROWS
+        and session.get_bind().dialect.name == "postgresql"
+    ):
+        each: list[tuple[Table, dict[str, Any]]] = []
+        for table, rows in present:
+            completed = _with_defaults(table, rows)
+            if completed is None:
+                break
+            each.extend((table, row) for row in completed)
+        else:
+            statement = _chained(tuple((table, tuple(row)) for table, row in each))
+            values = {f"w{n}_{key}": v for n, (_, row) in enumerate(each) for key, v in row.items()}
+            session.execute(statement, values)
+            return
+    for table, rows in present:
+        session.execute(insert(table), rows)
+
+
+@functools.lru_cache(maxsize=128)
+def _chained(shape: tuple[tuple[Table, tuple[str, ...]], ...]) -> Insert:
+    """One INSERT per row (its values bound as w<n>_<column>), all but the last in the WITH of
+    the last: a statement SQLAlchemy can cache, unlike a multi-row VALUES, so each shape (the
+    tables, their rows' columns) is compiled once."""
+    inserts = [
+        insert(table).values({key: bindparam(f"w{n}_{key}") for key in keys})
+        for n, (table, keys) in enumerate(shape)
+    ]
+    *first, statement = inserts
+    return statement.add_cte(*(row.cte(f"w{n}") for n, row in enumerate(first)))
+
+
+def _with_defaults(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """The rows with the Python-side defaults of the columns they leave out (an INSERT inside
+    a WITH does not apply them); None if one is not a plain value or function."""
+    missing = [c for c in table.columns if c.key not in rows[0] and c.default is not None]
+    if not missing:
+        return rows
+    values: dict[str, Any] = {}
+    makers: dict[str, Callable[[Any], Any]] = {}
+    for column in missing:
+        default = column.default
+        if isinstance(default, ScalarElementColumnDefault):
+            values[column.key] = default.arg
+        elif isinstance(default, CallableColumnDefault):
+            makers[column.key] = default.arg  # takes the execution context; ours ignore it
+        else:
+            return None
+    return [{**row, **values, **{key: make(None) for key, make in makers.items()}} for row in rows]
 
 
 def utcnow() -> datetime:
@@ -159,15 +244,74 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _disable_pysqlite_begin)
         event.listen(engine, "begin", _begin_immediate)
         return engine
-    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No pool_pre_ping (a round trip on every checkout, a tenth of a single event's): a
+    # connection idle for a while is pinged on checkout instead; one back from a request a
+    # moment ago is not.
+    engine = create_engine(url, echo=echo, pool_size=10, max_overflow=20)
+    event.listen(engine.pool, "checkin", _note_return)
+    event.listen(engine.pool, "checkout", _ping_if_idle(engine.dialect))
     event.listen(engine, "begin", _postgres_lock_timeout)
+    event.listen(engine, "rollback", _forget_lock_timeout)
+    event.listen(engine.pool, "reset", _forget_lock_timeout_on_reset)
     return engine
 
 
+# A pooled PostgreSQL connection back for less than this is used without a ping: a server
+# restart or a dropped connection in that time fails one statement, which invalidates the
+# pool's connections (SQLAlchemy sees the disconnect), as a ping would have.
+PING_AFTER_IDLE_SECONDS = 1.0
+_RETURNED_AT = "plaudit_returned_at"
+
+
+def _note_return(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_RETURNED_AT] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Dialect) -> Callable[[Any, Any, Any], None]:
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get(_RETURNED_AT)
+        if returned is None or time.monotonic() - returned < PING_AFTER_IDLE_SECONDS:
+            return  # just connected, or just back
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            # Those connected before it are likely gone too (a restart): a new one for each.
+            raise InvalidatePoolError() from exc
+
+    return checkout
+
+
+# The lock_timeout a connection's session has now (the pool keeps connections across requests
+# and jobs): set when a transaction needs another, not at every BEGIN (a round trip each).
+# SET is undone by a rollback of the transaction it ran in: after one it is not known.
+_LOCK_TIMEOUT = "plaudit_lock_timeout"
+_SERVER_DEFAULT = "default"
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open
+
+
 def _postgres_lock_timeout(conn: Any) -> None:
-    timeout = conn.get_execution_options().get(LOCK_TIMEOUT_OPTION)
-    if timeout is not None:  # for this transaction only (SET LOCAL ends with it)
-        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(timeout)}")
+    options = conn.get_execution_options()
+    if options.get("plaudit_read_only"):
+        return  # reads take no row locks: whatever the connection has will do
+    timeout = options.get(LOCK_TIMEOUT_OPTION)
+    wanted: int | str = _SERVER_DEFAULT if timeout is None else int(timeout)
+    if conn.info.get(_LOCK_TIMEOUT) == wanted:
+        return
+    if wanted == _SERVER_DEFAULT:
+        conn.exec_driver_sql("RESET lock_timeout")
+    else:
+        conn.exec_driver_sql(f"SET lock_timeout = {wanted}")
+    conn.info[_LOCK_TIMEOUT] = wanted
+
+
+def _forget_lock_timeout(conn: Any) -> None:
+    conn.info.pop(_LOCK_TIMEOUT, None)
+
+
+def _forget_lock_timeout_on_reset(dbapi_connection: Any, record: Any, _state: Any) -> None:
+    # The pool rolls back every connection it takes back; only an open transaction is undone.
+    if dbapi_connection.info.transaction_status != _IDLE:
+        record.info.pop(_LOCK_TIMEOUT, None)
 
 
 def _disable_pysqlite_begin(dbapi_connection: Any, _record: Any) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,7 +22,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    insert,
     literal,
     null,
     select,
@@ -31,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from plaudit.db import Base, new_id, new_public_id, utcnow
+from plaudit.db import Base, insert_rows, new_id, new_public_id, utcnow
 from plaudit.models.award import Award, AwardGuard, AwardLog, Credential, CredentialStatus
 from plaudit.models.learner import Learner
 from plaudit.models.template import Template, TemplateStatus, TemplateVersion
@@ -315,8 +314,9 @@ class AwardBook:
         self.held[learner_id].pop(str(template_id), None)
         return revoked
 
-    def write(self) -> Written:
-        """Insert the pending rows, after whatever they point at (events, awards) exists."""
+    def write(self, before: Sequence[tuple[type[Base], list[dict[str, Any]]]] = ()) -> Written:
+        """Insert the pending rows, after whatever they point at exists: the ORM's pending
+        objects, and ``before``, rows the caller inserts with them (the events they judged)."""
         self.session.flush()
         if self.changed_awards:
             table = Award.metadata.tables[Award.__tablename__]
@@ -341,10 +341,16 @@ class AwardBook:
                     for award in (self.awards[key] for key in self.changed_awards)
                 ],
             )
-        insert_rows(self.session, AwardGuard, list(self.pending_guards.values()))
-        insert_rows(self.session, Award, list(self.pending_awards.values()))
-        insert_rows(self.session, AwardLog, self.pending_logs)
-        insert_rows(self.session, Credential, self.pending_credentials)
+        insert_rows(
+            self.session,
+            [
+                *before,
+                (AwardGuard, list(self.pending_guards.values())),
+                (Award, list(self.pending_awards.values())),
+                (AwardLog, self.pending_logs),
+                (Credential, self.pending_credentials),
+            ],
+        )
         written = Written(
             organization_id=self.organization_id,
             created=[row["id"] for row in self.pending_credentials],
@@ -360,18 +366,6 @@ class AwardBook:
         self.changed_awards = set()
         self._issued, self._revoked = {}, []
         return written
-
-
-def insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
-    """One Core INSERT for rows that all have the same keys.
-
-    Not the ORM's bulk insert: it splits rows by which of their values are None (a credential
-    with and one without an expiry go in different statements), which made a batch of 1,000
-    events send hundreds of INSERTs of two or three rows each (measured: half the batch's time).
-    """
-    if rows:
-        table = model.metadata.tables[model.__tablename__]
-        session.execute(insert(table), rows)
 
 
 def holdings(

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from plaudit.awards.service import AwardBook, insert_rows
+from plaudit.awards.service import AwardBook
 from plaudit.db import new_id, utcnow
 from plaudit.events.schemas import AwardResult, EventIn, EventResult
 from plaudit.ingest import rulebook as rulebooks
@@ -196,6 +196,5 @@ def _ingest_once(
             ],
             errors=[],
         )
-    insert_rows(session, Event, rows)
-    awarding.settle(session, book.write())
+    awarding.settle(session, book.write(before=[(Event, rows)]))
     return [results[i] for i, _ in items]
