@@ -187,6 +187,41 @@ def test_two_servers_sent_the_same_batch_at_once_process_each_event_once(
         assert stored == len(batch)
 
 
+def test_two_servers_sent_the_same_single_event_at_once_award_once(
+    servers: list[TestClient], runtime: Runtime
+) -> None:
+    """A single event keeps no savepoint to run again from: its route runs the request again
+    when it loses (to the other's new learner or event), and then finds the event stored."""
+    tenant = make_tenant(runtime)
+    badge = published(servers[0], tenant, name="First lesson")
+    rule(
+        servers[0],
+        tenant,
+        name="A lesson",
+        trigger={"event_types": ["lesson.completed"]},
+        actions=[{"type": "award", "template_id": badge}],
+    )
+    for round_ in range(8):
+        sent = learning_event(f"single-{round_}", "lesson.completed", learner=f"new-{round_}")
+
+        def send(client: TestClient, sent: dict[str, Any] = sent) -> Callable[[], Response]:
+            return lambda: client.post("/api/v1/events", json=sent, headers=tenant.headers)
+
+        answers = together(send(servers[0]), send(servers[1]))
+        assert sorted(a.status_code for a in answers) == [200, 201], [a.text for a in answers]
+        statuses = sorted(a.json()["status"] for a in answers)
+        assert statuses == ["duplicate", "processed"]
+        assert sum(len(a.json()["awards"]) for a in answers) == 1
+    with runtime.sessions() as session:
+        stored = session.scalar(
+            select(func.count()).select_from(Event).where(Event.external_id.startswith("single-"))
+        )
+        learners = session.scalar(
+            select(func.count()).select_from(Learner).where(Learner.external_id.startswith("new-"))
+        )
+    assert (stored, learners) == (8, 8)
+
+
 def _hold_the_lock(engine: Engine, tenant: Tenant) -> Callable[[], None]:
     """Take, on a connection of its own, the lock the next event for learner 'held' needs (its
     row on PostgreSQL, the write lock on SQLite); returns its release."""

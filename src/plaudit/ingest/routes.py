@@ -49,6 +49,7 @@ def send(
         organization_id=principal.organization_id,
         items=[(0, body)],
         documents={0: posted},
+        retry_here=False,  # the route runs again a request that lost a race
     )
     response.status_code = 201 if result.status == "processed" else 200
     return result
