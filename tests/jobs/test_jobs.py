@@ -162,3 +162,21 @@ def test_a_separate_worker_process_runs_jobs_from_redis(engine: Engine, tmp_path
         jobs.queue.flush()
     assert "provision_organization_keys" in output
     assert _key_count(runtime, org.id) == 2
+
+
+def test_a_job_in_the_queue_file_survives_its_process_being_killed(tmp_path: Path) -> None:
+    """The embedded queue syncs its WAL at checkpoints, not at each enqueue: a job is in the
+    file the moment enqueue returns, whatever then happens to the process."""
+    path = tmp_path / "queue.db"
+    script = (
+        "import os, signal\n"
+        "from plaudit.jobs import QueueFile\n"
+        f"storage = QueueFile('plaudit', filename={str(path)!r})\n"
+        "assert storage.conn.execute('pragma synchronous').fetchone() == (1,)\n"
+        "assert storage.conn.execute('pragma journal_mode').fetchone() == ('wal',)\n"
+        "storage.enqueue(b'job', 0)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", script], capture_output=True, check=False)
+    assert killed.returncode == -9, killed.stderr.decode()
+    assert jobs.QueueFile("plaudit", filename=str(path)).dequeue() == b"job"
