@@ -25,6 +25,7 @@ from plaudit.ingest import rulebook as rulebooks
 from plaudit.learners import service as learners
 from plaudit.lifecycle import awarding
 from plaudit.models.event import Event, EventOutcome
+from plaudit.organizations import versions
 from plaudit.rule_engine.engine import decide
 from plaudit.rule_engine.facts import EventFacts, History
 from plaudit.rules.apply import (
@@ -115,7 +116,8 @@ def _ingest_once(
     if not fresh:
         return [results[i] for i, _ in items]
 
-    rulebook = rulebooks.current(session, organization_id=organization_id)
+    stamps = versions.read(session, organization_id)  # both versions, one read
+    rulebook = rulebooks.current(session, organization_id=organization_id, version=stamps.rules)
     rules, templates = rulebook.rules, rulebook.templates
     book = AwardBook.load(session, organization_id=organization_id, learner_ids=known)
     specs = rulebook.specs
@@ -204,5 +206,5 @@ def _ingest_once(
             ],
             errors=[],
         )
-    awarding.settle(session, book.write(before=[(Event, rows)]))
+    awarding.settle(session, book.write(before=[(Event, rows)]), sending_version=stamps.sending)
     return [results[i] for i, _ in items]

@@ -34,7 +34,13 @@ def _data(item: Issued) -> dict[str, Any]:
     }
 
 
-def issued(session: Session, *, organization_id: uuid.UUID, items: Sequence[Issued]) -> None:
+def issued(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    items: Sequence[Issued],
+    sending_version: str | None = None,
+) -> None:
     if not items:
         return
     notifications.notify(
@@ -42,12 +48,14 @@ def issued(session: Session, *, organization_id: uuid.UUID, items: Sequence[Issu
         organization_id=organization_id,
         topic="credential.issued",
         notices=[notifications.Notice(i.credential_id, i.email) for i in items],
+        sending_version=sending_version,
     )
     webhooks.emit_many(
         session,
         organization_id=organization_id,
         kind="credential.issued",
         items=[(str(i.credential_id), i.credential_id, _data(i)) for i in items],
+        sending_version=sending_version,
     )
 
 

@@ -17,11 +17,25 @@ from plaudit.credentials import tasks as credential_tasks
 from plaudit.lifecycle import announce
 
 
-def settle(session: Session, written: Written, *, notify: bool = True, sign: bool = True) -> None:
+def settle(
+    session: Session,
+    written: Written,
+    *,
+    notify: bool = True,
+    sign: bool = True,
+    sending_version: str | None = None,
+) -> None:
     """``sign=False``: the caller queues its own signing job (a bulk issuance signs in
-    batches)."""
+    batches). ``sending_version``: the organization's, if the caller read it in this
+    transaction (plaudit.organizations.versions): who is told is then what this process keeps
+    under it."""
     if notify:
-        announce.issued(session, organization_id=written.organization_id, items=written.issued)
+        announce.issued(
+            session,
+            organization_id=written.organization_id,
+            items=written.issued,
+            sending_version=sending_version,
+        )
         for credential in written.revoked:
             announce.changed(session, credential, topic="credential.revoked", occurrence="revoked")
     # Signed credentials have an index: their revocation bit is set now. Those granted in the

@@ -29,5 +29,8 @@ class Organization(Base):
     # Changes whenever a rule, template or template version of the organization does (set by
     # database triggers, migration 0024): the award loop's cache of rules is keyed by it.
     rules_version: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    # Changes whenever its email settings or webhook endpoints do, as far as who is told what
+    # (migration 0025): the award loop's announcements use what is kept under it.
+    sending_version: Mapped[str] = mapped_column(String(32), default="", server_default="")
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]

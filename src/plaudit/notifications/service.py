@@ -26,6 +26,7 @@ from plaudit.models.learner import Learner
 from plaudit.models.user import Membership, Role, User
 from plaudit.notifications import compose
 from plaudit.notifications.schemas import EmailSettingsIn
+from plaudit.organizations import versions
 from plaudit.vault import Vault
 
 LEARNER_TOPICS = (
@@ -79,23 +80,60 @@ def _wants(settings: EmailSettings | None, topic: str) -> bool:
     return settings is None or (settings.enabled and topic not in (settings.topics_off or []))
 
 
+@dataclass(frozen=True)
+class _Sending:
+    """What of an organization's email settings decides who gets an email."""
+
+    enabled: bool
+    topics_off: frozenset[str]
+    admin_copies: bool
+
+    @classmethod
+    def of(cls, settings: EmailSettings | None) -> _Sending:
+        if settings is None:
+            return cls(enabled=True, topics_off=frozenset(), admin_copies=False)
+        return cls(
+            enabled=settings.enabled,
+            topics_off=frozenset(settings.topics_off or ()),
+            admin_copies=settings.admin_notifications == "copy",
+        )
+
+    def wants(self, topic: str) -> bool:
+        return self.enabled and topic not in self.topics_off
+
+
+# Per process, under each organization's sending version (its email settings change it).
+_kept: versions.Kept[_Sending] = versions.Kept()
+
+
+def _sending(session: Session, organization_id: uuid.UUID, sending_version: str | None) -> _Sending:
+    sending = _kept.get(session, organization_id, sending_version)
+    if sending is None:
+        sending = _Sending.of(settings_of(session, organization_id))
+        _kept.put(session, organization_id, sending_version, sending)
+    return sending
+
+
 def wanted(session: Session, *, organization_id: uuid.UUID, topic: str) -> bool:
     """Whether the organization sends ``topic`` emails now (email on, the topic not off)."""
     return _wants(settings_of(session, organization_id), topic)
 
 
 def notify(
-    session: Session, *, organization_id: uuid.UUID, topic: str, notices: Sequence[Notice]
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    topic: str,
+    notices: Sequence[Notice],
+    sending_version: str | None = None,
 ) -> None:
-    """Record ``topic`` emails for the credentials' recipients (and admin copies)."""
-    settings = settings_of(session, organization_id)
-    if not _wants(settings, topic):
+    """Record ``topic`` emails for the credentials' recipients (and admin copies).
+    ``sending_version``: the organization's, if the caller read it in this transaction
+    (plaudit.organizations.versions): the settings this process keeps under it are used."""
+    sending = _sending(session, organization_id, sending_version)
+    if not sending.wants(topic):
         return
-    copies = (
-        admin_addresses(session, organization_id)
-        if settings is not None and settings.admin_notifications == "copy"
-        else []
-    )
+    copies = admin_addresses(session, organization_id) if sending.admin_copies else []
     messages = []
     for notice in notices:
         if not notice.email:

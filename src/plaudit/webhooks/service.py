@@ -6,6 +6,7 @@ import ipaddress
 import urllib.parse
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -16,6 +17,7 @@ from plaudit.delivery import outbox
 from plaudit.errors import Conflict, InvalidInput, not_found
 from plaudit.models.delivery import Channel, WebhookEndpoint
 from plaudit.openbadges.credential import iso
+from plaudit.organizations import versions
 from plaudit.vault import Vault
 from plaudit.webhooks import signing
 
@@ -180,16 +182,36 @@ def get(session: Session, *, organization_id: uuid.UUID, endpoint_id: uuid.UUID)
     return endpoint
 
 
-def _subscribers(session: Session, organization_id: uuid.UUID, kind: str) -> list[WebhookEndpoint]:
-    # Read once per transaction and organization: a batch of awards emits many events.
-    cache: dict[uuid.UUID, list[WebhookEndpoint]] = transaction_cache(session, _CACHE_KEY)
-    if organization_id not in cache:
-        cache[organization_id] = list(
-            session.scalars(
+@dataclass(frozen=True)
+class _Subscriber:
+    id: uuid.UUID
+    url: str
+    kinds: frozenset[str]  # empty: every kind
+
+
+# Per process, under each organization's sending version (its endpoints change it).
+_kept: versions.Kept[tuple[_Subscriber, ...]] = versions.Kept()
+
+
+def _subscribers(
+    session: Session, organization_id: uuid.UUID, kind: str, sending_version: str | None
+) -> list[_Subscriber]:
+    # Read once per transaction and organization (a batch of awards emits many events), or
+    # not at all when the caller read the sending version and this process keeps them.
+    cache: dict[uuid.UUID, tuple[_Subscriber, ...]] = transaction_cache(session, _CACHE_KEY)
+    endpoints = cache.get(organization_id)
+    if endpoints is None:
+        endpoints = _kept.get(session, organization_id, sending_version)
+    if endpoints is None:
+        endpoints = tuple(
+            _Subscriber(id=e.id, url=e.url, kinds=frozenset(e.kinds or ()))
+            for e in session.scalars(
                 query(organization_id=organization_id).where(WebhookEndpoint.enabled.is_(True))
             )
         )
-    return [e for e in cache[organization_id] if not e.kinds or kind in e.kinds]
+        _kept.put(session, organization_id, sending_version, endpoints)
+    cache[organization_id] = endpoints
+    return [e for e in endpoints if not e.kinds or kind in e.kinds]
 
 
 def envelope(kind: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -222,8 +244,11 @@ def emit_many(
     organization_id: uuid.UUID,
     kind: str,
     items: Sequence[tuple[str, uuid.UUID | None, dict[str, Any]]],
+    sending_version: str | None = None,
 ) -> None:
-    endpoints = _subscribers(session, organization_id, kind)
+    """``sending_version``: the organization's, if the caller read it in this transaction
+    (plaudit.organizations.versions): the endpoints this process keeps under it are used."""
+    endpoints = _subscribers(session, organization_id, kind, sending_version)
     if not endpoints or not items:
         return
     outbox.record(
