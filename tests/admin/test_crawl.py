@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from urllib.parse import urljoin, urlsplit
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -15,8 +14,8 @@ from plaudit.db import unit_of_work
 from plaudit.demo import load_demo
 from plaudit.runtime import Runtime
 from tests.admin.conftest import sign_in
+from tests.fixtures.crawl import admin_links
 
-_HREF = re.compile(r'href="([^"#]*)')
 _PLAIN_HEAD = re.compile(r"(?s)(?:(?!<section|<form|<h[1-6]).)*<title>[^<]+</title>.*")
 LIMIT = 400
 
@@ -56,14 +55,7 @@ def test_every_page_linked_from_the_demo_dashboard_opens(app: FastAPI, runtime: 
             head = response.text.split("</head>", 1)[0]
             if not _PLAIN_HEAD.fullmatch(head):
                 broken.append((url, -1))  # markup in the title, or a page's body in its head
-            for href in _HREF.findall(response.text):
-                target = urljoin(url, href.replace("&amp;", "&"))
-                parts = urlsplit(target)
-                if parts.netloc and parts.netloc != "testserver":
-                    continue  # the public pages and other sites
-                path = parts.path + (f"?{parts.query}" if parts.query else "")
-                if not path.startswith("/admin") or path.startswith("/admin/static"):
-                    continue
+            for path in admin_links(response.text, f"http://testserver{url}"):
                 if path not in seen:
                     seen.add(path)
                     todo.append(path)

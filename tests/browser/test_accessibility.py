@@ -11,8 +11,7 @@ import uuid
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
-from html.parser import HTMLParser
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
@@ -23,6 +22,7 @@ from plaudit.demo import DemoLogin, load_demo
 from plaudit.learners import links
 from plaudit.notifications import service as notifications
 from tests.browser.conftest import LiveServer, admin_sign_in, screenshot
+from tests.fixtures.crawl import admin_links
 from tests.fixtures.databases import IN_CI
 from tests.fixtures.paths import ROOT
 
@@ -110,24 +110,6 @@ def page_kind(path: str) -> str:
     return _ID.sub("x", parts.path) + "?" + urlencode(query)
 
 
-class _Hrefs(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.hrefs: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        href = dict(attrs).get("href")
-        if tag == "a" and href:
-            self.hrefs.append(href)
-
-
-def _links(html: str, base: str) -> list[str]:
-    """The absolute addresses of a page's links (<a href>), as the browser would resolve them."""
-    parser = _Hrefs()
-    parser.feed(html)
-    return [urljoin(base, href) for href in parser.hrefs]
-
-
 @pytest.fixture
 def axe_page(browser: Browser) -> Iterator[Page]:
     """A page whose Content-Security-Policy lets the test inject axe-core (pages allow no
@@ -205,7 +187,6 @@ def test_every_dashboard_page_of_the_demo_meets_wcag_22_aa(
     todo = deque(["/admin/"])
     crawled = 0
     kinds: set[str] = set()
-    origin = urlsplit(live.url).netloc
     while todo and len(seen) <= LIMIT:
         path = todo.popleft()
         # Ask first: exports and downloads are not pages to open.
@@ -222,13 +203,7 @@ def test_every_dashboard_page_of_the_demo_meets_wcag_22_aa(
             continue
         assert response.status == 200, (path, response.status)
         crawled += 1
-        for href in _links(response.text(), live.url + path):
-            parts = urlsplit(href)
-            if parts.netloc != origin:
-                continue
-            linked = parts.path + (f"?{parts.query}" if parts.query else "")
-            if not linked.startswith("/admin") or linked.startswith("/admin/static"):
-                continue
+        for linked in admin_links(response.text(), live.url + path):
             if linked not in seen:
                 seen.add(linked)
                 todo.append(linked)
