@@ -76,10 +76,6 @@ def admin_addresses(session: Session, organization_id: uuid.UUID) -> list[str]:
     )
 
 
-def _wants(settings: EmailSettings | None, topic: str) -> bool:
-    return settings is None or (settings.enabled and topic not in (settings.topics_off or []))
-
-
 @dataclass(frozen=True)
 class _Sending:
     """What of an organization's email settings decides who gets an email."""
@@ -116,7 +112,7 @@ def _sending(session: Session, organization_id: uuid.UUID, sending_version: str 
 
 def wanted(session: Session, *, organization_id: uuid.UUID, topic: str) -> bool:
     """Whether the organization sends ``topic`` emails now (email on, the topic not off)."""
-    return _wants(settings_of(session, organization_id), topic)
+    return _Sending.of(settings_of(session, organization_id)).wants(topic)
 
 
 def notify(

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,15 +24,8 @@ from plaudit.learners import links
 from plaudit.models.learner import Learner
 from plaudit.models.oauth import ObApiClient
 from plaudit.models.organization import Organization
-from plaudit.obapi import scopes
+from plaudit.obapi import pages, scopes
 from plaudit.vault import Vault
-
-_env = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(default=True),
-    undefined=StrictUndefined,
-    auto_reload=False,
-)
 
 # A wallet token: the learner's id and its MAC, each base64url (plaudit.learners.links).
 _TOKEN: Final = re.compile(r"[A-Za-z0-9_-]{16,64}\.[A-Za-z0-9_-]{16,64}")
@@ -104,7 +95,8 @@ def consent_page(
         if learner.email:
             name = f"{name} ({learner.email})" if name else learner.email
         name = name or "a learner of " + organization.name
-    html = _env.get_template("consent.html").render(
+    html = pages.render(
+        "consent.html",
         client_name=client.name,
         client_uri=_link(registration.get("client_uri")),
         policy_uri=_link(registration.get("policy_uri")),
@@ -122,5 +114,5 @@ def consent_page(
 def refused_page(error: str, description: str, *, status: int = 400) -> HTMLResponse:
     """An authorization request that cannot be sent back to its client (unknown client, or a
     redirect URI it did not register: RFC 6749 §4.1.2.1 forbids redirecting there)."""
-    html = _env.get_template("refused.html").render(error=error, description=description)
+    html = pages.render("refused.html", error=error, description=description)
     return HTMLResponse(html, status_code=status, headers=_headers(None))

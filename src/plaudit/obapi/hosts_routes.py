@@ -3,12 +3,10 @@ the callback the host sends the learner's browser back to."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from plaudit import jobs
 from plaudit.api.deps import RuntimeDep, SessionDep
@@ -17,16 +15,10 @@ from plaudit.api.routing import UnitOfWorkRoute
 from plaudit.db import unit_of_work
 from plaudit.learners import links
 from plaudit.models.learner import Learner
-from plaudit.obapi import hosts, tasks
+from plaudit.obapi import hosts, pages, tasks
 
 _wallet = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
-_env = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(default=True),
-    undefined=StrictUndefined,
-    auto_reload=False,
-)
 _HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; base-uri 'none'; "
     "frame-ancestors 'none'",
@@ -37,7 +29,7 @@ _HEADERS = {
 
 
 def _refused(description: str, *, back: str | None, status: int = 400) -> HTMLResponse:
-    html = _env.get_template("host_refused.html").render(description=description, back=back)
+    html = pages.render("host_refused.html", description=description, back=back)
     return HTMLResponse(html, status_code=status, headers=_HEADERS)
 
 
@@ -79,8 +71,11 @@ def connect(
     # A page with a link rather than a redirect: the wallet page's policy lets its forms go to
     # Plaudit only (form-action 'self', which browsers apply to a form's redirects too), and
     # the learner sees where they are going before they go.
-    html = _env.get_template("host_continue.html").render(
-        host_name=started.host_name, authorize_url=started.authorize_url, back=back
+    html = pages.render(
+        "host_continue.html",
+        host_name=started.host_name,
+        authorize_url=started.authorize_url,
+        back=back,
     )
     return HTMLResponse(html, headers=_HEADERS)
 
